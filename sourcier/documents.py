@@ -46,14 +46,15 @@ class Chunk:
     text: str
     title: str
     source: str
-    document_hash: str
+    document_hash: str  # the document's index version (see ingest.pipeline.index_version)
     date: str | None = None
     heading_path: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def id(self) -> str:
-        """Deterministic point id: same document, position and content give the same id."""
-        key = f"{self.document_id}\x00{self.position}\x00{content_hash(self.text)}"
+        """Deterministic point id from the document id, the chunk's position, its content and
+        the document's index version: re-ingesting the same thing writes the same ids."""
+        key = f"{self.document_id}\x00{self.position}\x00{self.document_hash}\x00{content_hash(self.text)}"
         return str(uuid.uuid5(POINT_NAMESPACE, key))
 
     def payload(self) -> dict[str, object]:

@@ -1,0 +1,183 @@
+"""Turn a scraped article into the exact, stable text that every character offset refers to.
+
+Scraped French articles carry mess that hurts retrieval and citations: a leading ``date
+YYYY-MM-DD`` field, "Lire aussi :" blocks of links to *other* articles, a lone related-article
+headline dropped between two sections, non-breaking spaces before ``:``/``?`` and typographic
+apostrophes. Cleaning removes the boilerplate, normalises spaces and apostrophes (so that
+``l'IA`` and ``l’IA`` match), and keeps the article's own text and headings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+#: Characters that are spaces to a reader: NBSP, narrow NBSP, thin spaces, ideographic space...
+_ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+#: Invisible characters that only break matching: zero-width, soft hyphen, BOM.
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\u00ad\ufeff]")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+_DATE_FIELD = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b[ \t]*")
+_READ_ALSO = re.compile(
+    r"^(?:à\s+)?(?:lire\s+aussi|lire\s+également|voir\s+aussi|sur\s+le\s+même\s+sujet|"
+    r"à\s+découvrir|articles?\s+liés?)\s*:?(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"^\s*(?:[-–—•*·]|\d+[.)])\s+")
+_TERMINAL = ".!?…»\"):;,"
+_MAX_HEADING_CHARS = 140
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading line of the cleaned text: ``text[start:end]``, with its depth (1 = top)."""
+
+    start: int
+    end: int
+    level: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    """The cleaned article: its text, the date field if any, and where its headings are."""
+
+    text: str
+    date: str | None = None
+    headings: tuple[Heading, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph-level unit before assembly: body text, a heading, or a list item."""
+
+    text: str
+    kind: str  # "body" | "heading" | "item"
+    level: int = 1
+
+
+def normalise(text: str) -> str:
+    """Unicode NFC, ordinary spaces, straight apostrophes, ``\\n`` line ends, no invisibles."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _INVISIBLE.sub("", text)
+    text = _ODD_SPACES.sub(" ", text).translate(_APOSTROPHES)
+    text = re.sub(r" {2,}", " ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def looks_like_heading(line: str) -> bool:
+    """A short line that does not end a sentence with a period: a section title.
+
+    Questions are allowed ("Open source : philosophie ou stratégie temporaire ?") because
+    French sub-headings often are questions; a body sentence ends with a period.
+    """
+    if not line or len(line) > _MAX_HEADING_CHARS or _LIST_ITEM.match(line):
+        return False
+    return line[-1] not in ".…:;,"
+
+
+def split_date_field(text: str) -> tuple[str, str | None]:
+    """Remove a leading ``date YYYY-MM-DD`` field and return it separately."""
+    match = _DATE_FIELD.match(text)
+    if not match:
+        return text, None
+    return text[match.end() :], match.group(1)
+
+
+def blocks_from_plain_text(text: str) -> list[Block]:
+    """Paragraphs of a plain-text article: a line ending a sentence (or a heading, or a list
+    item) ends its paragraph; other line breaks are soft wraps and become spaces."""
+    blocks: list[Block] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            blocks.append(Block(" ".join(pending), "body"))
+            pending.clear()
+
+    for line in text.split("\n"):
+        if not line:
+            flush()
+        elif _LIST_ITEM.match(line):
+            flush()
+            blocks.append(Block(line, "item"))
+        elif not pending and looks_like_heading(line):
+            blocks.append(Block(line, "heading"))
+        else:
+            pending.append(line)
+            if line[-1] in ".!?…»\"":
+                flush()
+    flush()
+    return _merge_wrapped_headings(blocks)
+
+
+def _merge_wrapped_headings(blocks: list[Block]) -> list[Block]:
+    """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph."""
+    merged: list[Block] = []
+    for block in blocks:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.kind == "heading"
+            and block.kind == "body"
+            and block.text[:1].islower()
+        ):
+            merged[-1] = Block(f"{previous.text} {block.text}", "body")
+        else:
+            merged.append(block)
+    return merged
+
+
+def drop_boilerplate(blocks: list[Block]) -> list[Block]:
+    """Remove "Lire aussi" link blocks and related-article headlines that head no content.
+
+    A "Lire aussi :" line takes the list items right after it (or its own inline title) with
+    it. A heading immediately followed by another heading, or ending the article, introduces
+    nothing: on news sites that is a link to another article, not a section of this one.
+    """
+    kept: list[Block] = []
+    skipping_links = False
+    for block in blocks:
+        match = _READ_ALSO.match(block.text) if block.kind != "item" else None
+        if match and (block.kind == "heading" or len(block.text) <= _MAX_HEADING_CHARS):
+            skipping_links = True
+            continue
+        if skipping_links and block.kind == "item":
+            continue
+        skipping_links = False
+        kept.append(block)
+    return [
+        block
+        for i, block in enumerate(kept)
+        if block.kind != "heading" or (i + 1 < len(kept) and kept[i + 1].kind != "heading")
+    ]
+
+
+def assemble(blocks: list[Block], date: str | None) -> CleanText:
+    """Join blocks with blank lines and record where the headings landed."""
+    parts: list[str] = []
+    headings: list[Heading] = []
+    offset = 0
+    for block in blocks:
+        text = block.text.strip()
+        if not text:
+            continue
+        if parts:
+            offset += 2  # the "\n\n" separator
+        if block.kind == "heading":
+            headings.append(Heading(offset, offset + len(text), block.level))
+        parts.append(text)
+        offset += len(text)
+    return CleanText("\n\n".join(parts), date, tuple(headings))
+
+
+def clean_plain_text(raw: str) -> CleanText:
+    """Clean a plain-text article (the bundled corpus's format)."""
+    text, date = split_date_field(normalise(raw))
+    return assemble(drop_boilerplate(blocks_from_plain_text(text)), date)
+
+
+def clean_blocks(blocks: list[Block], date: str | None = None) -> CleanText:
+    """Clean blocks that a structured loader (Markdown, HTML) already classified."""
+    normalised = [Block(normalise(b.text).replace("\n", " ").strip(), b.kind, b.level) for b in blocks]
+    return assemble(drop_boilerplate([b for b in normalised if b.text]), date)

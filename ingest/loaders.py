@@ -1,0 +1,182 @@
+"""Read ``.txt``, ``.md`` and ``.html`` files into cleaned :class:`Document` objects.
+
+Each loader turns its format into classified blocks (body, heading, list item); cleaning is
+shared. Problems are raised as :class:`LoadError` naming the file and the reason, so one bad
+file never stops a directory from being ingested.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
+from ingest.sentences import sentence_spans
+from sourcier.documents import Document
+
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+_TITLE_MAX = 100
+_DOC_ID = re.compile(r"[^A-Za-z0-9_.\-/]+")
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested; ``str()`` names the file and says why."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """Yield ``(file, root)`` for every supported file under ``paths`` (recursively, sorted).
+
+    A path that does not exist is yielded as is so the caller reports it by name.
+    """
+    for path in paths:
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                if file.suffix.lower() in SUPPORTED_SUFFIXES and not any(
+                    part.startswith(".") for part in file.relative_to(path).parts
+                ):
+                    yield file, path
+        else:
+            yield path, path.parent
+
+
+def document_id(file: Path, root: Path) -> str:
+    """A stable id: the path below the ingested root, without its suffix (``sub/article``)."""
+    relative = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
+    return _DOC_ID.sub("_", relative.with_suffix("").as_posix()).strip("_/") or "document"
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    """Read a UTF-8 text file, refusing what is empty, binary, oversized or not UTF-8."""
+    if not path.exists():
+        raise LoadError(path, "no such file")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise LoadError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .txt, .md or .html)")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(path, f"file too large ({size:,} bytes > limit {max_bytes:,})")
+        data = path.read_bytes()
+    except OSError as error:
+        raise LoadError(path, f"unreadable ({error.strerror or error})") from error
+    if not data.strip():
+        raise LoadError(path, "empty file")
+    if b"\x00" in data[:8192]:
+        raise LoadError(path, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise LoadError(path, f"not valid UTF-8 (byte {error.start}); re-encode it as UTF-8") from error
+
+
+def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
+    """Blocks of a Markdown text (headings with levels, paragraphs, list items), inline
+    formatting removed; also the first top-level heading, used as the title."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    blocks: list[Block] = []
+    title: str | None = None
+    kind, level, in_item = "body", 1, 0
+    for token in tokens:
+        if token.type == "heading_open":
+            kind, level = "heading", int(token.tag[1])
+        elif token.type == "list_item_open":
+            in_item += 1
+        elif token.type == "list_item_close":
+            in_item -= 1
+        elif token.type == "inline":
+            text = "".join(
+                " " if child.type in ("softbreak", "hardbreak") else child.content
+                for child in token.children or []
+                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+            )
+            text = re.sub(r"\s*\n\s*", " ", text).strip()
+            if text:
+                if kind == "heading" and title is None and level == 1:
+                    title = text
+                elif kind == "heading":
+                    blocks.append(Block(text, "heading", level))
+                else:
+                    blocks.append(Block(text, "item" if in_item else "body"))
+            kind = "body"
+    return blocks, title
+
+
+def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
+    """The article body of an HTML page (no navigation, scripts or comments) as blocks, with the
+    page's title and date, extracted by trafilatura."""
+    import trafilatura
+
+    result = trafilatura.bare_extraction(
+        html, output_format="python", with_metadata=True, include_comments=False,
+        include_tables=True, include_formatting=False, include_links=False, favor_precision=False,
+    )
+    if result is None:
+        return [], None, None
+    if isinstance(result, dict):  # older trafilatura
+        text, title, date = result.get("text"), result.get("title"), result.get("date")
+    else:
+        text, title, date = result.text, result.title, result.date
+    body = trafilatura.extract(
+        html, output_format="markdown", include_comments=False, include_links=False,
+        include_formatting=True, include_images=False,
+    ) or str(text or "")
+    blocks, md_title = markdown_blocks(body)
+    date_value = str(date)[:10] if date and re.match(r"\d{4}-\d{2}-\d{2}", str(date)) else None
+    return blocks, (str(title) if title else md_title), date_value
+
+
+def derive_title(clean: CleanText) -> str:
+    """The first heading when the text opens with one, else its first sentence, shortened."""
+    if clean.headings and clean.headings[0].start == 0:
+        first = clean.headings[0]
+        return clean.text[first.start : first.end]
+    spans = sentence_spans(clean.text)
+    title = clean.text[spans[0].start : spans[0].end] if spans else clean.text
+    if len(title) <= _TITLE_MAX:
+        return title.rstrip(".")
+    cut = title[:_TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;: ")
+    return f"{cut}…"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    """A loaded file: the document to store and its cleaned text with heading positions."""
+
+    document: Document
+    clean: CleanText
+
+
+def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> LoadedDocument:
+    """Load, clean and identify one file. Raises :class:`LoadError` with the reason."""
+    raw = read_text(path, max_bytes)
+    suffix = path.suffix.lower()
+    title: str | None = None
+    if suffix in (".md", ".markdown"):
+        blocks, title = markdown_blocks(raw)
+        clean = clean_blocks(blocks)
+    elif suffix in (".html", ".htm"):
+        blocks, title, date = html_blocks(raw)
+        clean = clean_blocks(blocks, date)
+    else:
+        clean = clean_plain_text(raw)
+    if not clean.text.strip():
+        raise LoadError(path, "no article text left after cleaning")
+    title = " ".join((title or derive_title(clean)).split())
+    if len(title) > _TITLE_MAX:
+        title = title[:_TITLE_MAX].rsplit(" ", 1)[0] + "…"
+    document = Document(
+        id=document_id(path, root or path.parent),
+        title=title,
+        text=clean.text,
+        source=str(path.resolve()),
+        date=clean.date,
+    )
+    return LoadedDocument(document, clean)

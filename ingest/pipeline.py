@@ -1,0 +1,199 @@
+"""Ingest files into the index, idempotently and crash-safely.
+
+Per document, the order of writes is what makes re-runs safe: chunk points are upserted
+first (deterministic ids, so repeating them is a no-op), then the document's stale points
+are deleted, and the document record is written last, as the commit marker. A run killed at
+any point leaves at worst a document whose record is missing or old, which the next run
+redoes; it never leaves duplicates, and never loses a document it had finished.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunking import chunk_text, tiktoken_counter
+from ingest.loaders import LoadedDocument, LoadError, discover, load_file
+from sourcier.config import Settings
+from sourcier.documents import Chunk, Document, content_hash
+from sourcier.embedding import Embedder
+from sourcier.lexical import LexicalEncoder
+from sourcier.store import DocumentRecord, VectorStore
+
+#: Chunks embedded together across documents: big enough to keep the model's batches full.
+EMBED_GROUP = 256
+
+
+@dataclass
+class IngestReport:
+    """What a run did, for the summary table and the exit status."""
+
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_deleted: int = 0
+    bytes_read: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+ProgressCallback = Callable[[str, int], None]  # (file name, files done so far)
+Pending = list[tuple[LoadedDocument, list[Chunk], bool]]  # loaded, its chunks, already stored?
+
+
+def index_version(document: Document, settings: Settings) -> str:
+    """Changes when the document or anything that shapes its chunks or vectors changes."""
+    return content_hash(
+        f"{document.hash}\x00{settings.chunk_tokens}\x00{settings.chunk_overlap_tokens}\x00"
+        f"{settings.tiktoken_encoding}\x00{settings.embedding_model}"
+    )
+
+
+def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
+    """Cut a loaded document into chunks bound to it (ids, spans, headings, metadata)."""
+    document = loaded.document
+    version = index_version(document, settings)
+    spans = chunk_text(
+        loaded.clean,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        tiktoken_counter(settings.tiktoken_encoding),
+    )
+    return [
+        Chunk(
+            document_id=document.id,
+            position=i,
+            start=span.start,
+            end=span.end,
+            text=document.text[span.start : span.end],
+            title=document.title,
+            source=document.source,
+            document_hash=version,
+            date=document.date,
+            heading_path=span.heading_path,
+        )
+        for i, span in enumerate(spans)
+    ]
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the model sees: the chunk, preceded by its section heading when it lacks it."""
+    heading = chunk.heading_path[-1] if chunk.heading_path else ""
+    if heading and not chunk.text.startswith(heading):
+        return f"{heading}\n{chunk.text}"
+    return chunk.text
+
+
+class Ingestor:
+    """Writes documents into a store with an embedder; one instance per run."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        settings: Settings,
+        lexical: LexicalEncoder | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.lexical = lexical or LexicalEncoder()
+        store.ensure_schema(embedder.dimension)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        prune: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest every supported file under ``paths``; failures are reported, not raised."""
+        started = time.perf_counter()
+        report = IngestReport()
+        seen: dict[str, Path] = {}
+        pending: Pending = []
+        for file, root in discover(paths):
+            report.files += 1
+            self._load_one(file, root, report, seen, pending)
+            if sum(len(chunks) for _, chunks, _ in pending) >= EMBED_GROUP:
+                self._write(pending, report)
+                pending.clear()
+            if progress:
+                progress(file.name, report.files)
+        self._write(pending, report)
+        if prune:
+            self._prune(report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _load_one(
+        self,
+        file: Path,
+        root: Path,
+        report: IngestReport,
+        seen: dict[str, Path],
+        pending: Pending,
+    ) -> None:
+        try:
+            loaded = load_file(file, root, self.settings.max_file_bytes)
+        except LoadError as error:
+            report.failed.append((str(error.path), error.reason))
+            return
+        document = loaded.document
+        if document.id in seen:
+            report.failed.append(
+                (str(file), f"same document id {document.id!r} as {seen[document.id]}; rename one")
+            )
+            return
+        seen[document.id] = file
+        report.bytes_read += len(document.text.encode("utf-8"))
+        chunks = make_chunks(loaded, self.settings)
+        existing = self.store.get_document(document.id)
+        ids = tuple(chunk.id for chunk in chunks)
+        if (
+            existing is not None
+            and existing.document == document
+            and existing.chunk_ids == ids
+            and self.store.count_chunks(document.id) == len(ids)
+        ):
+            report.unchanged += 1
+            return
+        pending.append((loaded, chunks, existing is not None))
+
+    def _write(self, pending: Pending, report: IngestReport) -> None:
+        all_chunks = [chunk for _, chunks, _ in pending for chunk in chunks]
+        if not all_chunks:
+            return
+        dense = self.embedder.embed_passages([embedding_text(c) for c in all_chunks])
+        offset = 0
+        for loaded, chunks, existed in pending:
+            vectors = dense[offset : offset + len(chunks)]
+            offset += len(chunks)
+            sparse = [self.lexical.encode_document(embedding_text(c)) for c in chunks]
+            self.store.upsert_chunks(chunks, vectors.tolist(), sparse)
+            version = chunks[0].document_hash if chunks else None
+            report.chunks_deleted += self.store.delete_stale_chunks(loaded.document.id, version)
+            self.store.put_document(DocumentRecord(loaded.document, tuple(c.id for c in chunks)))
+            report.chunks_written += len(chunks)
+            if existed:
+                report.updated += 1
+            else:
+                report.added += 1
+
+    def _prune(self, report: IngestReport) -> None:
+        """Remove documents whose source file no longer exists."""
+        for record in self.store.list_documents():
+            if not Path(record.document.source).exists():
+                removed = self.store.count_chunks(record.document.id)
+                self.store.delete_document(record.document.id)
+                report.chunks_deleted += removed
+                report.removed += 1
