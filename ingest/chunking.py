@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.cleaning import CleanText, Heading
-from ingest.sentences import Span, sentence_spans
+from sourcier.sentences import Span, sentence_spans
 
 TokenCounter = Callable[[str], int]
 

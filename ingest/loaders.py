@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
-from ingest.sentences import sentence_spans
+from sourcier.sentences import sentence_spans
 from sourcier.documents import Document
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
