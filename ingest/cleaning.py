@@ -25,7 +25,7 @@ _READ_ALSO = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-–—•*·]|\d+[.)])\s+")
-_TERMINAL = ".!?…»\"):;,"
+_TERMINAL = '.!?…»"):;,'
 _MAX_HEADING_CHARS = 140
 
 
@@ -105,7 +105,7 @@ def blocks_from_plain_text(text: str) -> list[Block]:
             blocks.append(Block(line, "heading"))
         else:
             pending.append(line)
-            if line[-1] in ".!?…»\"":
+            if line[-1] in '.!?…»"':
                 flush()
     flush()
     return _merge_wrapped_headings(blocks)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
-from sourcier.sentences import sentence_spans
 from sourcier.documents import Document
+from sourcier.sentences import sentence_spans
 
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 _TITLE_MAX = 100
@@ -115,8 +115,14 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
     import trafilatura
 
     result = trafilatura.bare_extraction(
-        html, output_format="python", with_metadata=True, include_comments=False,
-        include_tables=True, include_formatting=False, include_links=False, favor_precision=False,
+        html,
+        output_format="python",
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_formatting=False,
+        include_links=False,
+        favor_precision=False,
     )
     if result is None:
         return [], None, None
@@ -125,8 +131,12 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
     else:
         text, title, date = result.text, result.title, result.date
     body = trafilatura.extract(
-        html, output_format="markdown", include_comments=False, include_links=False,
-        include_formatting=True, include_images=False,
+        html,
+        output_format="markdown",
+        include_comments=False,
+        include_links=False,
+        include_formatting=True,
+        include_images=False,
     ) or str(text or "")
     blocks, md_title = markdown_blocks(body)
     date_value = str(date)[:10] if date and re.match(r"\d{4}-\d{2}-\d{2}", str(date)) else None

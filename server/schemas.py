@@ -1,0 +1,133 @@
+"""The API's request and response models, shared by HTTP, the CLI, the UI and the eval harness."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+DocumentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-/]{1,300}$")]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors: a misspelt filter must not silently widen a search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Filters(Strict):
+    document_ids: list[DocumentId] | None = Field(None, max_length=100)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("date_from must not be after date_to")
+        return self
+
+
+class Turn(Strict):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+def _question_text(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("the question is empty")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("the question contains control characters")
+    return value
+
+
+class AskRequest(Strict):
+    question: str = Field(description="The question, in French.", examples=["Qui dirige le TBD Lab ?"])
+    top_k: int | None = Field(None, ge=1, le=50, description="How many chunks to retrieve.")
+    filters: Filters | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=50)
+
+    _check_question = field_validator("question")(classmethod(lambda cls, v: _question_text(v)))
+
+
+class Citation(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+class AnswerSentence(BaseModel):
+    text: str
+    citations: list[int]
+
+
+class Timings(BaseModel):
+    embed: float
+    search: float
+    answer: float
+    total: float
+
+
+class AskResponse(BaseModel):
+    answer: str
+    abstained: bool
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    timings_ms: Timings
+    standalone_question: str | None = Field(
+        None, description="The follow-up rewritten as a standalone question (multi-turn only)."
+    )
+    mode: Literal["extractive", "generative"] = "extractive"
+    notice: str | None = Field(None, description="E.g. why the generative answerer was not used.")
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description="Generated sentences dropped because no source span supports them.",
+    )
+
+
+class SearchRequest(Strict):
+    query: str
+    top_k: int = Field(10, ge=1, le=50)
+    filters: Filters | None = None
+    mode: Literal["dense", "sparse", "hybrid"] = "hybrid"
+
+    _check_query = field_validator("query")(classmethod(lambda cls, v: _question_text(v)))
+
+
+class SearchResult(BaseModel):
+    document_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+
+
+class DocumentSummary(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    source: str
+    chunks: int
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
+
+
+class DocumentDetail(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    source: str
+    text: str

@@ -1,0 +1,265 @@
+"""The Python API of Sourcier: what HTTP, the CLI, the UI and the eval harness all call."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from server.abstention import ABSTENTION_MESSAGE, decide
+from server.conversation import already_said, standalone_question
+from server.evidence import Evidence, SentenceVectors, Weights, gather
+from server.extractive import select
+from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
+from server.retrieval import Retriever
+from server.schemas import (
+    AnswerSentence,
+    AskRequest,
+    AskResponse,
+    Citation,
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    Filters,
+    SearchRequest,
+    SearchResponse,
+    SearchResult,
+    Timings,
+)
+from sourcier.config import Settings
+from sourcier.documents import SearchFilters
+from sourcier.embedding import Embedder, load_embedder
+from sourcier.lexical import LexicalEncoder
+from sourcier.store import VectorStore, open_store
+
+#: How many evidence sentences the generative answerer sees as numbered sources.
+GENERATION_SOURCES = 8
+
+
+class QuestionTooLongError(ValueError):
+    """The question exceeds ``SOURCIER_MAX_QUESTION_CHARS``."""
+
+
+class DocumentNotFoundError(LookupError):
+    """No document with this id in the index."""
+
+
+def to_search_filters(filters: Filters | None) -> SearchFilters | None:
+    if filters is None:
+        return None
+    return SearchFilters(
+        document_ids=tuple(filters.document_ids or ()),
+        date_from=filters.date_from.isoformat() if filters.date_from else None,
+        date_to=filters.date_to.isoformat() if filters.date_to else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One Server-Sent Event: ``sentence`` (as ready), ``citations``, then ``done``."""
+
+    event: str
+    data: dict[str, Any]
+
+
+class Sourcier:
+    """Retrieves, ranks evidence, answers (extractively or with an LLM) and cites."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: VectorStore,
+        embedder: Embedder,
+        generator: Generator | None = None,
+        lexical: LexicalEncoder | None = None,
+        weights: Weights = Weights(),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.generator = generator
+        self.lexical = lexical or LexicalEncoder()
+        self.weights = weights
+        self.retriever = Retriever(store, embedder, self.lexical)
+        self.vectors = SentenceVectors(embedder)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sourcier:
+        """Open the configured store, load the embedder and, if configured, the LLM."""
+        generator: Generator | None = None
+        if settings.llm_base_url and settings.llm_model:
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            generator = OpenAICompatibleGenerator(
+                settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_s
+            )
+        embedder = load_embedder(settings)
+        return cls(settings, open_store(settings), embedder, generator)
+
+    # --- answering ---------------------------------------------------------------------
+
+    def ask(self, request: AskRequest, *, use_generator: bool = True) -> AskResponse:
+        """Answer a question from the corpus, citing a source span for every sentence."""
+        started = time.perf_counter()
+        if len(request.question) > self.settings.max_question_chars:
+            raise QuestionTooLongError(
+                f"the question is {len(request.question)} characters long; "
+                f"the limit is {self.settings.max_question_chars}"
+            )
+        standalone = standalone_question(request.question, request.history)
+        query = standalone or request.question
+        retrieval = self.retriever.retrieve(
+            query, request.top_k or self.settings.top_k, to_search_filters(request.filters)
+        )
+        ranked_at = time.perf_counter()
+        evidence = gather(
+            query, retrieval.query_vector, retrieval.chunks, self.lexical, self.vectors, self.weights
+        )
+        said = already_said(request.history)
+        fresh = [e for e in evidence if e.text not in said] or evidence
+        decision = decide(fresh, self.settings.abstain_min_dense, self.settings.abstain_min_coverage)
+        notice: str | None = None
+        unsupported: list[str] = []
+        mode: str = "extractive"
+        chosen: list[tuple[str, Evidence]] = []
+        if not decision.abstain:
+            if self.generator is not None and use_generator:
+                try:
+                    chosen, unsupported = self._generate(request, query, fresh)
+                    mode = "generative"
+                    if not chosen:
+                        notice = "Aucune phrase générée n'était étayée par les sources : réponse extractive."
+                except GenerationError as error:
+                    notice = f"Le modèle de langage est injoignable ({error}) : réponse extractive."
+            if not chosen:
+                chosen = [(e.text, e) for e in select(fresh, self.settings.answer_max_sentences)]
+        answered_at = time.perf_counter()
+        embed_ms = retrieval.embed_ms
+        timings = Timings(
+            embed=round(embed_ms, 2),
+            search=round(retrieval.search_ms, 2),
+            answer=round((answered_at - ranked_at) * 1000, 2),
+            total=round((answered_at - started) * 1000, 2),
+        )
+        return self._response(chosen, timings, standalone, mode, notice, unsupported)
+
+    def _generate(
+        self, request: AskRequest, query: str, evidence: list[Evidence]
+    ) -> tuple[list[tuple[str, Evidence]], list[str]]:
+        assert self.generator is not None
+        sources = evidence[:GENERATION_SOURCES]
+        text = self.generator.generate(build_messages(query, sources, request.history))
+        if "ne contient pas de réponse" in text:
+            return [], []
+        aligned = align(text, sources, self.vectors, self.lexical)
+        kept = [(a.text, a.evidence) for a in aligned if a.evidence is not None]
+        return kept, [a.text for a in aligned if a.evidence is None]
+
+    def _response(
+        self,
+        chosen: list[tuple[str, Evidence]],
+        timings: Timings,
+        standalone: str | None,
+        mode: str,
+        notice: str | None,
+        unsupported: list[str],
+    ) -> AskResponse:
+        if not chosen:
+            return AskResponse(
+                answer=ABSTENTION_MESSAGE,
+                abstained=True,
+                sentences=[],
+                citations=[],
+                timings_ms=timings,
+                standalone_question=standalone,
+                mode=mode,  # type: ignore[arg-type]
+                notice=notice,
+                unsupported=unsupported,
+            )
+        citations: dict[tuple[str, int, int], Citation] = {}
+        sentences = []
+        for text, evidence in chosen:
+            key = (evidence.document_id, evidence.start, evidence.end)
+            if key not in citations:
+                citations[key] = Citation(
+                    n=len(citations) + 1,
+                    document_id=evidence.document_id,
+                    title=evidence.title,
+                    date=evidence.date,
+                    start=evidence.start,
+                    end=evidence.end,
+                    quote=evidence.text,
+                    score=round(evidence.score, 4),
+                )
+            sentences.append(AnswerSentence(text=text, citations=[citations[key].n]))
+        answer = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
+        return AskResponse(
+            answer=answer,
+            abstained=False,
+            sentences=sentences,
+            citations=list(citations.values()),
+            timings_ms=timings,
+            standalone_question=standalone,
+            mode=mode,  # type: ignore[arg-type]
+            notice=notice,
+            unsupported=unsupported,
+        )
+
+    def ask_stream(self, request: AskRequest) -> Iterator[StreamEvent]:
+        """The answer as events: each sentence when ready, then the citations, then the whole."""
+        response = self.ask(request)
+        if response.standalone_question:
+            yield StreamEvent("standalone", {"question": response.standalone_question})
+        for sentence in response.sentences:
+            yield StreamEvent("sentence", sentence.model_dump())
+        yield StreamEvent("citations", {"citations": [c.model_dump() for c in response.citations]})
+        yield StreamEvent("done", response.model_dump())
+
+    # --- search and documents ----------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        retrieval = self.retriever.retrieve(
+            request.query, request.top_k, to_search_filters(request.filters), request.mode
+        )
+        return SearchResponse(
+            results=[
+                SearchResult(
+                    document_id=s.chunk.document_id,
+                    chunk_id=s.point_id,
+                    start=s.chunk.start,
+                    end=s.chunk.end,
+                    text=s.chunk.text,
+                    score=round(s.score, 6),
+                )
+                for s in retrieval.chunks
+            ]
+        )
+
+    def documents(self) -> DocumentList:
+        records = sorted(self.store.list_documents(), key=lambda r: r.document.id)
+        return DocumentList(
+            documents=[
+                DocumentSummary(
+                    id=r.document.id,
+                    title=r.document.title,
+                    date=r.document.date,
+                    source=r.document.source,
+                    chunks=len(r.chunk_ids),
+                )
+                for r in records
+            ]
+        )
+
+    def document(self, document_id: str) -> DocumentDetail:
+        record = self.store.get_document(document_id)
+        if record is None:
+            raise DocumentNotFoundError(f"no document with id {document_id!r}")
+        d = record.document
+        return DocumentDetail(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)
+
+    def check_ready(self) -> None:
+        """Raise :class:`sourcier.store.StoreError` when the store cannot be used right now."""
+        self.store.ping()
+
+    def close(self) -> None:
+        self.store.close()
