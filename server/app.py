@@ -1,0 +1,109 @@
+"""The FastAPI application: routes, error handling, middleware, and the service's lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from server.deps import require_api_key
+from server.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
+from server.routes import ask, documents, health, search
+from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
+from sourcier.config import Settings, get_settings
+from sourcier.store import StoreError, StoreLockedError
+
+logger = logging.getLogger("sourcier.server")
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(
+    settings: Settings | None = None, service: Sourcier | None = None, *, with_ui: bool = True
+) -> FastAPI:
+    """Build the app. With no ``service``, it is built from ``settings`` at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.service = service
+        app.state.startup_error = None
+        owned = service is None
+        if owned:
+            try:
+                app.state.service = await run_in_threadpool(Sourcier.from_settings, settings)
+            except StoreLockedError as error:
+                app.state.startup_error = str(error)
+                logger.error("store locked: %s", error)
+            except Exception as error:  # any start-up failure must show in /ready, not kill the process
+                app.state.startup_error = f"{type(error).__name__}: {error}"
+                logger.exception("start-up failed")
+        try:
+            yield
+        finally:
+            if owned and app.state.service is not None:
+                app.state.service.close()
+
+    app = FastAPI(
+        title="Sourcier",
+        version="0.1.0",
+        summary="French question answering that cites a source span for every sentence.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    for router in (ask.router, search.router, documents.router):
+        app.include_router(router, dependencies=[Depends(require_api_key)])
+    app.include_router(health.router)  # open: orchestrators probe it without credentials
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(QuestionTooLongError)
+    async def too_long(_: Request, error: QuestionTooLongError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(DocumentNotFoundError)
+    async def not_found(_: Request, error: DocumentNotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(StoreError)
+    async def store_down(_: Request, error: StoreError) -> JSONResponse:
+        return JSONResponse({"detail": f"Index unavailable: {error}"}, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(
+            {"detail": "Internal error; see the server log."}, status.HTTP_500_INTERNAL_SERVER_ERROR
+        )
+
+    if with_ui:
+        from ui.app import mount_ui
+
+        mount_ui(app, settings)
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestLogMiddleware)
+    return app

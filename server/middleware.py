@@ -1,0 +1,149 @@
+"""Cross-cutting HTTP concerns: request ids and structured logs, body size, rate limit.
+
+Written as pure ASGI middleware (no ``BaseHTTPMiddleware``) so streaming responses pass
+through untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("sourcier.http")
+
+
+async def _json_error(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = []) -> None:  # noqa: B006
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestLogMiddleware:
+    """Gives every request an id (``X-Request-ID``, kept if the client sent a sane one) and logs
+    one JSON line per request: id, method, path, status, duration. Never headers or bodies, so
+    API keys and questions stay out of the logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if given.isalnum() and len(given) <= 64 else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            logger.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status_code,
+                        "ms": round((time.perf_counter() - started) * 1000, 1),
+                    }
+                )
+            )
+
+
+class BodySizeLimitMiddleware:
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        too_large = f"Request body too large: the limit is {self.max_bytes:,} bytes."
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await _json_error(send, 413, too_large)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _json_error(send, 413, too_large)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class RateLimitMiddleware:
+    """At most ``per_minute`` requests per client address in any sliding minute (429 beyond).
+
+    In-process: it limits one server process; put a proxy in front for a fleet.
+    Health checks are not counted."""
+
+    def __init__(self, app: ASGIApp, per_minute: int) -> None:
+        self.app = app
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.per_minute <= 0 or scope.get("path") in ("/health", "/ready"):
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("unknown", 0))[0]
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and now - hits[0] > 60:
+                hits.popleft()
+            allowed = len(hits) < self.per_minute
+            if allowed:
+                hits.append(now)
+            retry = 60 - (now - hits[0]) if hits else 60
+        if not allowed:
+            await _json_error(
+                send,
+                429,
+                f"Too many requests: the limit is {self.per_minute} per minute per client.",
+                [(b"retry-after", str(max(1, int(retry) + 1)).encode())],
+            )
+            return
+        await self.app(scope, receive, send)
