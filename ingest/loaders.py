@@ -8,6 +8,7 @@ file never stops a directory from being ingested.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,9 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
 def document_id(file: Path, root: Path) -> str:
     """A stable id: the path below the ingested root, without its suffix (``sub/article``)."""
     relative = file.relative_to(root) if file.is_relative_to(root) else Path(file.name)
-    return _DOC_ID.sub("_", relative.with_suffix("").as_posix()).strip("_/") or "document"
+    folded = unicodedata.normalize("NFKD", relative.with_suffix("").as_posix())
+    ascii_only = "".join(c for c in folded if not unicodedata.combining(c))
+    return _DOC_ID.sub("_", ascii_only).strip("_/") or "document"
 
 
 def read_text(path: Path, max_bytes: int) -> str:
