@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -44,7 +45,7 @@ def test_consecutive_chunks_of_a_section_overlap() -> None:
     clean = clean_plain_text((BUNDLED_CORPUS / "004_7c747817cc0070a0.txt").read_text(encoding="utf-8"))
     chunks = chunk_text(clean, 80, 45, COUNT)
     checked = 0
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         last = a.sentences[-1]
         if a.heading_path != b.heading_path or COUNT(clean.text[last.start : last.end]) > 45:
             continue
