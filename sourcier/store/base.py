@@ -8,16 +8,24 @@ title, date, source, hash, chunk ids) so citations can be checked and documents 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal, Protocol
 
-from sourcier.documents import Chunk, Document, ScoredChunk, SearchFilters, SparseVector
+from sourcier.documents import POINT_NAMESPACE, Chunk, Document, ScoredChunk, SearchFilters, SparseVector
 
 SearchMode = Literal["dense", "sparse", "hybrid"]
 
 DENSE = "dense"
 LEXICAL = "lexical"
+
+#: RRF constant: score = sum over prefetches of 1/(k + rank), rank from 0. Qdrant's default.
+RRF_K = 2
+#: Payload fields with an index on the chunk collection.
+INDEXED_KEYWORDS = ("document_id", "source")
+INDEXED_DATETIME = "date"
 
 
 class StoreError(RuntimeError):
@@ -35,12 +43,66 @@ class DocumentRecord:
     document: Document
     chunk_ids: tuple[str, ...]
 
+    def payload(self) -> dict[str, object]:
+        d = self.document
+        return {
+            "id": d.id,
+            "title": d.title,
+            "text": d.text,
+            "source": d.source,
+            "date": d.date,
+            "hash": d.hash,
+            "chunk_ids": list(self.chunk_ids),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, object]) -> DocumentRecord:
+        chunk_ids = payload.get("chunk_ids") or []
+        assert isinstance(chunk_ids, list)
+        document = Document(
+            id=str(payload["id"]),
+            title=str(payload["title"]),
+            text=str(payload["text"]),
+            source=str(payload["source"]),
+            date=str(payload["date"]) if payload.get("date") else None,
+        )
+        return cls(document=document, chunk_ids=tuple(str(c) for c in chunk_ids))
+
+
+def document_point_id(document_id: str) -> str:
+    """The point id of a document record: uuid5 of the document id."""
+    return str(uuid.uuid5(POINT_NAMESPACE, document_id))
+
+
+def prefetch_limit(limit: int) -> int:
+    """How many candidates each hybrid prefetch brings to the fusion."""
+    return max(limit * 4, 40)
+
+
+def date_bounds(filters: SearchFilters) -> tuple[date | None, date | None]:
+    """``[gte, lt)`` bounds for an inclusive ``date_from``/``date_to`` day range.
+
+    ``date_to`` becomes "before the next day" so a day's dated chunks are all included even if
+    a date carries a time. Raises ``ValueError`` on a date that is not ``YYYY-MM-DD``.
+    """
+
+    def parse(value: str, name: str) -> date:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name} must be a YYYY-MM-DD date, got {value!r}") from None
+
+    gte = parse(filters.date_from, "date_from") if filters.date_from else None
+    lt = parse(filters.date_to, "date_to") + timedelta(days=1) if filters.date_to else None
+    return gte, lt
+
 
 class VectorStore(Protocol):
     """What ingestion writes and the server reads. Every method may raise :class:`StoreError`."""
 
     def ensure_schema(self, dense_size: int) -> None:
-        """Create collections and payload indexes if missing (idempotent)."""
+        """Create collections and payload indexes if missing (idempotent). Raises
+        :class:`StoreError` when the existing index holds vectors of another size."""
 
     def upsert_chunks(
         self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
@@ -69,7 +131,17 @@ class VectorStore(Protocol):
         sparse: SparseVector | None = None,
         filters: SearchFilters | None = None,
     ) -> list[ScoredChunk]:
-        """Ranked chunks. ``hybrid`` fuses dense and sparse prefetches with RRF."""
+        """Ranked chunks, best first; ``ScoredChunk.score`` depends on ``mode``:
+
+        - ``dense``: cosine similarity of ``dense`` with the chunk vector (-1..1);
+        - ``sparse``: BM25 score (Qdrant IDF × the encoder's saturated tf weights, unbounded);
+        - ``hybrid``: RRF score of the dense and sparse prefetches (each ``prefetch_limit``
+          long), ``sum 1/(RRF_K + rank)``: only the order is meaningful.
+
+        The vector(s) the mode needs are required (``ValueError`` otherwise). Filters apply to
+        every stage; a malformed filter date raises ``ValueError``. A store with no schema yet
+        returns nothing.
+        """
 
     def count_chunks(self, document_id: str | None = None) -> int: ...
 

@@ -1,0 +1,398 @@
+"""The embedded engine: Qdrant Edge (Qdrant's Rust engine in-process, one folder on disk).
+
+Layout under ``path``: two Edge shards, ``<collection>_chunks`` (named dense vector ``dense``,
+cosine, and sparse vector ``lexical`` with the IDF modifier; payload indexes on
+``document_id``/``source`` (keyword) and ``date`` (datetime)) and ``<collection>_documents``
+(document records as payload-only points). Edge refuses a shard without any vector config, so
+the documents shard declares one unused sparse vector (``_none``) that no point carries.
+
+Every write method ends with ``flush()``: once it returns, the data survives the process being
+killed. Edge keeps a write-ahead log locked by the process holding the shard: a second process
+(or a second store on the same path) gets :class:`StoreLockedError`; the lock goes with its
+holder, even one killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+
+from sourcier.documents import Chunk, ScoredChunk, SearchFilters, SparseVector
+from sourcier.store.base import (
+    DENSE,
+    INDEXED_DATETIME,
+    INDEXED_KEYWORDS,
+    LEXICAL,
+    RRF_K,
+    DocumentRecord,
+    SearchMode,
+    StoreError,
+    StoreLockedError,
+    date_bounds,
+    document_point_id,
+    prefetch_limit,
+)
+
+_UNUSED_SPARSE = "_none"
+_BATCH = 256
+_SCROLL_PAGE = 1000
+#: Errors that are bugs in our code, not engine failures: never disguised as StoreError.
+_PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, AssertionError)
+
+
+def _locked_message(path: Path) -> str:
+    return (
+        f"the embedded index at {path} is in use by another Sourcier process (e.g. `sourcier "
+        "serve`); stop it or point SOURCIER_QDRANT_URL at a Qdrant server"
+    )
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc)
+    return "WouldBlock" in text or "Can't init WAL" in text
+
+
+def _shard_exists(path: Path) -> bool:
+    return (path / "edge_config.json").exists() or (path / "segments").is_dir()
+
+
+class EdgeStore:
+    """:class:`~sourcier.store.base.VectorStore` on Qdrant Edge shards under ``path``."""
+
+    def __init__(self, path: Path, collection: str) -> None:
+        self.path = Path(path)
+        self.collection = collection
+        self._chunks_path = self.path / f"{collection}_chunks"
+        self._docs_path = self.path / f"{collection}_documents"
+        self._lock = threading.RLock()
+        self._closed = False
+        self._chunks: qe.EdgeShard | None = None
+        self._docs: qe.EdgeShard | None = None
+        try:
+            if _shard_exists(self._chunks_path):
+                self._chunks = self._load(self._chunks_path)
+            if _shard_exists(self._docs_path):
+                self._docs = self._load(self._docs_path)
+        except BaseException:
+            self._close_shards()
+            raise
+
+    # --- engine plumbing -----------------------------------------------------------------
+
+    @contextmanager
+    def _engine(self, what: str) -> Iterator[None]:
+        """Translate Edge's exceptions (plain ``Exception``/``ValueError``) into StoreError."""
+        try:
+            yield
+        except (StoreError, *_PROGRAMMING_ERRORS):
+            raise
+        except Exception as exc:
+            if _is_lock_error(exc):
+                raise StoreLockedError(_locked_message(self.path)) from exc
+            raise StoreError(f"Qdrant Edge index at {self.path}: {what} failed: {exc}") from exc
+
+    def _load(self, shard_path: Path) -> qe.EdgeShard:
+        with self._engine(f"opening {shard_path.name}"):
+            return qe.EdgeShard.load(str(shard_path))
+
+    def _open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the Qdrant Edge index at {self.path} is closed")
+
+    def _writable(self) -> tuple[qe.EdgeShard, qe.EdgeShard]:
+        self._open()
+        if self._chunks is None or self._docs is None:
+            raise StoreError(f"the index at {self.path} has no schema yet: call ensure_schema first")
+        return self._chunks, self._docs
+
+    def _scroll(
+        self, shard: qe.EdgeShard, filter_: qe.Filter | None, with_payload: bool
+    ) -> Iterator[qe.Record]:
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset,
+                limit=_SCROLL_PAGE,
+                filter=filter_,
+                with_payload=with_payload,
+                with_vector=False,
+            )
+            with self._engine("scroll"):
+                records, offset = shard.scroll(request)
+            yield from records
+            if offset is None:
+                return
+
+    # --- VectorStore ---------------------------------------------------------------------
+
+    def ensure_schema(self, dense_size: int) -> None:
+        with self._lock:
+            self._open()
+            if self._chunks is None:
+                config = qe.EdgeConfig(
+                    vectors={DENSE: qe.EdgeVectorParams(size=dense_size, distance=qe.Distance.Cosine)},
+                    sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+                )
+                with self._engine("creating the chunk shard"):
+                    self._chunks = qe.EdgeShard.create(str(self._chunks_path), config)
+            else:
+                self._check_dense_size(self._chunks, dense_size)
+            chunks = self._chunks
+            with self._engine("creating payload indexes"):
+                existing = set(chunks.info().payload_schema)
+                for name in INDEXED_KEYWORDS:
+                    if name not in existing:
+                        chunks.update(
+                            qe.UpdateOperation.create_field_index(name, qe.PayloadSchemaType.Keyword)
+                        )
+                if INDEXED_DATETIME not in existing:
+                    chunks.update(
+                        qe.UpdateOperation.create_field_index(INDEXED_DATETIME, qe.PayloadSchemaType.Datetime)
+                    )
+                chunks.flush()
+            if self._docs is None:
+                config = qe.EdgeConfig(sparse_vectors={_UNUSED_SPARSE: qe.EdgeSparseVectorParams()})
+                with self._engine("creating the document shard"):
+                    self._docs = qe.EdgeShard.create(str(self._docs_path), config)
+                    self._docs.flush()
+
+    def _check_dense_size(self, shard: qe.EdgeShard, dense_size: int) -> None:
+        probe = qe.QueryRequest(
+            limit=1, query=qe.Query.Nearest([1.0] + [0.0] * (dense_size - 1), using=DENSE)
+        )
+        try:
+            shard.query(probe)
+        except Exception as exc:
+            if "dimension" in str(exc).lower():
+                raise StoreError(
+                    f"the index at {self.path} holds vectors of another size than the embedding "
+                    f"model's ({dense_size}): {exc}. Re-ingest into an empty data directory."
+                ) from exc
+            raise StoreError(
+                f"Qdrant Edge index at {self.path}: checking the vector size failed: {exc}"
+            ) from exc
+
+    def upsert_chunks(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None:
+        if not (len(chunks) == len(dense) == len(sparse)):
+            raise ValueError("chunks, dense and sparse must have the same length")
+        with self._lock:
+            shard, _ = self._writable()
+            with self._engine("writing chunks"):
+                for start in range(0, len(chunks), _BATCH):
+                    points = [
+                        qe.Point(
+                            chunk.id,
+                            {
+                                DENSE: [float(x) for x in vec],
+                                LEXICAL: qe.SparseVector(list(sp.indices), [float(v) for v in sp.values]),
+                            },
+                            chunk.payload(),
+                        )
+                        for chunk, vec, sp in zip(
+                            chunks[start : start + _BATCH],
+                            dense[start : start + _BATCH],
+                            sparse[start : start + _BATCH],
+                            strict=True,
+                        )
+                    ]
+                    shard.update(qe.UpdateOperation.upsert_points(points))
+                shard.flush()
+
+    def delete_stale_chunks(self, document_id: str, keep_hash: str | None) -> int:
+        with self._lock:
+            shard, _ = self._writable()
+            must_not: list[Any] | None = None
+            if keep_hash is not None:
+                must_not = [qe.FieldCondition(key="document_hash", match=qe.MatchValue(keep_hash))]
+            filter_ = qe.Filter(
+                must=[qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))],
+                must_not=must_not,
+            )
+            with self._engine("deleting stale chunks"):
+                count = shard.count(qe.CountRequest(exact=True, filter=filter_))
+                if count:
+                    shard.update(qe.UpdateOperation.delete_points_by_filter(filter_))
+                    shard.flush()
+            return count
+
+    def put_document(self, record: DocumentRecord) -> None:
+        with self._lock:
+            _, docs = self._writable()
+            point = qe.Point(document_point_id(record.document.id), {}, record.payload())
+            with self._engine("writing a document record"):
+                docs.update(qe.UpdateOperation.upsert_points([point]))
+                docs.flush()
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        self._open()
+        if self._docs is None:
+            return None
+        with self._engine("reading a document record"):
+            found = self._docs.retrieve(
+                [document_point_id(document_id)], with_payload=True, with_vector=False
+            )
+        if not found or found[0].payload is None:
+            return None
+        return DocumentRecord.from_payload(found[0].payload)
+
+    def list_documents(self) -> list[DocumentRecord]:
+        self._open()
+        if self._docs is None:
+            return []
+        records = [
+            DocumentRecord.from_payload(r.payload)
+            for r in self._scroll(self._docs, None, with_payload=True)
+            if r.payload
+        ]
+        return sorted(records, key=lambda r: r.document.id)
+
+    def delete_document(self, document_id: str) -> None:
+        with self._lock:
+            self._open()
+            # Chunks first: a crash in between leaves a record whose chunks are missing (a
+            # consistency check sees it), never searchable chunks without their record.
+            if self._chunks is not None:
+                filter_ = qe.Filter(
+                    must=[qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))]
+                )
+                with self._engine("deleting chunks"):
+                    self._chunks.update(qe.UpdateOperation.delete_points_by_filter(filter_))
+                    self._chunks.flush()
+            if self._docs is not None:
+                with self._engine("deleting a document record"):
+                    self._docs.update(qe.UpdateOperation.delete_points([document_point_id(document_id)]))
+                    self._docs.flush()
+
+    def search(
+        self,
+        mode: SearchMode,
+        limit: int,
+        dense: Sequence[float] | None = None,
+        sparse: SparseVector | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[ScoredChunk]:
+        if mode in ("dense", "hybrid") and dense is None:
+            raise ValueError(f"{mode} search needs a dense vector")
+        if mode in ("sparse", "hybrid") and sparse is None:
+            raise ValueError(f"{mode} search needs a sparse vector")
+        filter_ = _filter(filters)
+        self._open()
+        shard = self._chunks
+        if shard is None or limit <= 0:
+            return []
+        dense_query = qe.Query.Nearest([float(x) for x in dense], using=DENSE) if dense is not None else None
+        sparse_query = (
+            qe.Query.Nearest(
+                qe.SparseVector(list(sparse.indices), [float(v) for v in sparse.values]), using=LEXICAL
+            )
+            if sparse is not None
+            else None
+        )
+        if mode == "dense":
+            request = qe.QueryRequest(limit=limit, query=dense_query, filter=filter_, with_payload=True)
+        elif mode == "sparse":
+            assert sparse is not None
+            if not sparse.indices:
+                return []
+            request = qe.QueryRequest(limit=limit, query=sparse_query, filter=filter_, with_payload=True)
+        else:
+            depth = prefetch_limit(limit)
+            request = qe.QueryRequest(
+                limit=limit,
+                prefetches=[
+                    qe.Prefetch(limit=depth, query=dense_query, filter=filter_),
+                    qe.Prefetch(limit=depth, query=sparse_query, filter=filter_),
+                ],
+                # The stub types `query` as Fusion; Fusion.Rrf is what the engine takes.
+                query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
+                filter=filter_,
+                with_payload=True,
+            )
+        with self._engine("search"):
+            hits = shard.query(request)
+        return [
+            ScoredChunk(chunk=Chunk.from_payload(h.payload or {}), score=float(h.score), point_id=str(h.id))
+            for h in hits
+        ]
+
+    def count_chunks(self, document_id: str | None = None) -> int:
+        self._open()
+        if self._chunks is None:
+            return 0
+        filter_ = (
+            qe.Filter(must=[qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))])
+            if document_id is not None
+            else None
+        )
+        with self._engine("count"):
+            return self._chunks.count(qe.CountRequest(exact=True, filter=filter_))
+
+    def chunk_ids(self) -> set[str]:
+        self._open()
+        if self._chunks is None:
+            return set()
+        return {str(r.id) for r in self._scroll(self._chunks, None, with_payload=False)}
+
+    def ping(self) -> None:
+        self._open()
+        with self._engine("health check"):
+            for shard in (self._chunks, self._docs):
+                if shard is not None:
+                    shard.count(qe.CountRequest(exact=False))
+
+    def optimize(self) -> bool:
+        """Build the HNSW/segment indexes now (slow at scale); True when anything changed."""
+        with self._lock:
+            shard, _ = self._writable()
+            with self._engine("optimize"):
+                changed = shard.optimize()
+                shard.flush()
+            return changed
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._close_shards()
+
+    def _close_shards(self) -> None:
+        errors: list[str] = []
+        for shard in (self._chunks, self._docs):
+            if shard is None:
+                continue
+            try:
+                shard.flush()
+                shard.close()
+            except Exception as exc:  # keep closing the other shard
+                errors.append(str(exc))
+        self._chunks = self._docs = None
+        if errors:
+            raise StoreError(f"closing the Qdrant Edge index at {self.path}: {'; '.join(errors)}")
+
+
+def _filter(filters: SearchFilters | None) -> qe.Filter | None:
+    """SearchFilters as an Edge filter (None when nothing is restricted)."""
+    if filters is None or filters.empty:
+        return None
+    must: list[Any] = []
+    if filters.document_ids:
+        must.append(qe.FieldCondition(key="document_id", match=qe.MatchAny(list(filters.document_ids))))
+    gte, lt = date_bounds(filters)
+    if gte or lt:
+        must.append(
+            qe.FieldCondition(key=INDEXED_DATETIME, range=qe.RangeDateTime(gte=_iso(gte), lt=_iso(lt)))
+        )
+    return qe.Filter(must=must)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None

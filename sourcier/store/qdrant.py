@@ -1,0 +1,424 @@
+"""The server engine: qdrant-client (a Qdrant server, or its in-process ``:memory:``/path modes).
+
+Same layout as the embedded engine: collection ``<collection>_chunks`` (named dense vector
+``dense``, cosine; sparse vector ``lexical`` with the IDF modifier; payload indexes on
+``document_id``/``source`` (keyword) and ``date`` (datetime)) and ``<collection>_documents``
+(payload-only points: a collection with no vectors). Hybrid search is one ``query_points`` call
+with a dense and a sparse prefetch fused by RRF on the server.
+
+Every failure reaches callers as :class:`StoreError` with a sentence saying what went wrong
+("Qdrant at http://… unreachable: connection refused"), never a raw client traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from sourcier.documents import Chunk, ScoredChunk, SearchFilters, SparseVector
+from sourcier.store.base import (
+    DENSE,
+    INDEXED_DATETIME,
+    INDEXED_KEYWORDS,
+    LEXICAL,
+    DocumentRecord,
+    SearchMode,
+    StoreError,
+    StoreLockedError,
+    date_bounds,
+    document_point_id,
+    prefetch_limit,
+)
+
+_BATCH = 256
+_SCROLL_PAGE = 1000
+_PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, AssertionError)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (``source``, ``__cause__``, ``__context__``)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        for nxt in (getattr(current, "source", None), current.__cause__, current.__context__):
+            if isinstance(nxt, BaseException):
+                stack.append(nxt)
+
+
+def _connect_reason(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "unknown host name"
+    if "unreachable" in text:
+        return "network unreachable"
+    if "ssl" in text or "certificate" in text:
+        return f"TLS error ({exc})"
+    return str(exc) or type(exc).__name__
+
+
+def _response_reason(exc: UnexpectedResponse) -> str:
+    if exc.status_code in (401, 403):
+        return f"rejected the request: wrong or missing API key (HTTP {exc.status_code})"
+    detail = ""
+    try:
+        body = exc.content.decode("utf-8", "replace")
+        detail = str(json.loads(body).get("status", {}).get("error", "")) or body[:200]
+    except Exception:
+        detail = exc.reason_phrase
+    return f"answered HTTP {exc.status_code}: {detail}"
+
+
+class QdrantStore:
+    """:class:`~sourcier.store.base.VectorStore` on qdrant-client."""
+
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        *,
+        location: str = "Qdrant",
+        timeout_s: float | None = None,
+    ) -> None:
+        self.client = client
+        self.collection = collection
+        self.chunks_collection = f"{collection}_chunks"
+        self.documents_collection = f"{collection}_documents"
+        self._location = location
+        self._timeout_s = timeout_s
+        self._ready = False
+
+    # --- constructors --------------------------------------------------------------------
+
+    @classmethod
+    def from_url(
+        cls, url: str, api_key: str | None = None, timeout: float = 5.0, collection: str = "sourcier"
+    ) -> QdrantStore:
+        """A Qdrant server. Nothing is contacted here: :meth:`ping` checks the connection."""
+        try:
+            client = QdrantClient(
+                url=url,
+                api_key=api_key,
+                timeout=max(1, math.ceil(timeout)),
+                check_compatibility=False,  # would call the server (and only warn) at construction
+            )
+        except Exception as exc:
+            raise StoreError(f"invalid Qdrant URL {url!r}: {exc}") from exc
+        return cls(client, collection, location=f"Qdrant at {url}", timeout_s=timeout)
+
+    @classmethod
+    def from_memory(cls, collection: str = "sourcier") -> QdrantStore:
+        """qdrant-client's in-process mode, in memory (tests, throwaway indexes)."""
+        return cls(QdrantClient(location=":memory:"), collection, location="in-memory Qdrant")
+
+    @classmethod
+    def from_path(cls, path: Path | str, collection: str = "sourcier") -> QdrantStore:
+        """qdrant-client's in-process mode on disk (exact search in Python: small corpora only)."""
+        location = f"local Qdrant at {path}"
+        try:
+            client = QdrantClient(path=str(path))
+        except Exception as exc:
+            if "already accessed" in str(exc):
+                raise StoreLockedError(
+                    f"the local Qdrant index at {path} is in use by another Sourcier process (e.g. "
+                    "`sourcier serve`); stop it or point SOURCIER_QDRANT_URL at a Qdrant server"
+                ) from exc
+            raise StoreError(f"{location}: cannot open: {exc}") from exc
+        return cls(client, collection, location=location)
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    @contextmanager
+    def _engine(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except (StoreError, *_PROGRAMMING_ERRORS):
+            raise
+        except Exception as exc:
+            raise StoreError(self._describe(exc, what)) from exc
+
+    def _describe(self, exc: BaseException, what: str) -> str:
+        for cause in _chain(exc):
+            if isinstance(cause, httpx.TimeoutException):
+                limit = f" within {self._timeout_s:g}s" if self._timeout_s else ""
+                return f"{self._location} did not answer{limit} ({what})"
+            if isinstance(cause, httpx.ConnectError | ConnectionError):
+                return f"{self._location} unreachable: {_connect_reason(cause)}"
+            if isinstance(cause, UnexpectedResponse):
+                return f"{self._location} {_response_reason(cause)} ({what})"
+            if isinstance(cause, httpx.HTTPError):
+                return f"{self._location} unreachable: {cause or type(cause).__name__}"
+        if isinstance(exc, ResponseHandlingException):
+            return f"{self._location}: {what} failed: {exc.source}"
+        return f"{self._location}: {what} failed: {exc}"
+
+    def _schema_ready(self) -> bool:
+        """True once both collections exist (cached: collections are never dropped here)."""
+        if not self._ready:
+            with self._engine("checking collections"):
+                self._ready = self.client.collection_exists(
+                    self.chunks_collection
+                ) and self.client.collection_exists(self.documents_collection)
+        return self._ready
+
+    def _require_schema(self) -> None:
+        if not self._schema_ready():
+            raise StoreError(
+                f"{self._location} has no '{self.collection}' index yet: call ensure_schema first"
+            )
+
+    def _scroll(self, collection: str, with_payload: bool) -> Iterator[qm.Record]:
+        offset: Any = None
+        while True:
+            with self._engine("scroll"):
+                records, offset = self.client.scroll(
+                    collection,
+                    limit=_SCROLL_PAGE,
+                    offset=offset,
+                    with_payload=with_payload,
+                    with_vectors=False,
+                )
+            yield from records
+            if offset is None:
+                return
+
+    # --- VectorStore ---------------------------------------------------------------------
+
+    def ensure_schema(self, dense_size: int) -> None:
+        with self._engine("creating collections"):
+            if not self.client.collection_exists(self.chunks_collection):
+                self._create(
+                    self.chunks_collection,
+                    vectors_config={DENSE: qm.VectorParams(size=dense_size, distance=qm.Distance.COSINE)},
+                    sparse_vectors_config={LEXICAL: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+                )
+            else:
+                vectors = self.client.get_collection(self.chunks_collection).config.params.vectors
+                current = vectors.get(DENSE) if isinstance(vectors, dict) else None
+                if current is None or current.size != dense_size:
+                    found = current.size if current is not None else "no 'dense'"
+                    raise StoreError(
+                        f"{self._location}: collection {self.chunks_collection} holds {found}-d vectors, "
+                        f"the embedding model gives {dense_size}-d ones; re-ingest into another collection"
+                    )
+            with warnings.catch_warnings():
+                # Local mode warns that payload indexes are ignored; a server uses them.
+                warnings.filterwarnings("ignore", message="Payload indexes have no effect")
+                for name in INDEXED_KEYWORDS:
+                    self.client.create_payload_index(
+                        self.chunks_collection, name, qm.PayloadSchemaType.KEYWORD, wait=True
+                    )
+                self.client.create_payload_index(
+                    self.chunks_collection, INDEXED_DATETIME, qm.PayloadSchemaType.DATETIME, wait=True
+                )
+            if not self.client.collection_exists(self.documents_collection):
+                self._create(self.documents_collection, vectors_config={})
+        self._ready = True
+
+    def _create(self, name: str, **config: Any) -> None:
+        try:
+            self.client.create_collection(name, **config)
+        except UnexpectedResponse as exc:
+            if exc.status_code != 409:  # 409: created meanwhile by another process
+                raise
+
+    def upsert_chunks(
+        self, chunks: Sequence[Chunk], dense: Sequence[Sequence[float]], sparse: Sequence[SparseVector]
+    ) -> None:
+        if not (len(chunks) == len(dense) == len(sparse)):
+            raise ValueError("chunks, dense and sparse must have the same length")
+        self._require_schema()
+        with self._engine("writing chunks"):
+            for start in range(0, len(chunks), _BATCH):
+                points = [
+                    qm.PointStruct(
+                        id=chunk.id,
+                        vector={
+                            DENSE: [float(x) for x in vec],
+                            LEXICAL: qm.SparseVector(
+                                indices=list(sp.indices), values=[float(v) for v in sp.values]
+                            ),
+                        },
+                        payload=chunk.payload(),
+                    )
+                    for chunk, vec, sp in zip(
+                        chunks[start : start + _BATCH],
+                        dense[start : start + _BATCH],
+                        sparse[start : start + _BATCH],
+                        strict=True,
+                    )
+                ]
+                self.client.upsert(self.chunks_collection, points, wait=True)
+
+    def delete_stale_chunks(self, document_id: str, keep_hash: str | None) -> int:
+        self._require_schema()
+        must_not: list[qm.Condition] | None = None
+        if keep_hash is not None:
+            must_not = [qm.FieldCondition(key="document_hash", match=qm.MatchValue(value=keep_hash))]
+        filter_ = qm.Filter(
+            must=[qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))],
+            must_not=must_not,
+        )
+        with self._engine("deleting stale chunks"):
+            count = self.client.count(self.chunks_collection, count_filter=filter_, exact=True).count
+            if count:
+                self.client.delete(self.chunks_collection, qm.FilterSelector(filter=filter_), wait=True)
+        return count
+
+    def put_document(self, record: DocumentRecord) -> None:
+        self._require_schema()
+        point = qm.PointStruct(id=document_point_id(record.document.id), vector={}, payload=record.payload())
+        with self._engine("writing a document record"):
+            self.client.upsert(self.documents_collection, [point], wait=True)
+
+    def get_document(self, document_id: str) -> DocumentRecord | None:
+        if not self._schema_ready():
+            return None
+        with self._engine("reading a document record"):
+            found = self.client.retrieve(
+                self.documents_collection,
+                [document_point_id(document_id)],
+                with_payload=True,
+                with_vectors=False,
+            )
+        if not found or not found[0].payload:
+            return None
+        return DocumentRecord.from_payload(found[0].payload)
+
+    def list_documents(self) -> list[DocumentRecord]:
+        if not self._schema_ready():
+            return []
+        records = [
+            DocumentRecord.from_payload(r.payload)
+            for r in self._scroll(self.documents_collection, with_payload=True)
+            if r.payload
+        ]
+        return sorted(records, key=lambda r: r.document.id)
+
+    def delete_document(self, document_id: str) -> None:
+        if not self._schema_ready():
+            return
+        filter_ = qm.Filter(
+            must=[qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))]
+        )
+        with self._engine("deleting a document"):
+            # Chunks first, then the record (see EdgeStore.delete_document).
+            self.client.delete(self.chunks_collection, qm.FilterSelector(filter=filter_), wait=True)
+            self.client.delete(
+                self.documents_collection, qm.PointIdsList(points=[document_point_id(document_id)]), wait=True
+            )
+
+    def search(
+        self,
+        mode: SearchMode,
+        limit: int,
+        dense: Sequence[float] | None = None,
+        sparse: SparseVector | None = None,
+        filters: SearchFilters | None = None,
+    ) -> list[ScoredChunk]:
+        if mode in ("dense", "hybrid") and dense is None:
+            raise ValueError(f"{mode} search needs a dense vector")
+        if mode in ("sparse", "hybrid") and sparse is None:
+            raise ValueError(f"{mode} search needs a sparse vector")
+        filter_ = _filter(filters)
+        if limit <= 0 or not self._schema_ready():
+            return []
+        dense_query = [float(x) for x in dense] if dense is not None else None
+        sparse_query = (
+            qm.SparseVector(indices=list(sparse.indices), values=[float(v) for v in sparse.values])
+            if sparse is not None
+            else None
+        )
+        with self._engine("search"):
+            if mode == "dense":
+                response = self.client.query_points(
+                    self.chunks_collection,
+                    query=dense_query,
+                    using=DENSE,
+                    limit=limit,
+                    query_filter=filter_,
+                    with_payload=True,
+                )
+            elif mode == "sparse":
+                assert sparse is not None
+                if not sparse.indices:
+                    return []
+                response = self.client.query_points(
+                    self.chunks_collection,
+                    query=sparse_query,
+                    using=LEXICAL,
+                    limit=limit,
+                    query_filter=filter_,
+                    with_payload=True,
+                )
+            else:
+                depth = prefetch_limit(limit)
+                response = self.client.query_points(
+                    self.chunks_collection,
+                    prefetch=[
+                        qm.Prefetch(query=dense_query, using=DENSE, limit=depth, filter=filter_),
+                        qm.Prefetch(query=sparse_query, using=LEXICAL, limit=depth, filter=filter_),
+                    ],
+                    # Qdrant's RRF constant is k=2 (base.RRF_K), which EdgeStore sets explicitly.
+                    query=qm.FusionQuery(fusion=qm.Fusion.RRF),
+                    limit=limit,
+                    query_filter=filter_,
+                    with_payload=True,
+                )
+        return [
+            ScoredChunk(chunk=Chunk.from_payload(p.payload or {}), score=float(p.score), point_id=str(p.id))
+            for p in response.points
+        ]
+
+    def count_chunks(self, document_id: str | None = None) -> int:
+        if not self._schema_ready():
+            return 0
+        filter_ = (
+            qm.Filter(must=[qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))])
+            if document_id is not None
+            else None
+        )
+        with self._engine("count"):
+            return self.client.count(self.chunks_collection, count_filter=filter_, exact=True).count
+
+    def chunk_ids(self) -> set[str]:
+        if not self._schema_ready():
+            return set()
+        return {str(r.id) for r in self._scroll(self.chunks_collection, with_payload=False)}
+
+    def ping(self) -> None:
+        """Contact the server (list collections) within the configured timeout."""
+        with self._engine("health check"):
+            self.client.get_collections()
+
+    def close(self) -> None:
+        with self._engine("close"):
+            self.client.close()
+
+
+def _filter(filters: SearchFilters | None) -> qm.Filter | None:
+    if filters is None or filters.empty:
+        return None
+    must: list[qm.Condition] = []
+    if filters.document_ids:
+        must.append(qm.FieldCondition(key="document_id", match=qm.MatchAny(any=list(filters.document_ids))))
+    gte, lt = date_bounds(filters)
+    if gte or lt:
+        must.append(qm.FieldCondition(key=INDEXED_DATETIME, range=qm.DatetimeRange(gte=gte, lt=lt)))
+    return qm.Filter(must=must)
