@@ -1,41 +1,73 @@
 """Deciding, from retrieval evidence alone, whether the corpus supports an answer.
 
-Prompts are not trusted to refuse. The decision uses two measured signals of the best
-evidence: how similar its best sentence is to the question (embedding cosine), and how much
-of the question's content terms the best sentences contain. Both thresholds are settings,
-calibrated on the eval set's answerable and unanswerable questions.
+Prompts are not trusted to refuse. Three measured checks, in order:
+1. some sentence must be close to the question (embedding cosine ≥ ``min_dense``) — off-topic
+   questions fail here;
+2. the question's names (people, products, acronyms) must all occur in the evidence's context —
+   "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
+   investments;
+3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
+   the question must contain one that the question does not already give — "Combien de
+   paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number.
+The thresholds are settings, calibrated on the eval set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from server.answer_types import AnswerType, expected_type, provides
 from server.evidence import Evidence
+from server.grounding import names
+from sourcier.lexical import LexicalEncoder
 
 ABSTENTION_MESSAGE = (
     "Le corpus ne contient pas de réponse à cette question : aucun passage des documents indexés ne l'étaye."
 )
+#: How deep in the ranked evidence a sentence of the expected type may be found.
+TYPED_DEPTH = 8
+#: A sentence offering the expected kind of answer must, with the sentence before it, cover at
+#: least this share of the question's terms: a date elsewhere in the article answers nothing.
+TYPED_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     abstain: bool
-    best_dense: float
-    best_coverage: float
     reason: str
+    best_dense: float = 0.0
+    answer_type: AnswerType = AnswerType.ANY
+    usable: list[Evidence] = field(default_factory=list)
 
 
-def decide(evidence: Sequence[Evidence], min_dense: float, min_coverage: float) -> Decision:
-    """Abstain unless some sentence is close to the question and the evidence covers its terms."""
+def decide(
+    question: str,
+    evidence: Sequence[Evidence],
+    lexical: LexicalEncoder,
+    min_dense: float,
+    entity_question: str | None = None,
+) -> Decision:
+    """Abstain unless the evidence is close, names what the question names, and holds an answer
+    of the expected type. ``usable`` is the evidence an answerer may pick from, best first."""
     if not evidence:
-        return Decision(True, 0.0, 0.0, "nothing retrieved")
+        return Decision(True, "nothing retrieved")
     best_dense = max(e.dense for e in evidence)
-    best_coverage = max(e.coverage for e in evidence[:5])
     if best_dense < min_dense:
-        return Decision(True, best_dense, best_coverage, f"best similarity {best_dense:.3f} < {min_dense}")
-    if best_coverage < min_coverage:
-        return Decision(
-            True, best_dense, best_coverage, f"question terms covered {best_coverage:.2f} < {min_coverage}"
-        )
-    return Decision(False, best_dense, best_coverage, "supported")
+        return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
+    answer_type = expected_type(question)
+    asked_in = entity_question or question
+    usable = [
+        e
+        for e in evidence
+        if answer_type is AnswerType.ANY
+        or (e.context_coverage >= TYPED_MIN_COVERAGE and provides(answer_type, e.text, asked_in))
+    ]
+    if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
+        return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
+    asked = names(asked_in, lexical)
+    if asked:
+        usable = [e for e in usable if asked <= set(lexical.terms(e.context or e.text))]
+        if not usable:
+            return Decision(True, f"no evidence names {sorted(asked)}", best_dense, answer_type)
+    return Decision(False, "supported", best_dense, answer_type, usable)

@@ -1,7 +1,8 @@
 """Follow-up questions: turning "Et quand sort-il ?" into a question retrieval can answer.
 
-Without an LLM, a follow-up is made standalone by adding the previous user question (which
-names what "il" refers to) to it. Whether a question is a follow-up is judged from its form:
+Without an LLM, a follow-up is made standalone by adding the previous user question and the
+names the previous answer mentioned (what "il" or "son successeur" refers to) to it. Whether a
+question is a follow-up is judged from its form:
 short, opening with "et"/"mais", or leaning on a pronoun.
 """
 
@@ -20,6 +21,11 @@ _FOLLOW_UP = re.compile(
 )
 
 
+#: Names (and versions: "Llama 4") the previous answer mentioned, which a pronoun may refer to.
+_NAME = re.compile(r"(?<![.!?] )(?<!^)\b[A-ZÀ-Ý][\w-]+(?: \d+)?")
+_MAX_NAMES = 6
+
+
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return bool(history) and (len(question.split()) <= 6 or bool(_FOLLOW_UP.search(question)))
 
@@ -31,7 +37,10 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
     previous = next((t.content for t in reversed(history) if t.role == "user"), None)
     if not previous:
         return None
-    return f"{question} (à propos de : {previous.strip()})"
+    answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    mentioned = [n for n in dict.fromkeys(_NAME.findall(answer)) if n.lower() not in previous.lower()]
+    context = " ".join([previous.strip(), *mentioned[:_MAX_NAMES]])
+    return f"{question} (à propos de : {context})"
 
 
 def already_said(history: Sequence[Turn]) -> set[str]:

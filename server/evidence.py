@@ -16,12 +16,31 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from server.grounding import names
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import Embedder
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import sentence_spans
 
-_ENTITY = re.compile(r"\b(?:[A-ZÀ-Ý][\w'-]*[A-Z0-9À-Ý][\w-]*|\d[\d.,°%-]*)\b|(?<=[\s(«\"])[A-ZÀ-Ý][\w-]+")
+_NUMBER = re.compile(r"\d[\d.,°%-]*")
+#: Words that shape a question without saying what it is about (and the glue of follow-ups).
+QUESTION_STOP_TERMS = frozenset(
+    {
+        "quand",
+        "comment",
+        "pourquoi",
+        "combien",
+        "quel",
+        "quell",
+        "qui",
+        "que",
+        "quoi",
+        "ou",
+        "est",
+        "ce",
+        "propos",
+    }
+)
 _MIN_WORDS = 4
 
 
@@ -48,6 +67,8 @@ class Evidence:
     dense: float
     coverage: float
     score: float
+    context: str = ""  # the chunk it came from: names the sentence refers back to ("ce laboratoire")
+    context_coverage: float = 0.0  # coverage by this sentence and the one before it ("Il serait prévu…")
 
 
 class SentenceVectors:
@@ -77,8 +98,12 @@ class SentenceVectors:
 
 def question_terms(question: str, lexical: LexicalEncoder) -> dict[str, float]:
     """The question's content terms with weights: names, acronyms and numbers count double."""
-    entities = {t for match in _ENTITY.findall(question) for t in lexical.terms(match)}
-    return {term: 2.0 if term in entities else 1.0 for term in lexical.terms(question)}
+    entities = names(question, lexical) | {t for n in _NUMBER.findall(question) for t in lexical.terms(n)}
+    return {
+        term: 2.0 if term in entities else 1.0
+        for term in lexical.terms(question)
+        if term not in QUESTION_STOP_TERMS
+    }
 
 
 def coverage(terms: dict[str, float], sentence_terms: set[str]) -> float:
@@ -96,28 +121,38 @@ def gather(
     lexical: LexicalEncoder,
     vectors: SentenceVectors,
     weights: Weights = Weights(),
+    focus: str | None = None,
 ) -> list[Evidence]:
-    """Every distinct sentence of the retrieved chunks, scored and sorted best first."""
+    """Every distinct sentence of the retrieved chunks, scored and sorted best first.
+
+    ``question`` is what was searched (for a follow-up, the standalone version); ``focus`` is
+    the follow-up as asked: a sentence answering it may share words with either."""
     terms = question_terms(question, lexical)
+    focus_terms = question_terms(focus, lexical) if focus else {}
     seen: set[tuple[str, int]] = set()
-    located: list[tuple[ScoredChunk, int, int, int]] = []
+    located: list[tuple[ScoredChunk, int, int, int, str]] = []  # chunk, rank, start, end, previous
     for rank, scored in enumerate(chunks):
         chunk = scored.chunk
         headings = set(chunk.heading_path)
+        previous = ""
         for span in sentence_spans(chunk.text):
             text = chunk.text[span.start : span.end]
             key = (chunk.document_id, chunk.start + span.start)
-            if key in seen or text in headings or len(text.split()) < _MIN_WORDS:
-                continue
-            seen.add(key)
-            located.append((scored, rank, chunk.start + span.start, chunk.start + span.end))
+            if key not in seen and text not in headings and len(text.split()) >= _MIN_WORDS:
+                seen.add(key)
+                located.append((scored, rank, chunk.start + span.start, chunk.start + span.end, previous))
+            previous = text
     if not located:
         return []
-    texts = [s.chunk.text[a - s.chunk.start : b - s.chunk.start] for s, _, a, b in located]
+    texts = [s.chunk.text[a - s.chunk.start : b - s.chunk.start] for s, _, a, b, _ in located]
     similarities = vectors.embed(texts) @ query_vector
     evidence = []
-    for (scored, rank, start, end), text, similarity in zip(located, texts, similarities, strict=True):
-        cov = coverage(terms, set(lexical.terms(text)))
+    for (scored, rank, start, end, previous), text, similarity in zip(
+        located, texts, similarities, strict=True
+    ):
+        sentence_terms = set(lexical.terms(text))
+        context_terms = sentence_terms | set(lexical.terms(previous))
+        cov = coverage(terms, sentence_terms)
         score = weights.dense * float(similarity) + weights.coverage * cov + weights.chunk_rank / (rank + 1)
         chunk = scored.chunk
         evidence.append(
@@ -132,6 +167,8 @@ def gather(
                 float(similarity),
                 cov,
                 score,
+                chunk.text,
+                max(coverage(terms, context_terms), coverage(focus_terms, context_terms)),
             )
         )
     evidence.sort(key=lambda e: e.score, reverse=True)

@@ -56,9 +56,30 @@ def numbers(text: str) -> set[str]:
     return found | (words - {"1"})  # "un"/"une" are articles far more often than numbers
 
 
+#: Capitalised after a colon or parenthesis, but not names.
+_QUESTION_WORDS = frozenset(
+    {
+        "pourquoi",
+        "comment",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "qui",
+        "quand",
+        "où",
+        "combien",
+        "que",
+        "qu",
+    }
+)
+
+
 def names(text: str, lexical: LexicalEncoder) -> set[str]:
     """Terms of capitalised words that do not open a sentence: names, acronyms, products."""
-    return {t for word in _NAME.findall(text) for t in lexical.terms(word)}
+    return {
+        t for word in _NAME.findall(text) if word.lower() not in _QUESTION_WORDS for t in lexical.terms(word)
+    }
 
 
 def negated(text: str) -> bool:

@@ -113,11 +113,17 @@ class Sourcier:
         )
         ranked_at = time.perf_counter()
         evidence = gather(
-            query, retrieval.query_vector, retrieval.chunks, self.lexical, self.vectors, self.weights
+            query,
+            retrieval.query_vector,
+            retrieval.chunks,
+            self.lexical,
+            self.vectors,
+            self.weights,
+            focus=request.question if standalone else None,
         )
         said = already_said(request.history)
         fresh = [e for e in evidence if e.text not in said] or evidence
-        decision = decide(fresh, self.settings.abstain_min_dense, self.settings.abstain_min_coverage)
+        decision = decide(request.question, fresh, self.lexical, self.settings.abstain_min_dense, query)
         notice: str | None = None
         unsupported: list[str] = []
         mode: str = "extractive"
@@ -125,14 +131,15 @@ class Sourcier:
         if not decision.abstain:
             if self.generator is not None and use_generator:
                 try:
-                    chosen, unsupported = self._generate(request, query, fresh)
+                    chosen, unsupported = self._generate(request, query, decision.usable)
                     mode = "generative"
                     if not chosen:
                         notice = "Aucune phrase générée n'était étayée par les sources : réponse extractive."
                 except GenerationError as error:
                     notice = f"Le modèle de langage est injoignable ({error}) : réponse extractive."
             if not chosen:
-                chosen = [(e.text, e) for e in select(fresh, self.settings.answer_max_sentences)]
+                picked = select(decision.usable, self.settings.answer_max_sentences)
+                chosen = [(e.text, e) for e in picked]
         answered_at = time.perf_counter()
         embed_ms = retrieval.embed_ms
         timings = Timings(

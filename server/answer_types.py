@@ -1,0 +1,94 @@
+"""The kind of answer a question expects, and whether a sentence can provide it.
+
+"Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date.
+A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
+is: this is what separates questions the corpus answers from questions it merely touches,
+which similarity scores alone cannot do.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+_MONTHS = (
+    "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|"
+    "septembre|octobre|novembre|décembre|decembre"
+)
+
+
+class AnswerType(Enum):
+    ANY = "any"
+    QUANTITY = "quantity"
+    DATE = "date"
+    NAME = "name"
+
+
+_QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
+    (
+        AnswerType.DATE,
+        re.compile(
+            r"\b(?:quand|depuis quand|jusqu'à quand|en quelle année|à quelle date|quelle date|"
+            r"quel jour|quel mois|quelle année|en quel mois|à quel moment)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.QUANTITY,
+        re.compile(
+            r"\b(?:combien|quel nombre|quel montant|quelle somme|quel prix|quel est le prix|quel salaire|"
+            r"quel est le salaire|quel coût|quel budget|quel score|quel âge|quelle taille|quelle part|"
+            r"quel pourcentage|quelle quantité|quel chiffre)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.NAME,
+        re.compile(
+            r"\b(?:quel est le nom|quel nom|comment s'appelle|comment se nomme|comment est nommé)\b", re.I
+        ),
+    ),
+)
+
+_QUANTITY = re.compile(
+    r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|quarante|"
+    r"cinquante|soixante|cent|cents|mille|dizaines?|centaines?|milliers?|millions?|milliards?|"
+    r"moitié|tiers|quart|double|triple)\b",
+    re.I,
+)
+_DATE = re.compile(
+    rf"\b(?:1[89]\d\d|20\d\d|{_MONTHS}|trimestre|semestre|printemps|été|automne|hiver|"
+    r"hier|aujourd'hui|demain|récemment|depuis|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    re.I,
+)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Ý][\w-]+")
+
+
+def expected_type(question: str) -> AnswerType:
+    """What the question asks for, judged from its interrogative phrase."""
+    normalised = question.replace("’", "'")
+    for answer_type, pattern in _QUESTION_PATTERNS:
+        if pattern.search(normalised):
+            return answer_type
+    return AnswerType.ANY
+
+
+def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
+    """Can ``sentence`` supply an answer of this type that the question does not already contain?"""
+    if answer_type is AnswerType.ANY:
+        return True
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    if answer_type is AnswerType.QUANTITY:
+        return any(
+            m.group(0).lower() not in asked and not _part_of_name(sentence, m.start())
+            for m in _QUANTITY.finditer(sentence)
+        )
+    if answer_type is AnswerType.DATE:
+        return any(m.group(0).lower() not in asked for m in _DATE.finditer(sentence))
+    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence))
+
+
+def _part_of_name(sentence: str, at: int) -> bool:
+    """A digit right after a capitalised word is a version, not a quantity ("Llama 4")."""
+    before = sentence[:at].rstrip().rsplit(" ", 1)[-1]
+    return sentence[at].isdigit() and before[:1].isupper()
