@@ -15,11 +15,27 @@ from fastapi.responses import JSONResponse
 from server.deps import require_api_key
 from server.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
 from server.routes import ask, documents, health, search
+from server.schemas import ErrorResponse
 from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
 from sourcier.config import Settings, get_settings
 from sourcier.store import StoreError, StoreLockedError
 
 logger = logging.getLogger("sourcier.server")
+
+#: The error statuses the API routes answer, all with an ``ErrorResponse`` body (documented so the
+#: OpenAPI spec matches what is sent: the 422 body is a sentence, not FastAPI's list of errors).
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status_code: {"model": ErrorResponse, "description": description}
+    for status_code, description in (
+        (400, "Unreadable request body"),
+        (401, "Missing or wrong API key"),
+        (404, "Not found"),
+        (413, "Request body too large"),
+        (422, "Invalid request"),
+        (429, "Too many requests"),
+        (503, "Index or model unavailable"),
+    )
+}
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -66,7 +82,7 @@ def create_app(
     )
     app.state.settings = settings
     for router in (ask.router, search.router, documents.router):
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+        app.include_router(router, dependencies=[Depends(require_api_key)], responses=ERROR_RESPONSES)
     app.include_router(health.router)  # open: orchestrators probe it without credentials
 
     @app.exception_handler(RequestValidationError)

@@ -125,6 +125,12 @@ class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
 
+class ErrorResponse(BaseModel):
+    """Every error the API answers (4xx/5xx): one sentence saying what is wrong."""
+
+    detail: str
+
+
 class DocumentDetail(BaseModel):
     id: str
     title: str
