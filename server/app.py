@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -47,6 +48,14 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _warm_up(service: Sourcier, max_sentences: int) -> None:
+    try:
+        count = service.warm_up(max_sentences)
+        logger.info("warm-up: %d sentences embedded", count)
+    except Exception:  # warm-up is an optimisation: never let it take the server down
+        logger.exception("warm-up failed")
+
+
 def create_app(
     settings: Settings | None = None, service: Sourcier | None = None, *, with_ui: bool = True
 ) -> FastAPI:
@@ -68,6 +77,10 @@ def create_app(
             except Exception as error:  # any start-up failure must show in /ready, not kill the process
                 app.state.startup_error = f"{type(error).__name__}: {error}"
                 logger.exception("start-up failed")
+        if app.state.service is not None and settings.warm_up_sentences:
+            threading.Thread(
+                target=_warm_up, args=(app.state.service, settings.warm_up_sentences), daemon=True
+            ).start()
         try:
             yield
         finally:

@@ -31,10 +31,13 @@ from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.lexical import LexicalEncoder
+from sourcier.sentences import sentence_spans
 from sourcier.store import VectorStore, open_store
 
 #: How many evidence sentences the generative answerer sees as numbered sources.
 GENERATION_SOURCES = 8
+#: Sentences embedded per batch while warming up (small, so queries are not held up long).
+WARM_UP_BATCH = 32
 
 
 class QuestionTooLongError(ValueError):
@@ -179,7 +182,7 @@ class Sourcier:
                 citations=[],
                 timings_ms=timings,
                 standalone_question=standalone,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode,
                 notice=notice,
                 unsupported=unsupported,
             )
@@ -207,7 +210,7 @@ class Sourcier:
             citations=list(citations.values()),
             timings_ms=timings,
             standalone_question=standalone,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             notice=notice,
             unsupported=unsupported,
         )
@@ -263,6 +266,21 @@ class Sourcier:
             raise DocumentNotFoundError(f"no document with id {document_id!r}")
         d = record.document
         return DocumentDetail(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)
+
+    def warm_up(self, max_sentences: int) -> int:
+        """Embed the corpus's sentences ahead of the first questions (small corpora only), so that
+        answers do not pay for it; returns how many were embedded. Safe to run in a thread."""
+        texts: list[str] = []
+        for record in self.store.list_documents():
+            text = record.document.text
+            texts += [
+                text[s.start : s.end] for s in sentence_spans(text) if len(text[s.start : s.end].split()) >= 4
+            ]
+            if len(texts) > max_sentences:
+                return 0
+        for i in range(0, len(texts), WARM_UP_BATCH):
+            self.vectors.embed(texts[i : i + WARM_UP_BATCH])
+        return len(texts)
 
     def check_ready(self) -> None:
         """Raise :class:`sourcier.store.StoreError` when the store cannot be used right now."""
