@@ -6,6 +6,7 @@ through untouched.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -92,19 +93,27 @@ class BodySizeLimitMiddleware:
             await _json_error(send, 413, too_large)
             return
         received = 0
+        exceeded = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
+        async def guarded_send(message: Message) -> None:
+            # The framework turns an exception raised while it reads the body into its own 400
+            # ("error parsing the body"): once the limit is exceeded, drop that and send the 413.
+            if not exceeded:
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, limited_receive, guarded_send)
+        if exceeded:
             await _json_error(send, 413, too_large)
 
 

@@ -33,8 +33,15 @@ class Turn(Strict):
     content: str = Field(max_length=20_000)
 
 
+def _no_surrogates(value: str) -> str:
+    """JSON's ``\\ud800`` escapes decode to lone surrogates, which no encoder can tokenize."""
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("the text contains invalid Unicode (a lone surrogate)")
+    return value
+
+
 def _question_text(value: str) -> str:
-    value = value.strip()
+    value = _no_surrogates(value).strip()
     if not value:
         raise ValueError("the question is empty")
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
