@@ -1,0 +1,98 @@
+"""Fixtures for the end-to-end HTTP tests: the shared server, configured servers, the fake LLM.
+
+Clients come from :func:`tests.server.support.checked_client`, whose hook checks every
+response (no 5xx, no stack trace, the citation invariant on every answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from sourcier.config import Settings
+from tests.conftest import LiveServer, child_env, copy_index, free_port
+from tests.server.fake_llm import FakeLLM, closed_port
+from tests.server.support import (
+    API_KEY,
+    LLM_API_KEY,
+    LLM_MODEL,
+    RATE_LIMIT,
+    SMALL_BODY_BYTES,
+    SMALL_QUESTION_CHARS,
+    ApiServer,
+    Checker,
+    ConfiguredServers,
+    checked_client,
+)
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def server(live_server: LiveServer) -> LiveServer:
+    """The session's shared server: the default ``sourcier serve`` (chat UI mounted)."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def checker() -> Checker:
+    return Checker()
+
+
+@pytest.fixture(scope="session")
+def client(server: LiveServer, checker: Checker) -> Iterator[httpx.Client]:
+    with checked_client(server.url, checker) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeLLM]:
+    llm = FakeLLM(free_port()).start()
+    yield llm
+    llm.stop()
+
+
+@pytest.fixture(scope="session")
+def configured(
+    corpus_index: Settings, fake_llm: FakeLLM, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ConfiguredServers]:
+    """Two more API-only servers, started side by side (each over its own copy of the index)."""
+    logs = tmp_path_factory.mktemp("configured-logs")
+    secured_settings = copy_index(corpus_index, tmp_path_factory.mktemp("secured-index"))
+    secured = ApiServer(
+        secured_settings,
+        child_env(
+            secured_settings,
+            SOURCIER_API_KEY=API_KEY,
+            SOURCIER_LLM_BASE_URL=fake_llm.base_url,
+            SOURCIER_LLM_MODEL=LLM_MODEL,
+            SOURCIER_LLM_API_KEY=LLM_API_KEY,
+            SOURCIER_LLM_TIMEOUT_S="20",
+            SOURCIER_MAX_QUESTION_CHARS=str(SMALL_QUESTION_CHARS),
+            SOURCIER_MAX_BODY_BYTES=str(SMALL_BODY_BYTES),
+        ),
+        logs / "secured.log",
+        ["--no-ui"],
+    )
+    offline_settings = copy_index(corpus_index, tmp_path_factory.mktemp("offline-llm-index"))
+    offline = ApiServer(
+        offline_settings,
+        child_env(
+            offline_settings,
+            SOURCIER_LLM_BASE_URL=f"http://127.0.0.1:{closed_port()}/v1",
+            SOURCIER_LLM_MODEL=LLM_MODEL,
+            SOURCIER_LLM_TIMEOUT_S="5",
+            SOURCIER_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT),
+        ),
+        logs / "offline-llm.log",
+        ["--no-ui"],
+    )
+    try:
+        secured.wait_ready()
+        offline.wait_ready()
+        yield ConfiguredServers(secured, offline)
+    finally:
+        secured.stop()
+        offline.stop()

@@ -1,0 +1,114 @@
+"""A minimal OpenAI-compatible chat server for the generative path, run by the tests.
+
+It speaks ``POST /v1/chat/completions`` and ``GET /v1/models`` on 127.0.0.1 (uvicorn in a
+thread) and answers from the numbered sources it finds in the prompt, the way a model that
+follows Sourcier's prompt would: it copies one source sentence with its ``[n]`` marker, then
+adds one invented sentence that no source supports. Every request is recorded so tests can
+check what the service sent (prompt, model name, API key).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+#: The sentence the fake model makes up: no source mentions a parameter count for Avocado.
+INVENTED = "Avocado comptera 400 milliards de paramètres [1]."
+REFUSAL = "Le corpus ne contient pas de réponse à cette question."
+_SOURCE = re.compile(r"^\[(\d+)\] \((.*?)\) (.+)$", re.MULTILINE)
+
+
+def parse_sources(prompt: str) -> dict[int, str]:
+    """The numbered sources of Sourcier's user message: ``[n] (title) text``."""
+    return {int(m.group(1)): m.group(3).strip() for m in _SOURCE.finditer(prompt)}
+
+
+@dataclass
+class FakeLLM:
+    """``mode``: "grounded+invented" (default), "refuse", or "error" (HTTP 500)."""
+
+    port: int
+    mode: str = "grounded+invented"
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def answer(self, messages: list[dict[str, Any]]) -> str:
+        if self.mode == "refuse":
+            return REFUSAL
+        sources = parse_sources(str(messages[-1]["content"]))
+        if not sources:
+            return REFUSAL
+        n, text = next(
+            ((n, t) for n, t in sources.items() if "Avocado est le nom de code" in t), (1, sources[1])
+        )
+        return f"{text} [{n}] {INVENTED}"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/v1/models")
+        async def models() -> dict[str, Any]:
+            return {"object": "list", "data": [{"id": "fake-fr", "object": "model", "owned_by": "tests"}]}
+
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request) -> JSONResponse:
+            body = await request.json()
+            self.requests.append({"body": body, "authorization": request.headers.get("authorization")})
+            if self.mode == "error":
+                return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, 500)
+            content = self.answer(body["messages"])
+            return JSONResponse(
+                {
+                    "id": f"chatcmpl-{len(self.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "fake-fr"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                }
+            )
+
+        return app
+
+    def start(self) -> FakeLLM:
+        config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="fake-llm", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the fake LLM server did not start")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,52 @@
+"""``sourcier ask`` as a user runs it: a real subprocess over the ingested corpus."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from sourcier.config import Settings
+from tests.conftest import child_env, copy_index
+
+
+def run_ask(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sourcier.cli", "ask", *args],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=settings.data_dir,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_index(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return copy_index(corpus_index, tmp_path_factory.mktemp("cli-index"))
+
+
+def test_ask_prints_a_cited_french_answer(cli_index: Settings, client: httpx.Client) -> None:
+    result = run_ask(cli_index, "Quel est le nom de code du successeur de Llama ?")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    flat = " ".join(result.stdout.split())  # rich wraps long lines when stdout is not a terminal
+    assert "Avocado est le nom de code du successeur de Llama" in flat
+    assert "[1]" in flat
+    located = re.search(r"000_9d4ca8a47585dcb9 \[(\d+):(\d+)\]", flat)
+    assert located, result.stdout
+    start, end = int(located.group(1)), int(located.group(2))
+    quote = client.get("/documents/000_9d4ca8a47585dcb9").json()["text"][start:end]
+    assert quote.startswith("Avocado est le nom de code du successeur de Llama")
+    assert f"« {' '.join(quote.split())} »" in flat  # the printed span is the printed quote
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_exits_2_with_a_clear_message(cli_index: Settings, question: str) -> None:
+    result = run_ask(cli_index, question)
+    assert result.returncode == 2
+    assert "question is empty" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
