@@ -2,8 +2,10 @@
 
 Without an LLM, a follow-up is made standalone by adding the previous user question and the
 names the previous answer mentioned (what "il" or "son successeur" refers to) to it. Whether a
-question is a follow-up is judged from its form:
-short, opening with "et"/"mais", or leaning on a pronoun.
+question is a follow-up is judged from its form: it opens with "et"/"mais"…, is very short, has
+a pronoun for its subject ("occupait-il", "il"), or leans on a demonstrative or possessive while
+naming nothing. "Pourquoi Meta a-t-elle…" and "Quand Avocado serait-il…" name their subject:
+they stand alone.
 """
 
 from __future__ import annotations
@@ -14,20 +16,31 @@ from collections.abc import Sequence
 from server.schemas import Turn
 from sourcier.sentences import split_sentences
 
-_FOLLOW_UP = re.compile(
-    r"^(?:et|mais|alors|puis|aussi|ensuite)\b|\b(?:il|elle|ils|elles|lui|leur|celui|celle|ceux|"
-    r"ce modèle|cette|ces|son|sa|ses|y|en)\b|-(?:il|elle|ils|elles)\b",
-    re.IGNORECASE,
+_CONNECTOR = re.compile(r"^(?:et|mais|alors|puis|aussi|ensuite|donc|sinon)\b", re.IGNORECASE)
+#: Simple inversion: "occupait-il" (not "a-t-il", whose subject is a noun before it).
+_INVERSION = re.compile(r"(?<!-t)-(?:il|elle|ils|elles)\b", re.IGNORECASE)
+_SUBJECT_PRONOUN = re.compile(r"(?<![-\w'])(?:il|elle|ils|elles)\b", re.IGNORECASE)
+_REFERRING = re.compile(
+    r"(?<![-\w'])(?:lui|leur|celui|celle|ceux|celles|ce|cet|cette|ces|son|sa|ses|y|en)\b", re.IGNORECASE
 )
-
-
 #: Names (and versions: "Llama 4") the previous answer mentioned, which a pronoun may refer to.
 _NAME = re.compile(r"(?<![.!?] )(?<!^)\b[A-ZÀ-Ý][\w-]+(?: \d+)?")
 _MAX_NAMES = 6
+#: How much of the previous question is carried into the standalone one.
+_MAX_CONTEXT_CHARS = 300
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
-    return bool(history) and (len(question.split()) <= 6 or bool(_FOLLOW_UP.search(question)))
+    if not history:
+        return False
+    if _CONNECTOR.match(question) or len(question.split()) <= 4:
+        return True
+    inversion = _INVERSION.search(question)
+    if inversion and not _NAME.search(question[: inversion.start()]):
+        return True
+    if _SUBJECT_PRONOUN.search(question):
+        return True
+    return bool(_REFERRING.search(question)) and not _NAME.search(question)
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
@@ -39,7 +52,7 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
         return None
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     mentioned = [n for n in dict.fromkeys(_NAME.findall(answer)) if n.lower() not in previous.lower()]
-    context = " ".join([previous.strip(), *mentioned[:_MAX_NAMES]])
+    context = " ".join([previous.strip()[:_MAX_CONTEXT_CHARS], *mentioned[:_MAX_NAMES]])
     return f"{question} (à propos de : {context})"
 
 

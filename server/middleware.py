@@ -121,11 +121,15 @@ class _BodyTooLarge(Exception):
     pass
 
 
+#: Probes, and the chat's page and assets (its questions go through the same service, not /ask).
+_UNLIMITED = frozenset({"/health", "/ready"})
+
+
 class RateLimitMiddleware:
     """At most ``per_minute`` requests per client address in any sliding minute (429 beyond).
 
     In-process: it limits one server process; put a proxy in front for a fleet.
-    Health checks are not counted."""
+    Health checks and the chat's page loads are not counted."""
 
     def __init__(self, app: ASGIApp, per_minute: int) -> None:
         self.app = app
@@ -134,7 +138,8 @@ class RateLimitMiddleware:
         self._lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.per_minute <= 0 or scope.get("path") in ("/health", "/ready"):
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or self.per_minute <= 0 or path in _UNLIMITED or path.startswith("/ui"):
             await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]

@@ -104,11 +104,7 @@ class Sourcier:
     def ask(self, request: AskRequest, *, use_generator: bool = True) -> AskResponse:
         """Answer a question from the corpus, citing a source span for every sentence."""
         started = time.perf_counter()
-        if len(request.question) > self.settings.max_question_chars:
-            raise QuestionTooLongError(
-                f"the question is {len(request.question)} characters long; "
-                f"the limit is {self.settings.max_question_chars}"
-            )
+        self._check_length(request.question)
         standalone = standalone_question(request.question, request.history)
         query = standalone or request.question
         retrieval = self.retriever.retrieve(
@@ -135,9 +131,12 @@ class Sourcier:
             if self.generator is not None and use_generator:
                 try:
                     chosen, unsupported = self._generate(request, query, decision.usable)
-                    mode = "generative"
-                    if not chosen:
+                    if chosen:
+                        mode = "generative"
+                    elif unsupported:
                         notice = "Aucune phrase générée n'était étayée par les sources : réponse extractive."
+                    else:
+                        notice = "Le modèle de langage a jugé les sources insuffisantes : réponse extractive."
                 except GenerationError as error:
                     notice = f"Le modèle de langage est injoignable ({error}) : réponse extractive."
             if not chosen:
@@ -152,6 +151,13 @@ class Sourcier:
             total=round((answered_at - started) * 1000, 2),
         )
         return self._response(chosen, timings, standalone, mode, notice, unsupported)
+
+    def _check_length(self, text: str) -> None:
+        if len(text) > self.settings.max_question_chars:
+            raise QuestionTooLongError(
+                f"the question is {len(text)} characters long; "
+                f"the limit is {self.settings.max_question_chars}"
+            )
 
     def _generate(
         self, request: AskRequest, query: str, evidence: list[Evidence]
@@ -228,6 +234,7 @@ class Sourcier:
     # --- search and documents ----------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        self._check_length(request.query)
         retrieval = self.retriever.retrieve(
             request.query, request.top_k, to_search_filters(request.filters), request.mode
         )

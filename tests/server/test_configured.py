@@ -151,11 +151,6 @@ def test_model_error_falls_back_to_an_extractive_answer(secured: httpx.Client, f
     assert "Avocado" in answer["answer"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: a model refusal (or an answer with no supported sentence) returns "
-    "mode='generative' with extractive sentences and a notice blaming unsupported sentences",
-)
 def test_model_refusal_is_not_contradicted_by_a_generative_label(
     secured: httpx.Client, fake_llm: FakeLLM
 ) -> None:
