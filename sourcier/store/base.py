@@ -79,6 +79,20 @@ def prefetch_limit(limit: int) -> int:
     return max(limit * 4, 40)
 
 
+#: Results fetched past ``limit`` so that ties at the cut are settled the same way every time.
+TIE_MARGIN = 8
+
+
+def ranked(results: Sequence[ScoredChunk], limit: int) -> list[ScoredChunk]:
+    """Best first, equal scores in point-id order, cut at ``limit``.
+
+    RRF ties are frequent (dense rank 0 + sparse rank 1 scores exactly as dense 1 + sparse 0) and
+    the engines return tied points in hash order, which varies from call to call: the same
+    question then got different chunk ranks, hence different answers. Engines query
+    ``limit + TIE_MARGIN`` points and pass them through here."""
+    return sorted(results, key=lambda r: (-r.score, r.point_id))[:limit]
+
+
 def date_bounds(filters: SearchFilters) -> tuple[date | None, date | None]:
     """``[gte, lt)`` bounds for an inclusive ``date_from``/``date_to`` day range.
 

@@ -30,6 +30,7 @@ from sourcier.store.base import (
     INDEXED_KEYWORDS,
     LEXICAL,
     RRF_K,
+    TIE_MARGIN,
     DocumentRecord,
     SearchMode,
     StoreError,
@@ -37,6 +38,7 @@ from sourcier.store.base import (
     date_bounds,
     document_point_id,
     prefetch_limit,
+    ranked,
 )
 
 _UNUSED_SPARSE = "_none"
@@ -284,6 +286,7 @@ class EdgeStore:
         if mode in ("sparse", "hybrid") and sparse is None:
             raise ValueError(f"{mode} search needs a sparse vector")
         filter_ = _filter(filters)
+        fetch = limit + TIE_MARGIN  # see base.ranked: ties at the cut are settled by point id
         self._open()
         shard = self._chunks
         if shard is None or limit <= 0:
@@ -297,16 +300,16 @@ class EdgeStore:
             else None
         )
         if mode == "dense":
-            request = qe.QueryRequest(limit=limit, query=dense_query, filter=filter_, with_payload=True)
+            request = qe.QueryRequest(limit=fetch, query=dense_query, filter=filter_, with_payload=True)
         elif mode == "sparse":
             assert sparse is not None
             if not sparse.indices:
                 return []
-            request = qe.QueryRequest(limit=limit, query=sparse_query, filter=filter_, with_payload=True)
+            request = qe.QueryRequest(limit=fetch, query=sparse_query, filter=filter_, with_payload=True)
         else:
             depth = prefetch_limit(limit)
             request = qe.QueryRequest(
-                limit=limit,
+                limit=fetch,
                 prefetches=[
                     qe.Prefetch(limit=depth, query=dense_query, filter=filter_),
                     qe.Prefetch(limit=depth, query=sparse_query, filter=filter_),
@@ -318,10 +321,11 @@ class EdgeStore:
             )
         with self._engine("search"):
             hits = shard.query(request)
-        return [
+        found = [
             ScoredChunk(chunk=Chunk.from_payload(h.payload or {}), score=float(h.score), point_id=str(h.id))
             for h in hits
         ]
+        return ranked(found, limit)
 
     def count_chunks(self, document_id: str | None = None) -> int:
         self._open()

@@ -31,6 +31,7 @@ from sourcier.store.base import (
     INDEXED_DATETIME,
     INDEXED_KEYWORDS,
     LEXICAL,
+    TIE_MARGIN,
     DocumentRecord,
     SearchMode,
     StoreError,
@@ -38,6 +39,7 @@ from sourcier.store.base import (
     date_bounds,
     document_point_id,
     prefetch_limit,
+    ranked,
 )
 
 _BATCH = 256
@@ -337,6 +339,7 @@ class QdrantStore:
         if mode in ("sparse", "hybrid") and sparse is None:
             raise ValueError(f"{mode} search needs a sparse vector")
         filter_ = _filter(filters)
+        fetch = limit + TIE_MARGIN  # see base.ranked: ties at the cut are settled by point id
         if limit <= 0 or not self._schema_ready():
             return []
         dense_query = [float(x) for x in dense] if dense is not None else None
@@ -351,7 +354,7 @@ class QdrantStore:
                     self.chunks_collection,
                     query=dense_query,
                     using=DENSE,
-                    limit=limit,
+                    limit=fetch,
                     query_filter=filter_,
                     with_payload=True,
                 )
@@ -363,7 +366,7 @@ class QdrantStore:
                     self.chunks_collection,
                     query=sparse_query,
                     using=LEXICAL,
-                    limit=limit,
+                    limit=fetch,
                     query_filter=filter_,
                     with_payload=True,
                 )
@@ -377,14 +380,15 @@ class QdrantStore:
                     ],
                     # Qdrant's RRF constant is k=2 (base.RRF_K), which EdgeStore sets explicitly.
                     query=qm.FusionQuery(fusion=qm.Fusion.RRF),
-                    limit=limit,
+                    limit=fetch,
                     query_filter=filter_,
                     with_payload=True,
                 )
-        return [
+        found = [
             ScoredChunk(chunk=Chunk.from_payload(p.payload or {}), score=float(p.score), point_id=str(p.id))
             for p in response.points
         ]
+        return ranked(found, limit)
 
     def count_chunks(self, document_id: str | None = None) -> int:
         if not self._schema_ready():
