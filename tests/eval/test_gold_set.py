@@ -8,7 +8,6 @@ the "Lire aussi :" block and the stray related-article headline.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from eval.dataset import GOLD_PATH, read_records
+
 ROOT = Path(__file__).resolve().parents[2]
-GOLD_PATH = ROOT / "eval" / "data" / "gold.jsonl"
 CORPUS_DIR = ROOT / "data" / "corpus"
 
 CATEGORIES = {
@@ -59,13 +59,8 @@ def normalise(text: str) -> str:
 
 
 def load_gold(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
-    """Read the gold set: one JSON object per non-empty line."""
-    records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            assert line.strip(), f"blank line {lineno} in {path.name}"
-            records.append(json.loads(line))
-    return records
+    """Read the gold set (raw records) with the harness's own loader."""
+    return read_records(path)
 
 
 def split_document(raw: str) -> tuple[list[str], list[str]]:

@@ -1,0 +1,509 @@
+"""Calibration: sweep the answering and verifier knobs on the gold set and recommend values.
+
+Why it runs the real ``Sourcier.ask`` for every configuration (with query embeddings cached)
+instead of re-implementing it: the answering code changes, and a sweep over a copy would tune
+the copy. The one shortcut is the similarity floor ``abstain_min_dense``: ``ask`` is run with it
+disabled, and a question counts as refused at floor ``d`` when its best evidence sentence is
+less similar than ``d`` (the first rule of ``server.abstention.decide``). The recommended
+configuration is then re-run for real and its confirmed figures are reported.
+
+Nothing is written to ``server/``: the output is a recommendation for its owner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from eval import metrics as m
+from eval.dataset import GoldQuestion, Span
+from eval.harness import (
+    Answer,
+    EvalResult,
+    Trace,
+    evidence,
+    fresh_evidence,
+    gold_claims,
+    self_test_cases,
+    service_answerer,
+    verifier_self_test,
+)
+from eval.verifier import Verifier
+from server.evidence import Evidence, Weights
+from server.grounding import Thresholds
+from server.service import Sourcier
+
+#: Called with a short status line as the sweep advances.
+Progress = Callable[[str], None]
+
+#: The gate's bars that the answering knobs can move (the verifier's are swept separately).
+ANSWER_BARS = {"abstention.recall": 0.8, "abstention.answered": 0.9, "citation.precision": 0.9}
+OBJECTIVE = (
+    "abstention.recall",
+    "abstention.answered",
+    "citation.precision",
+    "citation.recall",
+    "answer.correct",
+)
+VERIFIER_BARS = {"untouched_passed": 0.95, "benign_passed": 0.95}
+
+WEIGHT_GRID = {"coverage": (0.25, 0.5, 1.0, 1.5, 2.0), "chunk_rank": (0.0, 0.15, 0.3)}
+TOP_K_GRID = (5, 8, 10)
+MAX_SENTENCES_GRID = (1, 2, 3)
+MIN_DENSE_GRID = tuple(round(0.78 + 0.0025 * i, 4) for i in range(41))
+MIN_SIMILARITY_GRID = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))
+MIN_CONTENT_GRID = tuple(round(0.40 + 0.05 * i, 2) for i in range(13))
+
+
+class _CachedQueries:
+    """The embedder with memoised query vectors: a sweep asks the same questions many times."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embedder, name)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._cache:
+            self._cache[text] = self._embedder.embed_query(text)
+        return self._cache[text]
+
+
+@contextmanager
+def _configured(service: Sourcier, weights: Weights, **settings: Any) -> Iterator[Sourcier]:
+    """Temporarily run ``service`` with other weights and settings (restored afterwards)."""
+    saved = (service.settings, service.weights)
+    service.settings = service.settings.model_copy(update=settings)
+    service.weights = weights
+    try:
+        yield service
+    finally:
+        service.settings, service.weights = saved
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    weights: Weights
+    top_k: int
+    max_sentences: int
+    min_coverage: float
+    min_dense: float
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "weights": dataclasses.asdict(self.weights),
+            "top_k": self.top_k,
+            "answer_max_sentences": self.max_sentences,
+            "abstain_min_coverage": self.min_coverage,
+            "abstain_min_dense": self.min_dense,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """One question's answer-level outcome (what the figures are summed from)."""
+
+    answerable: bool
+    abstained: bool
+    on_gold: tuple[bool, ...]
+    recall: float
+    correct: float
+
+
+_REFUSED_ANSWERABLE = _Scored(True, True, (), 0.0, 0.0)
+_REFUSED_UNANSWERABLE = _Scored(False, True, (), 0.0, 0.0)
+
+
+def score_answer(q: GoldQuestion, a: Answer, gold: tuple[Span, ...], judge: m.SupportJudge) -> _Scored:
+    if a.abstained:
+        return _REFUSED_ANSWERABLE if q.answerable else _REFUSED_UNANSWERABLE
+    if not q.answerable:
+        return _Scored(False, False, (), 0.0, 0.0)
+    texts = [p.text for p in q.passages]
+    found = m.facts_found(a.text, q.key_facts)
+    return _Scored(
+        True,
+        False,
+        tuple(m.citation_correct(s, gold, texts, judge) for s in a.sentences),
+        m.ratio(m.passages_covered(a.sentences, gold, texts, judge), len(texts)),
+        float(len(found) == len(q.key_facts)),
+    )
+
+
+def summarise(scored: Sequence[_Scored]) -> dict[str, float]:
+    """The answer-level figures of :func:`eval.harness.aggregate`."""
+    answerable = [s for s in scored if s.answerable]
+    on_gold = [c for s in answerable for c in s.on_gold]
+    abst = m.abstention_scores((s.answerable, s.abstained) for s in scored)
+    return {
+        "citation.precision": m.ratio(sum(on_gold), len(on_gold)),
+        "citation.recall": m.mean(s.recall for s in answerable),
+        "answer.correct": m.mean(s.correct for s in answerable),
+        "abstention.precision": abst.precision,
+        "abstention.recall": abst.recall,
+        "abstention.answered": abst.answered,
+    }
+
+
+def answer_metrics(
+    questions: Sequence[GoldQuestion],
+    answers: Sequence[Answer],
+    gold: Mapping[str, tuple[Span, ...]],
+    judge: m.SupportJudge,
+) -> dict[str, float]:
+    return summarise([score_answer(q, a, gold[q.id], judge) for q, a in zip(questions, answers, strict=True)])
+
+
+def _rank_key(scores: Mapping[str, float], distance: float) -> tuple[int, float, float]:
+    bars = sum(scores[k] >= v - 1e-9 for k, v in ANSWER_BARS.items())
+    return (bars, m.mean(scores[k] for k in OBJECTIVE), -distance)
+
+
+def _distance(c: Config, current: Config) -> float:
+    """How far a configuration is from the current one (ties go to the smaller change)."""
+    w, cw = dataclasses.asdict(c.weights), dataclasses.asdict(current.weights)
+    return (
+        sum(abs(float(w[k]) - float(cw[k])) for k in w)
+        + abs(c.min_dense - current.min_dense) * 10
+        + abs(c.top_k - current.top_k) / 10
+        + abs(c.max_sentences - current.max_sentences) / 10
+        + abs(c.min_coverage - current.min_coverage)
+    )
+
+
+def sweep_answering(
+    service: Sourcier,
+    traces: Sequence[Trace],
+    gold: Mapping[str, tuple[Span, ...]],
+    verifier: Verifier,
+    progress: Progress | None = None,
+) -> tuple[Config, list[tuple[Config, dict[str, float]]], list[str]]:
+    """Every configuration of the grid, ranked best first; plus notes on the knobs."""
+    questions = [t.question for t in traces]
+    s = service.settings
+    current = Config(
+        service.weights, s.top_k, s.answer_max_sentences, s.abstain_min_coverage, s.abstain_min_dense
+    )
+    notes: list[str] = []
+
+    def answers(weights: Weights, **settings: Any) -> list[Answer]:
+        with _configured(service, weights, **settings) as svc:
+            ask = service_answerer(svc, use_generator=False)
+            return [ask(q) for q in questions]
+
+    def outcome(a: Sequence[Answer]) -> list[tuple[bool, tuple[m.CitedSentence, ...]]]:
+        return [(x.abstained, x.sentences) for x in a]
+
+    coverage_grid: tuple[float, ...] = (current.min_coverage,)
+    low = answers(current.weights, abstain_min_coverage=0.0, abstain_min_dense=-1.0)
+    high = answers(current.weights, abstain_min_coverage=1.0, abstain_min_dense=-1.0)
+    if outcome(low) != outcome(high):
+        coverage_grid = (0.3, 0.4, 0.5, 0.6, 0.7)
+    else:
+        notes.append("abstain_min_coverage has no effect on the current code (not swept).")
+    fields = {f.name for f in dataclasses.fields(Weights)}
+    grid = [g for g in WEIGHT_GRID if g in fields]
+    weight_options = [
+        dataclasses.replace(current.weights, **dict(zip(grid, values, strict=True)))
+        for values in itertools.product(*(WEIGHT_GRID[g] for g in grid))
+    ]
+    best_dense: dict[int, list[float]] = {
+        k: [max((e.dense for e in fresh_evidence_k(service, t, k)), default=0.0) for t in traces]
+        for k in TOP_K_GRID
+    }
+    results: list[tuple[Config, dict[str, float]]] = []
+    combos = list(itertools.product(weight_options, TOP_K_GRID, MAX_SENTENCES_GRID, coverage_grid))
+    for i, (weights, top_k, max_sentences, min_coverage) in enumerate(combos, 1):
+        if progress is not None:
+            progress(f"answering configuration {i}/{len(combos)}")
+        base = answers(
+            weights,
+            top_k=top_k,
+            answer_max_sentences=max_sentences,
+            abstain_min_coverage=min_coverage,
+            abstain_min_dense=-1.0,
+        )
+        scored = [
+            score_answer(q, a, gold[q.id], verifier.supports) for q, a in zip(questions, base, strict=True)
+        ]
+        refused = [_REFUSED_ANSWERABLE if q.answerable else _REFUSED_UNANSWERABLE for q in questions]
+        for min_dense in MIN_DENSE_GRID:
+            floored = [
+                r if best < min_dense else s
+                for s, r, best in zip(scored, refused, best_dense[top_k], strict=True)
+            ]
+            config = Config(weights, top_k, max_sentences, min_coverage, min_dense)
+            results.append((config, summarise(floored)))
+    results.sort(key=lambda r: _rank_key(r[1], _distance(r[0], current)), reverse=True)
+    return current, results, notes
+
+
+def fresh_evidence_k(service: Sourcier, t: Trace, top_k: int) -> list[Evidence]:
+    with _configured(service, service.weights, top_k=top_k):
+        return fresh_evidence(service, t)
+
+
+def ranking_by_weights(service: Sourcier, traces: Sequence[Trace]) -> list[dict[str, Any]]:
+    """Second-stage ranking quality (hybrid, answerable questions) for each weight setting."""
+    fields = {f.name for f in dataclasses.fields(Weights)}
+    grid = [g for g in WEIGHT_GRID if g in fields]
+    rows = []
+    for values in itertools.product(*(WEIGHT_GRID[g] for g in grid)):
+        weights = dataclasses.replace(service.weights, **dict(zip(grid, values, strict=True)))
+        scores = [
+            m.retrieval_scores(
+                [Span(e.document_id, e.start, e.end) for e in evidence(service, t, "hybrid", None, weights)],
+                t.gold,
+            )
+            for t in traces
+            if t.question.answerable
+        ]
+        rows.append({"weights": dataclasses.asdict(weights), **m.average(scores)})
+    rows.sort(key=lambda r: (r["mrr"], r["recall@1"]), reverse=True)
+    return rows
+
+
+def confirm(
+    service: Sourcier,
+    config: Config,
+    traces: Sequence[Trace],
+    gold: Mapping[str, tuple[Span, ...]],
+    verifier: Verifier,
+) -> dict[str, float]:
+    """The configuration's figures from the real ``ask``, its floor included."""
+    with _configured(
+        service,
+        config.weights,
+        top_k=config.top_k,
+        answer_max_sentences=config.max_sentences,
+        abstain_min_coverage=config.min_coverage,
+        abstain_min_dense=config.min_dense,
+    ) as svc:
+        ask = service_answerer(svc, use_generator=False)
+        questions = [t.question for t in traces]
+        return answer_metrics(questions, [ask(q) for q in questions], gold, verifier.supports)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifierPoint:
+    thresholds: Thresholds
+    caught: float
+    untouched_passed: float
+    benign_passed: float
+    per_kind: dict[str, float]
+
+
+def sweep_verifier(
+    result: EvalResult, verifier: Verifier, documents: Mapping[str, str], seed: int
+) -> tuple[VerifierPoint, VerifierPoint, list[VerifierPoint]]:
+    """(current, recommended, frontier): the most gated corruptions caught with the controls
+    still passing, then the most embellishments caught, ties going to the loosest thresholds;
+    the frontier holds the best point for each content-coverage threshold."""
+    traces = result.traces
+    questions = [t.question for t in traces]
+    gold = {t.question.id: t.gold for t in traces}
+    cases = self_test_cases(verifier, questions, gold, documents, seed)
+
+    def point(th: Thresholds) -> VerifierPoint:
+        st = verifier_self_test(verifier, cases, th)
+        return VerifierPoint(
+            th, st.caught, st.untouched_passed, st.benign_passed, {k: r.rate for k, r in st.kinds.items()}
+        )
+
+    current = point(verifier.thresholds)
+    best = current
+    frontier: dict[float, VerifierPoint] = {}
+    for content, sim in itertools.product(MIN_CONTENT_GRID, MIN_SIMILARITY_GRID):
+        th = dataclasses.replace(verifier.thresholds, min_similarity=sim, min_content_coverage=content)
+        p = point(th)
+        if (
+            p.untouched_passed < VERIFIER_BARS["untouched_passed"]
+            or p.benign_passed < VERIFIER_BARS["benign_passed"]
+        ):
+            continue
+        if content not in frontier or _better(p, frontier[content]):
+            frontier[content] = p
+        if _better(p, best):
+            best = p
+    return current, best, list(frontier.values())
+
+
+def _better(p: VerifierPoint, than: VerifierPoint) -> bool:
+    """Strictly more caught (gated kinds, then embellishments): looser points seen first win ties."""
+    key = (round(p.caught, 9), round(p.per_kind.get("embellish", 0.0), 9))
+    return key > (round(than.caught, 9), round(than.per_kind.get("embellish", 0.0), 9))
+
+
+def calibrate(
+    service: Sourcier,
+    result: EvalResult,
+    questions: Sequence[GoldQuestion],
+    gold: Mapping[str, tuple[Span, ...]],
+    documents: Mapping[str, str],
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Run both sweeps; return the JSON section and a Markdown summary."""
+    verifier = Verifier(service.vectors, service.lexical)
+    verifier.prefetch(c.text for c in gold_claims(questions, gold))
+    original = service.retriever.embedder
+    service.retriever.embedder = _CachedQueries(original)
+    try:
+        current, ranked, notes = sweep_answering(service, result.traces, gold, verifier, progress)
+        best_config, best_scores = ranked[0]
+        confirmed = confirm(service, best_config, result.traces, gold, verifier)
+        baseline = confirm(service, current, result.traces, gold, verifier)
+        ranking = ranking_by_weights(service, result.traces)
+    finally:
+        service.retriever.embedder = original
+    if progress is not None:
+        progress("verifier thresholds")
+    v_current, v_best, v_frontier = sweep_verifier(result, verifier, documents, seed)
+    section: dict[str, Any] = {
+        "answering": {
+            "current": current.describe(),
+            "current_scores": baseline,
+            "recommended": best_config.describe(),
+            "predicted": best_scores,
+            "confirmed": confirmed,
+            "top": [{"config": c.describe(), "scores": s} for c, s in _distinct(ranked)[:6]],
+            "sensitivity": _sensitivity(ranked),
+            "ranking": ranking,
+            "configurations": len(ranked),
+            "notes": notes,
+        },
+        "verifier": {
+            "current": {"thresholds": dataclasses.asdict(v_current.thresholds), **_vp(v_current)},
+            "recommended": {"thresholds": dataclasses.asdict(v_best.thresholds), **_vp(v_best)},
+            "frontier": [{"thresholds": dataclasses.asdict(p.thresholds), **_vp(p)} for p in v_frontier],
+        },
+    }
+    return section, _markdown(section)
+
+
+def _distinct(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[tuple[Config, dict[str, float]]]:
+    """The best floor of each answering configuration, best first (not 40 floors of one)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for config, scores in ranked:
+        key = (config.weights, config.top_k, config.max_sentences, config.min_coverage)
+        if key not in seen:
+            seen.add(key)
+            out.append((config, scores))
+    return out
+
+
+def _sensitivity(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[dict[str, Any]]:
+    """For each value of each knob, the best configuration that has it: what the knob can buy."""
+    knobs: dict[str, Callable[[Config], float]] = {
+        "weights.coverage": lambda c: c.weights.coverage,
+        "weights.chunk_rank": lambda c: c.weights.chunk_rank,
+        "top_k": lambda c: c.top_k,
+        "answer_max_sentences": lambda c: c.max_sentences,
+        "abstain_min_coverage": lambda c: c.min_coverage,
+        "abstain_min_dense": lambda c: c.min_dense,
+    }
+    rows = []
+    for knob, get in knobs.items():
+        best: dict[Any, dict[str, float]] = {}
+        for config, scores in ranked:  # best first: the first seen per value is its best
+            best.setdefault(get(config), scores)
+        if len(best) > 1:
+            rows += [{"knob": knob, "value": value, "scores": best[value]} for value in sorted(best)]
+    return rows
+
+
+def _vp(p: VerifierPoint) -> dict[str, Any]:
+    return {
+        "caught": p.caught,
+        "untouched_passed": p.untouched_passed,
+        "benign_passed": p.benign_passed,
+        "per_kind": p.per_kind,
+    }
+
+
+def _fmt(scores: Mapping[str, float] | None) -> str:
+    if not scores:
+        return "(not in the grid)"
+    return ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+
+
+_SHORT = {
+    "abstention.recall": "abst. recall",
+    "abstention.answered": "answered",
+    "citation.precision": "cit. precision",
+    "citation.recall": "cit. recall",
+    "answer.correct": "correct",
+}
+
+
+def _markdown(section: Mapping[str, Any]) -> str:
+    a, v = section["answering"], section["verifier"]
+    lines = [
+        "## Calibration",
+        "",
+        f"Answering: {a['configurations']} configurations (weights × top_k × answer_max_sentences × "
+        "abstain_min_coverage × abstain_min_dense), ranked by gate bars met "
+        f"({', '.join(f'{k} ≥ {t}' for k, t in ANSWER_BARS.items())}), then by the mean of "
+        f"{', '.join(OBJECTIVE)}, then by the smallest change.",
+        "",
+        f"- current: `{a['current']}` → {_fmt(a['current_scores'])}",
+        f"- **recommended**: `{a['recommended']}`",
+        f"  - predicted: {_fmt(a['predicted'])}",
+        f"  - confirmed by the real `ask`: {_fmt(a['confirmed'])}",
+        *(f"- note: {n}" for n in a["notes"]),
+        "",
+        "Runners-up (best floor of each other configuration):",
+        "",
+        *(f"1. `{t['config']}` → {_fmt(t['scores'])}" for t in a["top"][1:]),
+        "",
+        "What each knob can buy (the best configuration having that value):",
+        "",
+        "| knob | value | " + " | ".join(_SHORT.values()) + " |",
+        "|---|---:|" + "---:|" * len(_SHORT),
+        *(
+            f"| {r['knob']} | {r['value']} | " + " | ".join(f"{r['scores'][k]:.3f}" for k in _SHORT) + " |"
+            for r in a["sensitivity"]
+            if r["knob"] != "abstain_min_dense" or round(r["value"] * 400) % 4 == 0
+        ),
+        "",
+        "Second-stage ranking alone (hybrid, sentence level) for each weight setting, best MRR first:",
+        "",
+        "| weights | recall@1 | recall@5 | MRR | nDCG@10 |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {r['weights']} | "
+            + " | ".join(f"{r[k]:.3f}" for k in ("recall@1", "recall@5", "mrr", "ndcg@10"))
+            + " |"
+            for r in a["ranking"]
+        ),
+        "",
+        "Verifier (`server.grounding.Thresholds`): most corruptions caught with untouched and benign "
+        "controls ≥ 0.95, ties to the loosest thresholds.",
+        "",
+    ]
+    for name in ("current", "recommended"):
+        p = v[name]
+        kinds = ", ".join(f"{k} {r:.2f}" for k, r in p["per_kind"].items())
+        lines.append(
+            f"- {name}: `{p['thresholds']}` → caught {p['caught']:.3f}, untouched passed "
+            f"{p['untouched_passed']:.3f}, benign passed {p['benign_passed']:.3f} ({kinds})"
+        )
+    lines += ["", "Frontier (loosest similarity reaching the best catch for each content threshold):", ""]
+    lines += ["| min_content_coverage | min_similarity | caught | benign passed | embellish caught |"]
+    lines += ["|---:|---:|---:|---:|---:|"]
+    for p in v["frontier"]:
+        th = p["thresholds"]
+        lines.append(
+            f"| {th['min_content_coverage']} | {th['min_similarity']} | {p['caught']:.3f} | "
+            f"{p['benign_passed']:.3f} | {p['per_kind'].get('embellish', 0.0):.2f} |"
+        )
+    return "\n".join(lines)

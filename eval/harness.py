@@ -1,0 +1,436 @@
+"""Running the gold set through Sourcier and scoring every question.
+
+Why the internals and not only ``Sourcier.ask``: retrieval quality must be measured per mode
+(dense / sparse / hybrid) and before/after the second-stage sentence ranking, and the
+calibration re-runs the answer step many times from cached retrieval. So each question is first
+*traced* (retrieval in every mode, ranked evidence), and the answer itself comes from the
+answerer under test: the real ``Sourcier.ask`` for the extractive and generative answerers, never
+a copy of its logic, so the figures are the product's.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from eval import metrics as m
+from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
+from eval.dataset import GoldQuestion, Span
+from eval.verifier import Verifier
+from server.conversation import already_said, standalone_question
+from server.evidence import Evidence, Weights, gather
+from server.grounding import Thresholds
+from server.schemas import AskRequest, AskResponse
+from server.schemas import Turn as AskTurn
+from server.service import Sourcier
+from sourcier.documents import ScoredChunk
+from sourcier.sentences import sentence_spans
+
+MODES = ("dense", "sparse", "hybrid")
+#: chunks: first stage only; sentences: the retrieved chunks' sentences in retrieval order;
+#: ranked: the same sentences after the second-stage ranking (``server.evidence.gather``).
+LEVELS = ("chunks", "sentences", "ranked")
+CURVE_KS = tuple(range(1, 11))
+
+
+# --- tracing the system ------------------------------------------------------------------
+
+
+@dataclass
+class Trace:
+    """What the system does with one question before answering (reused by calibration)."""
+
+    question: GoldQuestion
+    query: str  # the standalone question retrieval sees (follow-ups are rewritten)
+    history: list[AskTurn]
+    gold: tuple[Span, ...]
+    chunks: dict[str, list[ScoredChunk]]  # per mode, best first
+    query_vector: np.ndarray
+
+
+def ask_turns(question: GoldQuestion) -> list[AskTurn]:
+    return [AskTurn(role=t.role, content=t.content) for t in question.history]
+
+
+def trace(service: Sourcier, question: GoldQuestion, gold: tuple[Span, ...], depth: int) -> Trace:
+    history = ask_turns(question)
+    query = standalone_question(question.question, history) or question.question
+    chunks: dict[str, list[ScoredChunk]] = {}
+    vector: np.ndarray | None = None
+    for mode in MODES:
+        retrieval = service.retriever.retrieve(query, depth, None, mode)  # type: ignore[arg-type]
+        chunks[mode] = retrieval.chunks
+        vector = retrieval.query_vector
+    assert vector is not None
+    return Trace(question, query, history, gold, chunks, vector)
+
+
+def evidence(
+    service: Sourcier,
+    t: Trace,
+    mode: str = "hybrid",
+    top_k: int | None = None,
+    weights: Weights | None = None,
+) -> list[Evidence]:
+    """The second-stage ranking over the top ``top_k`` chunks, exactly as ``ask`` builds it."""
+    k = top_k or service.settings.top_k
+    return gather(
+        t.query,
+        t.query_vector,
+        t.chunks[mode][:k],
+        service.lexical,
+        service.vectors,
+        weights or service.weights,
+    )
+
+
+def fresh_evidence(service: Sourcier, t: Trace) -> list[Evidence]:
+    """The ranked evidence minus what the conversation already said (as ``ask`` filters it)."""
+    ranked = evidence(service, t)
+    said = already_said(t.history)
+    return [e for e in ranked if e.text not in said] or ranked
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    abstained: bool
+    sentences: tuple[m.CitedSentence, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+Answerer = Callable[[GoldQuestion], Answer]
+
+
+def from_response(response: AskResponse) -> Answer:
+    cites = {c.n: c for c in response.citations}
+    sentences = []
+    for sentence in response.sentences:
+        for n in sentence.citations:
+            c = cites[n]
+            sentences.append(m.CitedSentence(sentence.text, Span(c.document_id, c.start, c.end), c.quote))
+    return Answer(response.abstained, tuple(sentences))
+
+
+def from_evidence(chosen: Sequence[Evidence]) -> Answer:
+    return Answer(
+        not chosen,
+        tuple(m.CitedSentence(e.text, Span(e.document_id, e.start, e.end), e.text) for e in chosen),
+    )
+
+
+def service_answerer(service: Sourcier, use_generator: bool) -> Answerer:
+    """The real ``Sourcier.ask`` (extractive, or generative when an LLM is configured)."""
+
+    def answer(q: GoldQuestion) -> Answer:
+        request = AskRequest(question=q.question, top_k=None, filters=None, history=ask_turns(q))
+        return from_response(service.ask(request, use_generator=use_generator))
+
+    return answer
+
+
+def random_answerer(documents: Mapping[str, str], seed: int = 0) -> Answerer:
+    """A deliberately bad answerer: a random corpus sentence, exactly cited, never abstaining.
+    It exists to prove that the gate can fail."""
+    pool = [
+        (doc_id, s.start, s.end)
+        for doc_id, text in sorted(documents.items())
+        for s in sentence_spans(text)
+        if len(text[s.start : s.end].split()) >= 4
+    ]
+
+    def answer(q: GoldQuestion) -> Answer:
+        doc_id, start, end = random.Random(seed * 7919 + zlib.crc32(q.id.encode())).choice(pool)
+        quote = documents[doc_id][start:end]
+        return Answer(False, (m.CitedSentence(quote, Span(doc_id, start, end), quote),))
+
+    return answer
+
+
+# --- scoring one question ----------------------------------------------------------------
+
+
+@dataclass
+class CitationCheck:
+    sentence: str
+    document_id: str
+    start: int
+    end: int
+    on_gold: bool  # overlaps a gold passage or supports one (answerable questions only)
+    grounded: bool  # the verifier accepts the sentence against its cited span
+    exact: bool  # the quote is the document's text at [start, end)
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    category: str
+    answerable: bool
+    question: str
+    query: str
+    abstained: bool
+    answer: str
+    decision: str  # the similarity signal behind an abstention (other rules are not visible)
+    best_dense: float
+    retrieval: dict[str, dict[str, dict[str, float]]]  # mode -> level -> metric -> value
+    curves: dict[str, dict[str, list[float]]]  # mode -> level -> recall@1..10
+    key_facts: list[str]
+    facts_found: list[str]
+    citations: list[CitationCheck]
+    gold_covered: int
+    gold_total: int
+    gold_rank: list[int]  # 1-based rank of each gold passage in the ranked hybrid evidence (0: absent)
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth knowing, not failures
+    cause: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def ranked_units(service: Sourcier, t: Trace, mode: str) -> dict[str, list[Span]]:
+    chunks = [Span(c.chunk.document_id, c.chunk.start, c.chunk.end) for c in t.chunks[mode]]
+    ranked = evidence(service, t, mode)
+    in_order = sorted(ranked, key=lambda e: (e.chunk_rank, e.start))
+    return {
+        "chunks": chunks,
+        "sentences": [Span(e.document_id, e.start, e.end) for e in in_order],
+        "ranked": [Span(e.document_id, e.start, e.end) for e in ranked],
+    }
+
+
+def score_question(
+    service: Sourcier,
+    t: Trace,
+    answer: Answer,
+    documents: Mapping[str, str],
+    verifier: Verifier,
+) -> QuestionResult:
+    q = t.question
+    gold_texts = [p.text for p in q.passages]
+    retrieval: dict[str, dict[str, dict[str, float]]] = {}
+    curves: dict[str, dict[str, list[float]]] = {}
+    if q.answerable:
+        for mode in MODES:
+            units = ranked_units(service, t, mode)
+            retrieval[mode] = {level: m.retrieval_scores(units[level], t.gold) for level in LEVELS}
+            curves[mode] = {
+                level: [m.recall_at_k(units[level], t.gold, k) for k in CURVE_KS] for level in LEVELS
+            }
+    checks = []
+    for s in answer.sentences:
+        verdict = verifier.check(s.text, s.quote)
+        on_gold = q.answerable and m.citation_correct(s, t.gold, gold_texts, verifier.supports)
+        exact = documents.get(s.span.document_id, "")[s.span.start : s.span.end] == s.quote
+        checks.append(
+            CitationCheck(
+                s.text,
+                s.span.document_id,
+                s.span.start,
+                s.span.end,
+                on_gold,
+                verdict.supported,
+                exact,
+                verdict.reasons,
+            )
+        )
+    covered = (
+        m.passages_covered(answer.sentences, t.gold, gold_texts, verifier.supports) if q.answerable else 0
+    )
+    ranked = fresh_evidence(service, t)
+    evidence_spans = [Span(e.document_id, e.start, e.end) for e in ranked]
+    gold_rank = [r + 1 for r in m.covered(evidence_spans, t.gold)]
+    best = max((e.dense for e in ranked), default=0.0)
+    minimum = service.settings.abstain_min_dense
+    why = f"best sentence similarity {best:.3f} {'<' if best < minimum else '>='} min_dense {minimum}"
+    result = QuestionResult(
+        id=q.id,
+        category=q.category,
+        answerable=q.answerable,
+        question=q.question,
+        query=t.query,
+        abstained=answer.abstained,
+        answer=answer.text,
+        decision=why,
+        best_dense=best,
+        retrieval=retrieval,
+        curves=curves,
+        key_facts=list(q.key_facts),
+        facts_found=m.facts_found(answer.text, q.key_facts),
+        citations=checks,
+        gold_covered=covered,
+        gold_total=len(t.gold),
+        gold_rank=gold_rank,
+    )
+    diagnose(result, service.settings.top_k)
+    return result
+
+
+def diagnose(r: QuestionResult, top_k: int) -> None:
+    """Fill ``failures`` (what is wrong) and ``cause`` (which stage is to blame)."""
+    f = r.failures
+    if not r.answerable:
+        if not r.abstained:
+            f.append(f"answered an unanswerable question — {r.decision}")
+            r.cause = "abstention: answered"
+        return
+    if r.abstained:
+        f.append(f"abstained — {r.decision}")
+    missing = [k for k in r.key_facts if k not in r.facts_found]
+    if missing:
+        f.append(f"key facts missing: {', '.join(missing)}")
+    for c in r.citations:
+        if not c.on_gold:
+            f.append(f"citation off the gold passages: « {c.sentence[:70]}… »")
+        if not c.grounded:
+            f.append(f"sentence not supported by its citation: {'; '.join(c.reasons)}")
+        if not c.exact:
+            f.append("citation quote differs from the document text")
+    if not r.abstained and r.gold_covered < r.gold_total:
+        # with every key fact given and every citation right, a missing passage is only a note
+        (f if f else r.notes).append(f"gold passages cited: {r.gold_covered}/{r.gold_total}")
+    if not f:
+        return
+    if 0 in r.gold_rank:
+        r.cause = f"retrieval: a gold passage is not in the top {top_k} chunks"
+    elif r.abstained:
+        low = "similarity below min_dense" if "<" in r.decision else "another abstention rule"
+        r.cause = f"abstention: refused an answerable question ({low})"
+    elif any(not c.grounded or not c.exact for c in r.citations):
+        r.cause = "grounding: unsupported sentence"
+    elif r.gold_covered == 0:
+        r.cause = f"ranking: wrong sentence picked (gold ranked {r.gold_rank})"
+    elif r.gold_covered < r.gold_total:
+        r.cause = f"selection: only part of the gold passages cited (gold ranked {r.gold_rank})"
+    elif any(not c.on_gold for c in r.citations):
+        r.cause = "selection: extra sentence beside the gold passage"
+    else:
+        r.cause = "key facts: gold passages cited but facts not matched"
+
+
+# --- the whole run -----------------------------------------------------------------------
+
+
+@dataclass
+class EvalResult:
+    answerer: str
+    questions: list[QuestionResult]
+    self_test: SelfTest
+    metrics: dict[str, float]
+    curves: dict[str, dict[str, list[float]]]
+    traces: list[Trace] = field(default_factory=list, repr=False)
+
+
+def aggregate(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, float]:
+    """The headline figures, as flat names (the gate config uses the same names)."""
+    out: dict[str, float] = {}
+    answerable = [r for r in results if r.answerable]
+    for mode in MODES:
+        for level in LEVELS:
+            rows = [r.retrieval[mode][level] for r in answerable]
+            for name, value in m.average(rows).items():
+                out[f"retrieval.{mode}.{level}.{name}"] = value
+    cited = [c for r in answerable for c in r.citations]
+    out["citation.precision"] = m.ratio(sum(c.on_gold for c in cited), len(cited))
+    out["citation.recall"] = m.mean(m.ratio(r.gold_covered, r.gold_total) for r in answerable)
+    every = [c for r in results for c in r.citations]
+    out["citation.exact"] = m.ratio(sum(c.exact for c in every), len(every))
+    out["groundedness"] = m.ratio(sum(c.grounded for c in every), len(every))
+    out["answer.correct"] = m.mean(float(set(r.key_facts) <= set(r.facts_found)) for r in answerable)
+    out["answer.key_facts"] = m.mean(m.ratio(len(r.facts_found), len(r.key_facts)) for r in answerable)
+    abst = m.abstention_scores((r.answerable, r.abstained) for r in results)
+    out["abstention.precision"] = abst.precision
+    out["abstention.recall"] = abst.recall
+    out["abstention.answered"] = abst.answered
+    out["verifier.caught"] = self_test.caught
+    out["verifier.untouched_passed"] = self_test.untouched_passed
+    out["verifier.benign_passed"] = self_test.benign_passed
+    for kind, result in self_test.kinds.items():
+        out[f"verifier.{kind}.{'rejected' if kind in CONTROL_KINDS else 'caught'}"] = result.rate
+    out["questions.passed"] = m.mean(float(r.passed) for r in results)
+    return out
+
+
+def gold_claims(questions: Sequence[GoldQuestion], gold: Mapping[str, tuple[Span, ...]]) -> list[Claim]:
+    """Each distinct gold passage as a correct answer sentence cited to its own span."""
+    claims: dict[Span, Claim] = {}
+    for q in questions:
+        for passage, span in zip(q.passages, gold[q.id], strict=True):
+            claims.setdefault(span, Claim(passage.text, span, passage.text))
+    return list(claims.values())
+
+
+def self_test_cases(
+    verifier: Verifier,
+    questions: Sequence[GoldQuestion],
+    gold: Mapping[str, tuple[Span, ...]],
+    documents: Mapping[str, str],
+    seed: int,
+) -> list[Case]:
+    """The verifier's self-test cases, with every text embedded up front in batches."""
+    claims = gold_claims(questions, gold)
+    verifier.prefetch([t for t in documents.values() for t in _sentences(t)] + [c.text for c in claims])
+    cases = make_cases(claims, documents, verifier.similarity, seed)
+    verifier.prefetch(c.text for case in cases for c in case.claims)
+    return cases
+
+
+def verifier_self_test(
+    verifier: Verifier, cases: Sequence[Case], thresholds: Thresholds | None = None
+) -> SelfTest:
+    def check(sentence: str, quote: str) -> tuple[bool, tuple[str, ...]]:
+        verdict = verifier.check(sentence, quote, thresholds)
+        return verdict.supported, verdict.reasons
+
+    return run_self_test(cases, check)
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in sentence_spans(text)]
+
+
+def evaluate(
+    service: Sourcier,
+    questions: Sequence[GoldQuestion],
+    gold: Mapping[str, tuple[Span, ...]],
+    documents: Mapping[str, str],
+    answerer: Answerer,
+    answerer_name: str,
+    *,
+    seed: int = 0,
+    on_question: Callable[[GoldQuestion], Any] | None = None,
+) -> EvalResult:
+    """Trace, answer and score every question, then run the verifier's self-test."""
+    verifier = Verifier(service.vectors, service.lexical)
+    depth = max(10, service.settings.top_k)
+    results, traces = [], []
+    for q in questions:
+        t = trace(service, q, gold[q.id], depth)
+        results.append(score_question(service, t, answerer(q), documents, verifier))
+        traces.append(t)
+        if on_question is not None:
+            on_question(q)
+    self_test = verifier_self_test(verifier, self_test_cases(verifier, questions, gold, documents, seed))
+    curves = {
+        mode: {
+            level: [
+                m.mean(r.curves[mode][level][i] for r in results if r.answerable)
+                for i in range(len(CURVE_KS))
+            ]
+            for level in LEVELS
+        }
+        for mode in MODES
+    }
+    return EvalResult(answerer_name, results, self_test, aggregate(results, self_test), curves, traces)

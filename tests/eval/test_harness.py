@@ -1,0 +1,114 @@
+"""End to end on the ingested corpus: the figures are sane, the gate fails on a bad answerer, the
+reports are written, and ``sourcier eval`` ingests a fresh checkout's corpus by itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval import harness
+from eval.dataset import load_gold, locate_passages
+from eval.gate import DEFAULT_CONFIG, GateConfigError, check, load_thresholds
+from eval.report import write_all
+from eval.runner import main
+from tests.conftest import MODEL_CACHE
+
+
+@pytest.fixture(scope="module")
+def setup(service: Any) -> tuple[Any, list[Any], Any, dict[str, str]]:
+    questions = load_gold()
+    documents = {r.document.id: r.document.text for r in service.store.list_documents()}
+    return service, questions, locate_passages(questions, documents), documents
+
+
+@pytest.fixture(scope="module")
+def extractive(setup: tuple[Any, ...]) -> harness.EvalResult:
+    service, questions, gold, documents = setup
+    answerer = harness.service_answerer(service, use_generator=False)
+    return harness.evaluate(service, questions, gold, documents, answerer, "extractive")
+
+
+def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
+    metrics = extractive.metrics
+    assert all(0.0 <= v <= 1.0 for v in metrics.values())
+    # extractive answers are source sentences cited exactly: grounded by construction
+    assert metrics["citation.exact"] == 1.0
+    assert metrics["groundedness"] == 1.0
+    # hybrid first-stage retrieval is at least as good as the worse single mode at k=10
+    assert metrics["retrieval.hybrid.chunks.recall@10"] >= min(
+        metrics["retrieval.dense.chunks.recall@10"], metrics["retrieval.sparse.chunks.recall@10"]
+    )
+    assert metrics["verifier.untouched_passed"] == 1.0
+    assert metrics["verifier.caught"] >= 0.9
+    assert len(extractive.questions) == 82
+    for r in extractive.questions:
+        assert r.passed == (not r.failures)
+        assert bool(r.cause) == (not r.passed)
+
+
+def test_gate_names_must_exist(extractive: harness.EvalResult) -> None:
+    thresholds = load_thresholds(DEFAULT_CONFIG)
+    assert {g.metric for g in check(extractive.metrics, thresholds)} == set(thresholds)
+    with pytest.raises(GateConfigError, match=r"no\.such"):
+        check(extractive.metrics, {"no.such.metric": 0.5})
+
+
+def test_gate_fails_on_the_random_answerer(setup: tuple[Any, ...]) -> None:
+    service, questions, gold, documents = setup
+    result = harness.evaluate(
+        service, questions, gold, documents, harness.random_answerer(documents, seed=1), "random"
+    )
+    failing = {g.metric for g in check(result.metrics, load_thresholds()) if not g.passed}
+    assert {"citation.precision", "abstention.recall"} <= failing
+
+
+def test_reports_are_written(extractive: harness.EvalResult, tmp_path: Path) -> None:
+    checks = check(extractive.metrics, load_thresholds())
+    paths = write_all(tmp_path / "out", extractive, checks, {"answerer": "extractive"})
+    report = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert set(report) >= {"meta", "metrics", "gate", "questions", "verifier_self_test", "recall_curves"}
+    assert len(report["questions"]) == 82
+    markdown = paths["markdown"].read_text(encoding="utf-8")
+    assert "## Questions (failures first)" in markdown and "eval-report.png" in markdown
+    rows = [line for line in markdown.splitlines() if re.match(r"\| q\d{3} \|", line)]
+    assert len(rows) == 82
+    results = ["fail" in row.split("|")[3] for row in rows]
+    assert results == sorted(results, reverse=True)  # failures first
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_main_gate_exits_nonzero_for_random_answerer_on_a_fresh_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty data dir: main() ingests the bundled corpus into a temporary dir, says so,
+    evaluates the random answerer, writes the reports and fails the gate."""
+    monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
+    monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
+    reports = tmp_path / "reports"
+    code = main(
+        [
+            "--gate",
+            "--answerer",
+            "random",
+            "--data-dir",
+            str(tmp_path / "empty"),
+            "--report-dir",
+            str(reports),
+        ]
+    )
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert code == 1
+    assert "ingesting the bundled corpus" in err
+    assert "citation.precision" in err and "< minimum" in err
+    assert {p.name for p in reports.iterdir()} == {"eval-report.json", "eval-report.md", "eval-report.png"}
+    assert json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))["gate"]["passed"] is False
+
+
+def test_main_reports_configuration_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "gate.toml"
+    bad.write_text("[minimum]\nrecall = 2\n", encoding="utf-8")
+    assert main(["--config", str(bad)]) == 2
