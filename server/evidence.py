@@ -49,8 +49,8 @@ class Weights:
     """How the signals blend (tuned on the eval set; see eval/ and the README)."""
 
     dense: float = 1.0
-    coverage: float = 0.5
-    chunk_rank: float = 0.15
+    coverage: float = 1.5
+    chunk_rank: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,7 +197,10 @@ def ui_command(
     launch(settings, host or settings.host, port or 7860)
 
 
-@app.command(name="eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    name="eval",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+)
 def eval_command(ctx: typer.Context) -> None:
     """Run the grounding eval (see `sourcier eval --help`)."""
     from eval.runner import main

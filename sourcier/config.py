@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     warm_up_sentences: int = Field(
         5000, ge=0, description="At start-up, embed the corpus's sentences if there are at most this many."
     )
-    answer_max_sentences: int = Field(3, ge=1, le=20)
+    answer_max_sentences: int = Field(2, ge=1, le=20)
     abstain_min_dense: float = Field(0.815, description="Best sentence cosine below this: abstain.")
     abstain_min_coverage: float = Field(0.5, description="Share of key question terms found.")
     llm_base_url: str | None = None
