@@ -40,6 +40,9 @@ class Thresholds:
 
     min_similarity: float = 0.83
     min_content_coverage: float = 0.6
+    #: A claim needs this many content words: "PWNED." echoing an injected instruction, or a
+    #: bare "Oui.", states nothing a span can be shown to support.
+    min_content_terms: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,8 @@ def check_support(
     if negated(sentence) != negated(span):
         reasons.append("negation differs from the source")
     terms = set(lexical.terms(sentence))
+    if len(terms) < thresholds.min_content_terms:
+        reasons.append(f"too few content words to check ({len(terms)} < {thresholds.min_content_terms})")
     content = len(terms & span_terms) / len(terms) if terms else 0.0
     if content < thresholds.min_content_coverage:
         reasons.append(f"content words found {content:.2f} < {thresholds.min_content_coverage}")
