@@ -94,7 +94,6 @@ class Config:
     weights: Weights
     top_k: int
     max_sentences: int
-    min_coverage: float
     min_dense: float
 
     def describe(self) -> dict[str, Any]:
@@ -102,7 +101,6 @@ class Config:
             "weights": dataclasses.asdict(self.weights),
             "top_k": self.top_k,
             "answer_max_sentences": self.max_sentences,
-            "abstain_min_coverage": self.min_coverage,
             "abstain_min_dense": self.min_dense,
         }
 
@@ -175,7 +173,6 @@ def _distance(c: Config, current: Config) -> float:
         + abs(c.min_dense - current.min_dense) * 10
         + abs(c.top_k - current.top_k) / 10
         + abs(c.max_sentences - current.max_sentences) / 10
-        + abs(c.min_coverage - current.min_coverage)
     )
 
 
@@ -185,30 +182,17 @@ def sweep_answering(
     gold: Mapping[str, tuple[Span, ...]],
     verifier: Verifier,
     progress: Progress | None = None,
-) -> tuple[Config, list[tuple[Config, dict[str, float]]], list[str]]:
-    """Every configuration of the grid, ranked best first; plus notes on the knobs."""
+) -> tuple[Config, list[tuple[Config, dict[str, float]]]]:
+    """The current configuration, and every configuration of the grid ranked best first."""
     questions = [t.question for t in traces]
     s = service.settings
-    current = Config(
-        service.weights, s.top_k, s.answer_max_sentences, s.abstain_min_coverage, s.abstain_min_dense
-    )
-    notes: list[str] = []
+    current = Config(service.weights, s.top_k, s.answer_max_sentences, s.abstain_min_dense)
 
     def answers(weights: Weights, **settings: Any) -> list[Answer]:
         with _configured(service, weights, **settings) as svc:
             ask = service_answerer(svc, use_generator=False)
             return [ask(q) for q in questions]
 
-    def outcome(a: Sequence[Answer]) -> list[tuple[bool, tuple[m.CitedSentence, ...]]]:
-        return [(x.abstained, x.sentences) for x in a]
-
-    coverage_grid: tuple[float, ...] = (current.min_coverage,)
-    low = answers(current.weights, abstain_min_coverage=0.0, abstain_min_dense=-1.0)
-    high = answers(current.weights, abstain_min_coverage=1.0, abstain_min_dense=-1.0)
-    if outcome(low) != outcome(high):
-        coverage_grid = (0.3, 0.4, 0.5, 0.6, 0.7)
-    else:
-        notes.append("abstain_min_coverage has no effect on the current code (not swept).")
     fields = {f.name for f in dataclasses.fields(Weights)}
     grid = [g for g in WEIGHT_GRID if g in fields]
     weight_options = [
@@ -220,15 +204,14 @@ def sweep_answering(
         for k in TOP_K_GRID
     }
     results: list[tuple[Config, dict[str, float]]] = []
-    combos = list(itertools.product(weight_options, TOP_K_GRID, MAX_SENTENCES_GRID, coverage_grid))
-    for i, (weights, top_k, max_sentences, min_coverage) in enumerate(combos, 1):
+    combos = list(itertools.product(weight_options, TOP_K_GRID, MAX_SENTENCES_GRID))
+    for i, (weights, top_k, max_sentences) in enumerate(combos, 1):
         if progress is not None:
             progress(f"answering configuration {i}/{len(combos)}")
         base = answers(
             weights,
             top_k=top_k,
             answer_max_sentences=max_sentences,
-            abstain_min_coverage=min_coverage,
             abstain_min_dense=-1.0,
         )
         scored = [
@@ -240,10 +223,10 @@ def sweep_answering(
                 r if best < min_dense else s
                 for s, r, best in zip(scored, refused, best_dense[top_k], strict=True)
             ]
-            config = Config(weights, top_k, max_sentences, min_coverage, min_dense)
+            config = Config(weights, top_k, max_sentences, min_dense)
             results.append((config, summarise(floored)))
     results.sort(key=lambda r: _rank_key(r[1], _distance(r[0], current)), reverse=True)
-    return current, results, notes
+    return current, results
 
 
 def fresh_evidence_k(service: Sourcier, t: Trace, top_k: int) -> list[Evidence]:
@@ -284,7 +267,6 @@ def confirm(
         config.weights,
         top_k=config.top_k,
         answer_max_sentences=config.max_sentences,
-        abstain_min_coverage=config.min_coverage,
         abstain_min_dense=config.min_dense,
     ) as svc:
         ask = service_answerer(svc, use_generator=False)
@@ -357,7 +339,7 @@ def calibrate(
     original = service.retriever.embedder
     service.retriever.embedder = _CachedQueries(original)
     try:
-        current, ranked, notes = sweep_answering(service, result.traces, gold, verifier, progress)
+        current, ranked = sweep_answering(service, result.traces, gold, verifier, progress)
         best_config, best_scores = ranked[0]
         confirmed = confirm(service, best_config, result.traces, gold, verifier)
         baseline = confirm(service, current, result.traces, gold, verifier)
@@ -378,7 +360,6 @@ def calibrate(
             "sensitivity": _sensitivity(ranked),
             "ranking": ranking,
             "configurations": len(ranked),
-            "notes": notes,
         },
         "verifier": {
             "current": {"thresholds": dataclasses.asdict(v_current.thresholds), **_vp(v_current)},
@@ -394,7 +375,7 @@ def _distinct(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[tuple[C
     seen: set[tuple[Any, ...]] = set()
     out = []
     for config, scores in ranked:
-        key = (config.weights, config.top_k, config.max_sentences, config.min_coverage)
+        key = (config.weights, config.top_k, config.max_sentences)
         if key not in seen:
             seen.add(key)
             out.append((config, scores))
@@ -408,7 +389,6 @@ def _sensitivity(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[dict
         "weights.chunk_rank": lambda c: c.weights.chunk_rank,
         "top_k": lambda c: c.top_k,
         "answer_max_sentences": lambda c: c.max_sentences,
-        "abstain_min_coverage": lambda c: c.min_coverage,
         "abstain_min_dense": lambda c: c.min_dense,
     }
     rows = []
@@ -451,7 +431,7 @@ def _markdown(section: Mapping[str, Any]) -> str:
         "## Calibration",
         "",
         f"Answering: {a['configurations']} configurations (weights × top_k × answer_max_sentences × "
-        "abstain_min_coverage × abstain_min_dense), ranked by gate bars met "
+        "abstain_min_dense), ranked by gate bars met "
         f"({', '.join(f'{k} ≥ {t}' for k, t in ANSWER_BARS.items())}), then by the mean of "
         f"{', '.join(OBJECTIVE)}, then by the smallest change.",
         "",
@@ -459,7 +439,6 @@ def _markdown(section: Mapping[str, Any]) -> str:
         f"- **recommended**: `{a['recommended']}`",
         f"  - predicted: {_fmt(a['predicted'])}",
         f"  - confirmed by the real `ask`: {_fmt(a['confirmed'])}",
-        *(f"- note: {n}" for n in a["notes"]),
         "",
         "Runners-up (best floor of each other configuration):",
         "",

@@ -188,8 +188,7 @@ def _run(
         "gold set": str(args.gold),
         "gate config": str(args.config),
         "settings": f"top_k={s.top_k}, abstain_min_dense={s.abstain_min_dense}, "
-        f"abstain_min_coverage={s.abstain_min_coverage}, answer_max_sentences={s.answer_max_sentences}, "
-        f"weights={service.weights}",
+        f"answer_max_sentences={s.answer_max_sentences}, weights={service.weights}",
         "seed": args.seed,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -63,7 +63,6 @@ class Settings(BaseSettings):
     )
     answer_max_sentences: int = Field(2, ge=1, le=20)
     abstain_min_dense: float = Field(0.815, description="Best sentence cosine below this: abstain.")
-    abstain_min_coverage: float = Field(0.5, description="Share of key question terms found.")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
