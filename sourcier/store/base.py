@@ -166,3 +166,11 @@ class VectorStore(Protocol):
         """Raise :class:`StoreError` when the store is not usable right now."""
 
     def close(self) -> None: ...
+
+
+def check_query(mode: SearchMode, dense: Sequence[float] | None, sparse: SparseVector | None) -> None:
+    """Both engines refuse a search whose mode lacks the vector it needs."""
+    if mode in ("dense", "hybrid") and dense is None:
+        raise ValueError(f"{mode} search needs a dense vector")
+    if mode in ("sparse", "hybrid") and sparse is None:
+        raise ValueError(f"{mode} search needs a sparse vector")

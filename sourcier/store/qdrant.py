@@ -36,6 +36,7 @@ from sourcier.store.base import (
     SearchMode,
     StoreError,
     StoreLockedError,
+    check_query,
     date_bounds,
     document_point_id,
     prefetch_limit,
@@ -334,10 +335,7 @@ class QdrantStore:
         sparse: SparseVector | None = None,
         filters: SearchFilters | None = None,
     ) -> list[ScoredChunk]:
-        if mode in ("dense", "hybrid") and dense is None:
-            raise ValueError(f"{mode} search needs a dense vector")
-        if mode in ("sparse", "hybrid") and sparse is None:
-            raise ValueError(f"{mode} search needs a sparse vector")
+        check_query(mode, dense, sparse)
         filter_ = _filter(filters)
         fetch = limit + TIE_MARGIN  # see base.ranked: ties at the cut are settled by point id
         if limit <= 0 or not self._schema_ready():
