@@ -34,6 +34,40 @@ _NUMBER_WORDS = {
 }
 
 
+#: Orders of magnitude, singular and plural alike.
+_MAGNITUDES = {
+    "dizaine": "dizaine",
+    "dizaines": "dizaine",
+    "centaine": "centaine",
+    "centaines": "centaine",
+    "millier": "millier",
+    "milliers": "millier",
+    "million": "million",
+    "millions": "million",
+    "milliard": "milliard",
+    "milliards": "milliard",
+    "moitié": "moitié",
+    "tiers": "tiers",
+    "quart": "quart",
+}
+_ORDINALS = frozenset(
+    {
+        "premier",
+        "première",
+        "premiers",
+        "premières",
+        "second",
+        "seconde",
+        "deuxième",
+        "troisième",
+        "quatrième",
+        "cinquième",
+        "dernier",
+        "dernière",
+    }
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Calibrated on the eval set (see ``sourcier eval``): pass >= 95% of true pairs."""
@@ -54,9 +88,13 @@ class SupportCheck:
 
 
 def numbers(text: str) -> set[str]:
+    """Digits, number words, orders of magnitude and ordinals: "centaines" is not "dizaines",
+    "premier trimestre" is not "second trimestre"."""
     found = {n.replace(",", ".") for n in _NUMBER.findall(text)}
-    words = {_NUMBER_WORDS[w] for w in re.findall(r"[a-zà-ÿ]+", text.lower()) if w in _NUMBER_WORDS}
-    return found | (words - {"1"})  # "un"/"une" are articles far more often than numbers
+    words = re.findall(r"[a-zà-ÿ]+", text.lower())
+    values = {_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS}
+    quantities = {_MAGNITUDES.get(w, w) for w in words if w in _MAGNITUDES or w in _ORDINALS}
+    return found | (values - {"1"}) | quantities  # "un"/"une" are articles far more often than numbers
 
 
 #: Capitalised after a colon or parenthesis, but not names.
