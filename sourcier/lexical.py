@@ -103,6 +103,8 @@ class LexicalEncoder:
         self.b = float(b)
         self._stemmer = Stemmer.Stemmer("french")
         self._stem = lru_cache(maxsize=65536)(self._stem_uncached)
+        # Answering analyses the same corpus sentences for every question: keep their terms.
+        self._cached_terms = lru_cache(maxsize=65536)(self._analyse)
 
     def _stem_uncached(self, word: str) -> str:
         stem: str = self._stemmer.stemWord(word)
@@ -110,6 +112,9 @@ class LexicalEncoder:
 
     def terms(self, text: str) -> list[str]:
         """The analysed terms of ``text``, in order, with repetitions."""
+        return list(self._cached_terms(text))
+
+    def _analyse(self, text: str) -> tuple[str, ...]:
         normalized = unicodedata.normalize("NFKC", text).lower().translate(_APOSTROPHES)
         out: list[str] = []
         for match in _TOKEN_RE.finditer(normalized):
@@ -128,7 +133,7 @@ class LexicalEncoder:
             if len(token) > _MAX_TERM_LEN:
                 token = token[:_MAX_TERM_LEN]
             out.append(self._stem(token))
-        return out
+        return tuple(out)
 
     def encode_document(self, text: str) -> SparseVector:
         """BM25 term-frequency weights ``tf*(k1+1)/(tf+k1*(1-b+b*len/avg_len))``."""
