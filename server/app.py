@@ -19,9 +19,12 @@ from server.routes import ask, documents, health, search
 from server.schemas import ErrorResponse
 from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
 from sourcier.config import Settings, get_settings
+from sourcier.embedding import Embedder, load_embedder
 from sourcier.store import StoreError, StoreLockedError
 
 logger = logging.getLogger("sourcier.server")
+#: How often a server whose embedded store is locked tries again.
+LOCK_RETRY_S = 2.0
 
 #: The error statuses the API routes answer, all with an ``ErrorResponse`` body (documented so the
 #: OpenAPI spec matches what is sent: the 422 body is a sentence, not FastAPI's list of errors).
@@ -56,6 +59,25 @@ def _warm_up(service: Sourcier, max_sentences: int) -> None:
         logger.exception("warm-up failed")
 
 
+def _open_when_free(app: FastAPI, settings: Settings, embedder: Embedder, stopping: threading.Event) -> None:
+    """Retry opening a locked embedded store until it is free (or the server stops)."""
+    while not stopping.wait(LOCK_RETRY_S):
+        try:
+            service = Sourcier.from_settings(settings, embedder)
+        except StoreLockedError as error:
+            app.state.startup_error = str(error)
+            continue
+        except Exception as error:
+            app.state.startup_error = f"{type(error).__name__}: {error}"
+            logger.exception("opening the store failed")
+            continue
+        app.state.service, app.state.startup_error = service, None
+        logger.info("store opened: the lock was released")
+        if settings.warm_up_sentences:
+            _warm_up(service, settings.warm_up_sentences)
+        return
+
+
 def create_app(
     settings: Settings | None = None, service: Sourcier | None = None, *, with_ui: bool = True
 ) -> FastAPI:
@@ -68,12 +90,20 @@ def create_app(
         app.state.service = service
         app.state.startup_error = None
         owned = service is None
+        stopping = threading.Event()
         if owned:
             try:
-                app.state.service = await run_in_threadpool(Sourcier.from_settings, settings)
-            except StoreLockedError as error:
-                app.state.startup_error = str(error)
-                logger.error("store locked: %s", error)
+                embedder = await run_in_threadpool(load_embedder, settings)
+                try:
+                    app.state.service = await run_in_threadpool(Sourcier.from_settings, settings, embedder)
+                except StoreLockedError as error:
+                    # Another process (an ingest run) holds the embedded store: answer 503 with
+                    # the reason, and open it as soon as it is released.
+                    app.state.startup_error = str(error)
+                    logger.error("store locked: %s", error)
+                    threading.Thread(
+                        target=_open_when_free, args=(app, settings, embedder, stopping), daemon=True
+                    ).start()
             except Exception as error:  # any start-up failure must show in /ready, not kill the process
                 app.state.startup_error = f"{type(error).__name__}: {error}"
                 logger.exception("start-up failed")
@@ -84,6 +114,7 @@ def create_app(
         try:
             yield
         finally:
+            stopping.set()
             if owned and app.state.service is not None:
                 app.state.service.close()
 

@@ -88,15 +88,15 @@ class Sourcier:
         self.vectors = SentenceVectors(embedder)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Sourcier:
-        """Open the configured store, load the embedder and, if configured, the LLM."""
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:
+        """Open the configured store, load the embedder (unless given) and, if configured, the LLM."""
         generator: Generator | None = None
         if settings.llm_base_url and settings.llm_model:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
             generator = OpenAICompatibleGenerator(
                 settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_s
             )
-        embedder = load_embedder(settings)
+        embedder = embedder or load_embedder(settings)
         return cls(settings, open_store(settings), embedder, generator)
 
     # --- answering ---------------------------------------------------------------------
