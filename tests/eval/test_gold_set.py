@@ -15,21 +15,11 @@ from typing import Any
 
 import pytest
 
-from eval.dataset import GOLD_PATH, read_records
+from eval.dataset import CATEGORIES, GOLD_PATH, UNANSWERABLE, read_records
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS_DIR = ROOT / "data" / "corpus"
 
-CATEGORIES = {
-    "factual",
-    "paraphrase",
-    "multi_sentence",
-    "cross_document",
-    "followup",
-    "unanswerable_related",
-    "unanswerable_offtopic",
-}
-UNANSWERABLE = {"unanswerable_related", "unanswerable_offtopic"}
 MIN_COUNTS = {
     "factual": 20,
     "paraphrase": 15,
