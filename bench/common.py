@@ -169,8 +169,11 @@ def emit(result: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def run_worker(module: str, args: Sequence[str], timeout: float = 3600) -> dict[str, Any]:
-    """Run ``python -m <module> <args>`` and return the JSON object it printed last."""
+def run_worker(
+    module: str, args: Sequence[str], timeout: float = 3600, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``python -m <module> <args>`` (with ``env`` added to the environment) and return the
+    JSON object it printed last."""
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -178,7 +181,7 @@ def run_worker(module: str, args: Sequence[str], timeout: float = 3600) -> dict[
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")

@@ -783,7 +783,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
                 if args.profile is not None:
                     args.profile.mkdir(parents=True, exist_ok=True)
                     worker_args += ["--profile-file", str(args.profile / f"ask-{label}.txt")]
-                entry["inprocess"] = run_worker("bench.query_latency", worker_args)
+                # One BLAS thread: qdrant-client local mode's NumPy searches otherwise leave
+                # OpenBLAS threads spinning, which slowed the next query embedding of every
+                # system sharing the process (+25% at 6k chunks).
+                entry["inprocess"] = run_worker(
+                    "bench.query_latency", worker_args, env={"OPENBLAS_NUM_THREADS": "1"}
+                )
                 after = server_facts(process.pid)
             finally:
                 stop_server(process)

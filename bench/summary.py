@@ -190,7 +190,8 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
             "100% and 10× are not measured by default (hours on 2 cores; `--sample 1 --allow-large` "
             "or `--sample 10 --allow-large` runs them). Estimates from the "
             f"{est['from'].replace('pct', '%')} sample: at its measured wall-clock MB/s (as loaded as "
-            f"the machine was), and from its CPU seconds per MB on {est.get('cores', 2)} idle cores.",
+            f"the machine was), and a lower bound from its CPU seconds per MB spread over "
+            f"{est.get('cores', 2)} cores (torch used 1.1–1.9 of them here).",
             "",
         ]
         rows = []
@@ -198,7 +199,7 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
             for variant, e in est.get(name, {}).items():
                 rows.append([name.replace("pct", "%"), variant, e["chunks"], e["hours"], e.get("idle_hours")])
         lines += table(
-            ["size", "variant", "chunks (est.)", "hours at measured rate", "hours on idle cores"], rows
+            ["size", "variant", "chunks (est.)", "hours at measured rate", "hours, CPU time / cores"], rows
         )
     return lines
 
@@ -260,9 +261,12 @@ def latency_section(q: dict[str, Any]) -> list[str]:
         f"{q['questions']} gold questions, top {q['top_k']}, ms. HTTP: a real `sourcier serve` process "
         "on the Edge index (with the chat UI mounted, as `sourcier serve` runs by default). Python: "
         "`Sourcier.ask`/`search` in-process; all in-process systems share one process and one loaded "
-        "model and take each question in turn. `cold cache` = first pass (the sentence-embedding cache "
-        "of the evidence ranker is empty); the other rows are warm. embed / search / answer = p50 of "
-        "each part of `timings_ms` (embed includes the French lexical query vector). Concurrent rows: "
+        "model (with one OpenBLAS thread, so qdrant-client's NumPy searches do not slow the others' "
+        "embeddings) and take each question in turn; the HTTP requests are interleaved with them. "
+        "`cold cache` = first pass (the sentence-embedding cache of the evidence ranker is empty; the "
+        "server warms its own at start-up on small corpora); the other rows are warm. embed / "
+        "search / answer = p50 of each part of `timings_ms` (embed includes the French lexical query "
+        "vector). Concurrent rows: "
         "each question once, spread over the clients; req/s = throughput.",
         "",
     ]
