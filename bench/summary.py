@@ -474,7 +474,7 @@ def profiles_section(ing: dict[str, Any] | None, q: dict[str, Any] | None) -> li
     blocks = []
     if ing:
         for label in ordered(ing["sizes"]):
-            prof = ing["sizes"][label]["variants"].get("ours-edge", {}).get("profile")
+            prof = ing["sizes"][label].get("profile")
             if prof:
                 blocks.append((f"`Ingestor.ingest`, {label.replace('pct', '%')} sample, Edge", prof))
     if q:
@@ -489,7 +489,9 @@ def profiles_section(ing: dict[str, Any] | None, q: dict[str, Any] | None) -> li
     lines += [
         "## Where the time goes (pyinstrument)",
         "",
-        "Inclusive time of our functions (a function nested in another listed one counts in both).",
+        "Separate, untimed runs under pyinstrument (its hooks slow Python code down, so the timed "
+        "figures above are taken without it). Inclusive time of our functions (a function nested in "
+        "another listed one counts in both).",
         "",
     ]
     for title, prof in blocks:
@@ -653,24 +655,23 @@ def scale_section(q: dict[str, Any] | None, ing: dict[str, Any] | None) -> list[
         rfit = rss_fits[engine]
         if rfit:
             lines.append(f"  RSS ≈ {rfit[0]:.0f} MB + {rfit[1] * 1000:.1f} MB per 1,000 chunks.")
-    chunks_per_doc = None
-    if ing:
-        sampled = [e for lb, e in ing["sizes"].items() if lb != "bundled"]
-        if sampled:
-            big = max(sampled, key=lambda e: e["docs"])
-            v = next(iter(big["variants"].values()))
-            chunks_per_doc = v["chunks"] / big["docs"]
-    if chunks_per_doc:
+    targets: list[tuple[str, float]] = []
+    est = (ing or {}).get("estimates") or {}
+    for name, label in (("100pct", "100%"), ("10x", "10×")):
+        chunks = (est.get(name) or {}).get("ours-edge", {}).get("chunks")
+        if chunks:
+            targets.append((label, float(chunks)))
+    if targets:
         lines += [
             "",
-            f"For scale: the Debian corpus averages {chunks_per_doc:.1f} chunks per document, so 100% ≈ "
-            f"{chunks_per_doc * 5008:,.0f} chunks and 10× ≈ {chunks_per_doc * 50080:,.0f} chunks. "
-            "Linear projections of the fits (exact search; not measured, indicative only):",
+            f"For scale: the Debian corpus is ≈ {targets[0][1]:,.0f} of our chunks at 100% and "
+            f"{targets[-1][1]:,.0f} at 10× (from the {est['from'].replace('pct', '%')} sample's chunks per "
+            "MB). Linear projections of the fits (exact search; not measured, indicative only; Edge's "
+            "RSS counts the memory-mapped index pages it touched, which the kernel can reclaim):",
             "",
         ]
         proj = []
-        for name, docs in (("100%", 5008), ("10×", 50080)):
-            chunks = chunks_per_doc * docs
+        for name, chunks in targets:
             row: list[Any] = [name, round(chunks)]
             for engine in ("edge", "qdrant"):
                 fit, rfit = fits.get(engine), rss_fits.get(engine)
