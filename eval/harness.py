@@ -22,13 +22,14 @@ from eval import metrics as m
 from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
 from eval.dataset import GoldQuestion, Span
 from eval.verifier import Verifier
-from server.conversation import already_said, standalone_question
+from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, Weights, gather
 from server.grounding import Thresholds
 from server.schemas import AskRequest, AskResponse
 from server.schemas import Turn as AskTurn
 from server.service import Sourcier
 from sourcier.documents import ScoredChunk
+from sourcier.embedding import TokenStates
 from sourcier.sentences import sentence_spans
 
 MODES = ("dense", "sparse", "hybrid")
@@ -51,6 +52,7 @@ class Trace:
     gold: tuple[Span, ...]
     chunks: dict[str, list[ScoredChunk]]  # per mode, best first
     query_vector: np.ndarray
+    query_states: TokenStates
 
 
 def ask_turns(question: GoldQuestion) -> list[AskTurn]:
@@ -61,13 +63,12 @@ def trace(service: Sourcier, question: GoldQuestion, gold: tuple[Span, ...], dep
     history = ask_turns(question)
     query = standalone_question(question.question, history) or question.question
     chunks: dict[str, list[ScoredChunk]] = {}
-    vector: np.ndarray | None = None
+    retrieval = None
     for mode in MODES:
         retrieval = service.retriever.retrieve(query, depth, None, mode)  # type: ignore[arg-type]
         chunks[mode] = retrieval.chunks
-        vector = retrieval.query_vector
-    assert vector is not None
-    return Trace(question, query, history, gold, chunks, vector)
+    assert retrieval is not None
+    return Trace(question, query, history, gold, chunks, retrieval.query_vector, retrieval.query_states)
 
 
 def evidence(
@@ -82,10 +83,13 @@ def evidence(
     return gather(
         t.query,
         t.query_vector,
+        t.query_states,
         t.chunks[mode][:k],
         service.lexical,
         service.vectors,
         weights or service.weights,
+        focus=t.question.question if t.query != t.question.question else None,
+        said=previous_answers(t.history),
     )
 
 

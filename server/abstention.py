@@ -3,9 +3,12 @@
 Prompts are not trusted to refuse. Three measured checks, in order:
 1. some sentence must be close to the question (embedding cosine ≥ ``min_dense``) — off-topic
    questions fail here;
-2. the question's names (people, products, acronyms) must all occur in the evidence's context —
+2. the question's names (people, products, acronyms) must all occur in the evidence's context
+   (its chunk and its document's title: a sentence of an article about Meta is about Meta) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
-   investments;
+   investments. A follow-up must name what it names itself and at least one of the names it
+   carries over from the conversation ("Quel poste occupait-il ?" after a question on the TBD
+   Lab and Alexandr Wang needs Wang, not the lab);
 3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
    the question must contain one that the question does not already give — "Combien de
    paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number.
@@ -65,9 +68,17 @@ def decide(
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
-    asked = names(asked_in, lexical)
-    if asked:
-        usable = [e for e in usable if asked <= set(lexical.terms(e.context or e.text))]
+    asked = names(question, lexical)
+    carried = names(asked_in, lexical) - asked
+    if asked or carried:
+        usable = [e for e in usable if names_present(e, asked, carried, lexical)]
         if not usable:
-            return Decision(True, f"no evidence names {sorted(asked)}", best_dense, answer_type)
+            return Decision(True, f"no evidence names {sorted(asked | carried)}", best_dense, answer_type)
     return Decision(False, "supported", best_dense, answer_type, usable)
+
+
+def names_present(evidence: Evidence, asked: set[str], carried: set[str], lexical: LexicalEncoder) -> bool:
+    """All of the question's own names, and one of the names carried from the conversation (if
+    any), occur in the sentence's chunk or its document's title."""
+    context = set(lexical.terms(f"{evidence.title}\n{evidence.context or evidence.text}"))
+    return asked <= context and (not carried or bool(carried & context))

@@ -56,10 +56,11 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
     return f"{question} (à propos de : {context})"
 
 
+def previous_answers(history: Sequence[Turn]) -> list[str]:
+    """The assistant's earlier answers, citation marks removed."""
+    return [re.sub(r"\s*\[\d+\]", "", t.content) for t in history if t.role == "assistant"]
+
+
 def already_said(history: Sequence[Turn]) -> set[str]:
     """Sentences the assistant already gave: a follow-up should bring something new."""
-    said: set[str] = set()
-    for turn in history:
-        if turn.role == "assistant":
-            said.update(split_sentences(re.sub(r"\s*\[\d+\]", "", turn.content)))
-    return said
+    return {sentence for answer in previous_answers(history) for sentence in split_sentences(answer)}

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from server.evidence import Evidence
 
 #: A further sentence joins the answer only when it scores this close to the best one...
-_SCORE_MARGIN = 0.06
+_SCORE_MARGIN = 0.02
 #: ...and does not mostly repeat a sentence already chosen (term overlap, Jaccard).
 _MAX_OVERLAP = 0.6
 

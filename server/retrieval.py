@@ -8,17 +8,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from sourcier.documents import ScoredChunk, SearchFilters
-from sourcier.embedding import Embedder
+from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import SearchMode, VectorStore
 
 
 @dataclass(frozen=True, slots=True)
 class Retrieval:
-    """Ranked chunks for a query, with the query vector (reused by sentence ranking)."""
+    """Ranked chunks for a query, with the query's vector and token states (reused by sentence
+    ranking)."""
 
     chunks: list[ScoredChunk]
     query_vector: np.ndarray
+    query_states: TokenStates
     embed_ms: float
     search_ms: float
 
@@ -39,7 +41,8 @@ class Retriever:
         mode: SearchMode = "hybrid",
     ) -> Retrieval:
         started = time.perf_counter()
-        vector = self.embedder.embed_query(query)
+        vectors, states = self.embedder.encode([query], "query")
+        vector = vectors[0]
         sparse = self.lexical.encode_query(query)
         embedded = time.perf_counter()
         if mode == "sparse" and not sparse.indices:
@@ -53,4 +56,4 @@ class Retriever:
                 filters=filters,
             )
         searched = time.perf_counter()
-        return Retrieval(chunks, vector, (embedded - started) * 1000, (searched - embedded) * 1000)
+        return Retrieval(chunks, vector, states[0], (embedded - started) * 1000, (searched - embedded) * 1000)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.abstention import ABSTENTION_MESSAGE, decide
-from server.conversation import already_said, standalone_question
+from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, SentenceVectors, Weights, gather
 from server.extractive import select
 from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
@@ -114,11 +114,13 @@ class Sourcier:
         evidence = gather(
             query,
             retrieval.query_vector,
+            retrieval.query_states,
             retrieval.chunks,
             self.lexical,
             self.vectors,
             self.weights,
             focus=request.question if standalone else None,
+            said=previous_answers(request.history),
         )
         said = already_said(request.history)
         fresh = [e for e in evidence if e.text not in said] or evidence

@@ -7,8 +7,9 @@ when an embedder is built.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,22 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
+TextKind = Literal["query", "passage"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenStates:
+    """A text's contextual word-piece vectors (normalised rows, fp16 to halve the cache) and the
+    piece ids, prompt and special tokens left out: what soft term alignment compares. They come
+    from a late layer (two below the top), which keeps more of each word's own meaning than the
+    last one does."""
+
+    pieces: tuple[str, ...]
+    vectors: npt.NDArray[np.float16]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.vectors.nbytes) + 8 * len(self.pieces)
 
 
 class EmbeddingModelError(RuntimeError):
@@ -43,6 +60,11 @@ class Embedder(Protocol):
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """(n, dimension) float32, normalised."""
+        ...
+
+    def encode(self, texts: Sequence[str], kind: TextKind) -> tuple[Vectors, list[TokenStates]]:
+        """The pooled vectors (as ``embed_passages``/``embed_queries`` give them) and the token
+        states of ``texts``, from one pass of the model."""
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -81,6 +103,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         prompts = {key: value or "" for key, value in (model.prompts or {}).items()}
         self._query_prompt = "query" if prompts.get("query") else None
+        self._query_prefix = prompts["query"] if self._query_prompt else ""
         # "document" is sentence-transformers' own name for the passage side
         self._passage_prompt = next((p for p in ("passage", "document") if prompts.get(p)), None)
         self._passage_prefix = prompts[self._passage_prompt] if self._passage_prompt else ""
@@ -90,6 +113,13 @@ class SentenceTransformerEmbedder:
         self.dimension: int = int(dimension)
         self.max_tokens: int = int(model.max_seq_length)
         self.name: str = name or str(model_path_or_name)
+        if not getattr(model.tokenizer, "is_fast", False):
+            raise EmbeddingModelError(
+                f"{str(model_path_or_name)!r} has no fast tokenizer (token offsets are needed)"
+            )
+        pooling = [m for m in model if type(m).__name__ == "Pooling"]
+        if len(pooling) != 1 or getattr(pooling[0], "pooling_mode", "mean") != "mean":
+            raise EmbeddingModelError(f"{str(model_path_or_name)!r} must pool by mean (found {pooling})")
 
     def _encode(self, texts: Sequence[str], prompt_name: str | None) -> Vectors:
         if not texts:
@@ -113,6 +143,52 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> Vectors:
         row: Vectors = self._encode([text], self._query_prompt)[0]
         return row
+
+    def encode(self, texts: Sequence[str], kind: TextKind) -> tuple[Vectors, list[TokenStates]]:
+        """One forward pass of the transformer; mean pooling and normalisation redone here
+        exactly as the sentence-transformers pipeline does them (a test holds them equal)."""
+        import torch
+
+        prefix = self._query_prefix if kind == "query" else self._passage_prefix
+        # a text's first piece carries the space after the prompt: offsets past the prompt's
+        # last character mark the text's own pieces (special tokens have empty offsets)
+        text_from = len(prefix.rstrip())
+        tokenizer: Any = self._model.tokenizer
+        transformer: Any = self._model[0].auto_model
+        layer = max(1, int(transformer.config.num_hidden_layers) - 2)
+        pooled: list[Vectors] = []
+        states: list[TokenStates] = []
+        for at in range(0, len(texts), self.batch_size):
+            batch = [prefix + t for t in texts[at : at + self.batch_size]]
+            encoded = tokenizer(
+                batch,
+                padding=True,
+                truncation=True,
+                max_length=self.max_tokens,
+                return_tensors="pt",
+                return_offsets_mapping=True,
+            )
+            offsets = encoded.pop("offset_mapping")
+            with torch.inference_mode():
+                output = transformer(**encoded, output_hidden_states=True, return_dict=True)
+            mask = encoded["attention_mask"].unsqueeze(-1).to(output.last_hidden_state.dtype)
+            means = (output.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            pooled.append(torch.nn.functional.normalize(means, p=2, dim=1).float().numpy())
+            hidden = torch.nn.functional.normalize(output.hidden_states[layer].float(), p=2, dim=2)
+            for row in range(len(batch)):
+                keep = [
+                    i
+                    for i, (start, end) in enumerate(offsets[row].tolist())
+                    if end > start and end > text_from and encoded["attention_mask"][row, i]
+                ]
+                states.append(
+                    TokenStates(
+                        tuple(tokenizer.convert_ids_to_tokens(encoded["input_ids"][row, keep].tolist())),
+                        hidden[row, keep].numpy().astype(np.float16),
+                    )
+                )
+        vectors = np.concatenate(pooled) if pooled else np.zeros((0, self.dimension), dtype=np.float32)
+        return vectors.astype(np.float32), states
 
     def count_tokens(self, text: str) -> int:
         encoded = self._model.tokenizer(self._passage_prefix + text, add_special_tokens=True, verbose=False)

@@ -396,7 +396,9 @@ def test_an_obedient_model_cannot_pass_the_injection_through(
             # each must still cite an exact span, and the obeyed instruction must be gone.
             citations = {c["n"]: c for c in answer["citations"]}
             for citation in answer["citations"]:
-                assert texts[citation["document_id"]][citation["start"] : citation["end"]] == citation["quote"]
+                assert (
+                    texts[citation["document_id"]][citation["start"] : citation["end"]] == citation["quote"]
+                )
             for sentence in answer["sentences"]:
                 assert sentence["citations"] and all(n in citations for n in sentence["citations"])
             assert not any("PWNED" in s["text"] for s in answer["sentences"]), answer

