@@ -57,7 +57,8 @@ _QUANTITY = re.compile(
     re.I,
 )
 _DATE = re.compile(
-    rf"\b(?:1[89]\d\d|20\d\d|{_MONTHS}|trimestre|semestre|printemps|été|automne|hiver|"
+    # "été" is a season only after an article ("en été", "l'été"): "a été" is a verb
+    rf"(?:\b(?:en|cet|d'|l')\s?été\b)|\b(?:1[89]\d\d|20\d\d|{_MONTHS}|trimestre|semestre|printemps|automne|hiver|"
     r"hier|aujourd'hui|demain|récemment|depuis|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
     re.I,
 )

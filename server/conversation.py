@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from server.schemas import Turn
+from sourcier.lexical import STOP_WORDS
 from sourcier.sentences import split_sentences
 
 _CONNECTOR = re.compile(r"^(?:et|mais|alors|puis|aussi|ensuite|donc|sinon)\b", re.IGNORECASE)
@@ -25,6 +26,9 @@ _REFERRING = re.compile(
 )
 #: Names (and versions: "Llama 4") the previous answer mentioned, which a pronoun may refer to.
 _NAME = re.compile(r"(?<![.!?] )(?<!^)\b[A-ZÀ-Ý][\w-]+(?: \d+)?")
+#: A capitalised word opening a sentence: a name too ("Avocado est…") unless it is a stop word
+#: ("Le", "Pour") or an adverb ("Officiellement").
+_OPENING = re.compile(r"(?:^|(?<=[.!?] ))([A-ZÀ-Ý][\w-]+(?: \d+)?)")
 _MAX_NAMES = 6
 #: How much of the previous question is carried into the standalone one.
 _MAX_CONTEXT_CHARS = 300
@@ -51,7 +55,9 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
     if not previous:
         return None
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    mentioned = [n for n in dict.fromkeys(_NAME.findall(answer)) if n.lower() not in previous.lower()]
+    openings = [w for w in _OPENING.findall(answer) if w.lower() not in STOP_WORDS and not w.endswith("ment")]
+    found = [*openings, *_NAME.findall(answer)]
+    mentioned = [n for n in dict.fromkeys(found) if n.lower() not in previous.lower()]
     context = " ".join([previous.strip()[:_MAX_CONTEXT_CHARS], *mentioned[:_MAX_NAMES]])
     return f"{question} (à propos de : {context})"
 

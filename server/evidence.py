@@ -47,6 +47,15 @@ QUESTION_STOP_TERMS = frozenset(
     }
 )
 _MIN_WORDS = 4
+#: A sentence opening with one of these leans on the one before it ("Il serait prévu pour…").
+_REFERRING_OPENERS = frozenset(
+    ["il", "elle", "ils", "elles", "ce", "cet", "cette", "ces", "cela", "ceci", "celui", "celle", "son", "sa", "ses", "leur", "leurs"]
+)
+
+
+def refers_back(sentence: str) -> bool:
+    words = sentence.split(maxsplit=1)
+    return bool(words) and words[0].lower().strip(",;:") in _REFERRING_OPENERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,7 @@ class Weights:
     answer_type: float = 0.05  # +/- when the question expects a date, quantity or name
     repeated: float = 0.25  # times the share of the sentence's terms an earlier answer gave
     focus: float = 0.5  # a follow-up's own alignment, relative to its standalone version's
+    context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +196,29 @@ def gather(
     if not located:
         return []
     texts = [s.chunk.text[a - s.chunk.start : b - s.chunk.start] for s, _, a, b, _ in located]
+    previous_texts = [p for *_, p in located]
     sentence_vectors, sentence_states = vectors.encode(texts)
     similarities = sentence_vectors @ query_vector
-    aligned = alignments(query_states, sentence_states)
+    if weights.context:
+        _, before = vectors.encode([p or t for p, t in zip(previous_texts, texts, strict=True)])
+        paired = [
+            TokenStates(b.pieces + s.pieces, np.concatenate([b.vectors, s.vectors])) if refers_back(t) else s
+            for b, s, t in zip(before, sentence_states, texts, strict=True)
+        ]
+
+    def aligned_with(states: TokenStates) -> list[float]:
+        own = alignments(states, sentence_states)
+        if not weights.context:
+            return own
+        together = alignments(states, paired)
+        return [(a + weights.context * c) / (1 + weights.context) for a, c in zip(own, together, strict=True)]
+
+    aligned = aligned_with(query_states)
     if focus:
         focus_states = vectors.embedder.encode([focus], "query")[1][0]
         aligned = [
             (a + weights.focus * f) / (1 + weights.focus)
-            for a, f in zip(aligned, alignments(focus_states, sentence_states), strict=True)
+            for a, f in zip(aligned, aligned_with(focus_states), strict=True)
         ]
     evidence = []
     for (scored, rank, start, end, previous), text, similarity, alignment in zip(
