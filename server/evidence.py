@@ -49,7 +49,8 @@ QUESTION_STOP_TERMS = frozenset(
 _MIN_WORDS = 4
 #: A sentence opening with one of these leans on the one before it ("Il serait prévu pour…").
 _REFERRING_OPENERS = frozenset(
-    ["il", "elle", "ils", "elles", "ce", "cet", "cette", "ces", "cela", "ceci", "celui", "celle", "son", "sa", "ses", "leur", "leurs"]
+    {"il", "elle", "ils", "elles", "ce", "cet", "cette", "ces", "cela", "ceci", "celui", "celle"}
+    | {"son", "sa", "ses", "leur", "leurs"}
 )
 
 
