@@ -53,7 +53,8 @@ OBJECTIVE = (
 )
 VERIFIER_BARS = {"untouched_passed": 0.95, "benign_passed": 0.95}
 
-WEIGHT_GRID = {"coverage": (0.25, 0.5, 1.0, 1.5, 2.0), "chunk_rank": (0.0, 0.15, 0.3)}
+#: Knobs of the second-stage blend around the alignment signal (whose weight is the unit).
+WEIGHT_GRID = {"dense": (0.0, 0.125, 0.25), "chunk_rank": (0.0, 0.025, 0.05), "context": (0.0, 1.0)}
 TOP_K_GRID = (5, 8, 10)
 MAX_SENTENCES_GRID = (1, 2, 3)
 MIN_DENSE_GRID = tuple(round(0.78 + 0.0025 * i, 4) for i in range(41))
@@ -385,8 +386,9 @@ def _distinct(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[tuple[C
 def _sensitivity(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[dict[str, Any]]:
     """For each value of each knob, the best configuration that has it: what the knob can buy."""
     knobs: dict[str, Callable[[Config], float]] = {
-        "weights.coverage": lambda c: c.weights.coverage,
+        "weights.dense": lambda c: c.weights.dense,
         "weights.chunk_rank": lambda c: c.weights.chunk_rank,
+        "weights.context": lambda c: c.weights.context,
         "top_k": lambda c: c.top_k,
         "answer_max_sentences": lambda c: c.max_sentences,
         "abstain_min_dense": lambda c: c.min_dense,

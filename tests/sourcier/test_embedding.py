@@ -196,6 +196,38 @@ def test_french_query_ranks_its_passage_first(e5_embedder: SentenceTransformerEm
     assert int(np.argmax(scores)) == 1, scores
 
 
+def test_encode_pools_like_sentence_transformers(e5_embedder: SentenceTransformerEmbedder) -> None:
+    """``encode`` redoes pooling by hand (to get token states from the same pass): it must give
+    the library's vectors, in batches with padding as well as alone."""
+    e5_embedder.batch_size, saved = 4, e5_embedder.batch_size
+    try:
+        vectors, states = e5_embedder.encode(FRENCH, "passage")
+    finally:
+        e5_embedder.batch_size = saved
+    reference = e5_embedder.embed_passages(FRENCH)
+    assert vectors.dtype == np.float32 and vectors.shape == reference.shape
+    assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.9999
+    query_vectors, _ = e5_embedder.encode(["Qui dirige l’IA chez Meta ?"], "query")
+    assert float(query_vectors[0] @ e5_embedder.embed_query("Qui dirige l’IA chez Meta ?")) > 0.9999
+    assert len(states) == len(FRENCH)
+
+
+def test_token_states_are_the_texts_own_pieces(e5_embedder: SentenceTransformerEmbedder) -> None:
+    """No prompt piece ("passage", ":"), no special token, no padding; the first word kept
+    although its piece carries the space after the prompt; rows normalised."""
+    texts = ["Avocado serait prévu en 2026.", "Court."]
+    _, states = e5_embedder.encode(texts, "passage")
+    tokenizer = e5_embedder._model.tokenizer
+    for text, state in zip(texts, states, strict=True):
+        expected = tokenizer.convert_ids_to_tokens(tokenizer(text, add_special_tokens=False)["input_ids"])
+        assert list(state.pieces) == expected
+        assert state.vectors.dtype == np.float16 and state.vectors.shape == (len(expected), 384)
+        np.testing.assert_allclose(np.linalg.norm(state.vectors.astype(np.float32), axis=1), 1.0, atol=2e-3)
+    _, (query,) = e5_embedder.encode(["Quand sort-il ?"], "query")
+    assert query.pieces[0] == "▁Quand" and "query" not in "".join(query.pieces)
+    assert e5_embedder.encode([], "query")[1] == []
+
+
 # --- other models, errors -------------------------------------------------------------------
 
 

@@ -1,0 +1,178 @@
+"""Second-stage ranking on the real e5 model: soft term alignment, the sentence cache, the signals
+that adjust the blend, and the checks that pick usable evidence from it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from server.abstention import names_present
+from server.alignment import alignments, content_positions, rarity
+from server.answer_types import AnswerType, provides
+from server.conversation import standalone_question
+from server.evidence import Evidence, SentenceVectors, refers_back, repetition
+from server.schemas import AskRequest, Turn
+from sourcier.lexical import LexicalEncoder
+
+CLOSED = (
+    "De l'autre, un modèle fermé permet un contrôle accru, de meilleures perspectives de monétisation, "
+    "et une gestion plus fine de la propriété intellectuelle."
+)
+SMALL_FIRMS = (
+    "Les petites entreprises, qui comptent sur l'accès à des modèles de base ouverts pour entraîner, "
+    "affiner ou sécuriser leurs propres IA, seraient les premières touchées."
+)
+OPEN = "D'un côté, l'open source stimule l'innovation communautaire et peut renforcer la réputation de l'entreprise."
+
+
+def query_states(embedder: Any, text: str) -> Any:
+    return embedder.encode([text], "query")[1][0]
+
+
+def test_content_pieces_leave_out_question_words_and_punctuation(embedder: Any) -> None:
+    states = query_states(embedder, "Quand Avocado serait-il prévu ?")
+    kept = [states.pieces[i] for i in content_positions(states)]
+    assert kept == ["▁Avo", "cado", "▁serait", "▁prévu"], states.pieces
+
+
+@pytest.mark.parametrize(
+    ("question", "synonym", "stranger"),
+    [
+        (
+            "Comment les programmeurs ont-ils accueilli Llama 4 ?",
+            "Llama 4 n'a pas su captiver les développeurs.",
+            "Llama 4 n'a pas su captiver les agriculteurs.",
+        ),
+        (
+            "Quels avantages offrirait une IA non ouverte ?",
+            "Un modèle fermé permet un contrôle accru.",
+            "Un modèle sucré permet un contrôle accru.",
+        ),
+    ],
+)
+def test_alignment_pairs_a_word_with_its_synonym(
+    embedder: Any, question: str, synonym: str, stranger: str
+) -> None:
+    """Two sentences that differ by one word: the one whose word means the question's scores
+    higher ("programmeurs" ~ "développeurs", "non ouverte" ~ "fermé")."""
+    _, states = embedder.encode([synonym, stranger], "passage")
+    with_synonym, with_stranger = alignments(query_states(embedder, question), states)
+    assert with_synonym > with_stranger + 0.02
+    assert 0.0 < with_stranger < 1.0
+
+
+def test_rare_pieces_weigh_more_than_shared_ones(embedder: Any) -> None:
+    question = query_states(embedder, "Meta investit dans Avocado")
+    _, states = embedder.encode(["Meta parle.", "Meta et Avocado.", "Meta encore."], "passage")
+    positions = content_positions(question)
+    weights = dict(
+        zip((question.pieces[i] for i in positions), rarity(question, positions, states), strict=True)
+    )
+    assert weights["▁Meta"] < weights["▁Avo"]
+    assert alignments(question, [])[:0] == []
+    empty = query_states(embedder, "Quand ?")
+    assert alignments(empty, states) == [0.0, 0.0, 0.0]
+
+
+def test_sentence_cache_keeps_within_its_byte_budget(embedder: Any) -> None:
+    texts = [f"Phrase numéro {i} sur le modèle Avocado de Meta." for i in range(12)]
+    unbounded = SentenceVectors(embedder)
+    vectors, states = unbounded.encode(texts)
+    one = vectors[0].nbytes + states[0].nbytes
+    bounded = SentenceVectors(embedder, max_bytes=int(one * 4.5))
+    again, again_states = bounded.encode(texts)
+    assert 1 <= len(bounded) <= 4
+    np.testing.assert_allclose(again, vectors, atol=1e-5)
+    assert [s.pieces for s in again_states] == [s.pieces for s in states]
+    np.testing.assert_allclose(bounded.embed(texts[:2]), vectors[:2], atol=1e-5)
+    assert bounded.encode([])[0].shape == (0, embedder.dimension)
+
+
+def test_refers_back_and_repetition() -> None:
+    assert refers_back("Il serait prévu pour le premier trimestre ou le printemps 2026.")
+    assert refers_back("Cette hésitation pourrait signaler un changement de cap.")
+    assert not refers_back("Avocado est le nom de code du successeur de Llama.")
+    assert not refers_back("")
+    assert repetition({"avocado", "llam"}, [{"avocado"}, {"avocado", "llam", "met"}]) == 1.0
+    assert repetition({"avocado", "llam"}, []) == 0.0
+    assert repetition(set(), [{"x"}]) == 0.0
+
+
+def test_a_verb_is_not_a_season() -> None:
+    question = "Quand sortira-t-il ?"
+    assert not provides(AnswerType.DATE, "Sa sortie aurait été suspendue en interne.", question)
+    assert provides(AnswerType.DATE, "Il sortira en été.", question)
+    assert provides(AnswerType.DATE, "Il sortira l'été prochain.", question)
+    assert provides(AnswerType.DATE, "Il serait prévu pour le printemps 2026.", question)
+
+
+def test_follow_up_carries_the_name_that_opens_the_answer() -> None:
+    history = [
+        Turn(role="user", content="Quel est le nom de code du successeur de Llama ?"),
+        Turn(
+            role="assistant",
+            content="Avocado est le nom de code du successeur de Llama. Officiellement, rien.",
+        ),
+    ]
+    standalone = standalone_question("Et quand doit-il sortir ?", history)
+    assert standalone is not None and "Avocado" in standalone
+    assert "Officiellement" not in standalone
+
+
+def _evidence(title: str, context: str) -> Evidence:
+    return Evidence("d", title, None, 0, 10, "Une phrase.", 0, 0.9, 0.5, 1.0, context, 0.5)
+
+
+def test_names_are_looked_for_in_the_chunk_and_the_title() -> None:
+    lexical = LexicalEncoder()
+    about_meta = _evidence("Meta ferme ses modèles", "Rien n'est acté, selon Zuckerberg.")
+    assert names_present(about_meta, {"met"}, set(), lexical)
+    assert not names_present(_evidence("Autre sujet", "Rien n'est acté."), {"met"}, set(), lexical)
+    # carried names (from the conversation): one of them is enough
+    assert names_present(_evidence("Meta", "Alexandr Wang dirige."), set(), {"wang", "tbd"}, lexical)
+    assert not names_present(_evidence("Meta", "Personne."), set(), {"wang", "tbd"}, lexical)
+
+
+def test_decide_keeps_the_gold_sentence_whose_chunk_does_not_name_the_company(service: Any) -> None:
+    """The sentence on Zuckerberg's approval never says "Meta"; its article's title does."""
+    question = "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
+    response = service.ask(AskRequest(question=question))
+    assert not response.abstained, response
+    assert "approbation de Zuckerberg" in response.answer, response.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "Pourquoi les jeunes pousses dépendent-elles des modèles librement accessibles ?",
+            "affiner ou sécuriser",
+        ),
+        ("Où l'équipe d'élite travaille-t-elle par rapport au fondateur de Meta ?", "proximité directe"),
+        (
+            "Comment les programmeurs ont-ils accueilli la quatrième version de Llama ?",
+            "captiver les développeurs",
+        ),
+    ],
+)
+def test_paraphrased_questions_get_the_sentence_that_answers_them(
+    service: Any, question: str, expected: str
+) -> None:
+    response = service.ask(AskRequest(question=question))
+    assert expected in response.answer, response.answer
+
+
+def test_follow_up_answer_is_new(service: Any) -> None:
+    """After an answer on Behemoth's abandonment, "the tests" are Behemoth's; the answer already
+    given is not repeated."""
+    first = "Quel modèle Meta envisagerait-elle de délaisser selon le New York Times ?"
+    answer = (
+        "Selon le New York Times, des discussions internes seraient en cours pour délaisser le modèle "
+        "IA open source Behemoth au profit de versions fermées."
+    )
+    history = [Turn(role="user", content=first), Turn(role="assistant", content=answer)]
+    follow = service.ask(AskRequest(question="Et où en sont les tests ?", history=history))
+    assert "auraient été arrêtés" in follow.answer, follow.answer
+    assert "New York Times" not in follow.answer
