@@ -142,7 +142,7 @@ class Sourcier:
                 except GenerationError as error:
                     notice = f"Le modèle de langage est injoignable ({error}) : réponse extractive."
             if not chosen:
-                picked = select(decision.usable, self.settings.answer_max_sentences)
+                picked = select(decision.usable, self.settings.answer_max_sentences, request.question)
                 chosen = [(e.text, e) for e in picked]
         answered_at = time.perf_counter()
         embed_ms = retrieval.embed_ms
