@@ -1,6 +1,7 @@
 """The kind of answer a question expects, and whether a sentence can provide it.
 
-"Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date.
+"Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date;
+"Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number.
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
 is: this is what separates questions the corpus answers from questions it merely touches,
 which similarity scores alone cannot do.
@@ -20,6 +21,7 @@ _MONTHS = (
 class AnswerType(Enum):
     ANY = "any"
     QUANTITY = "quantity"
+    MONEY = "money"
     DATE = "date"
     NAME = "name"
 
@@ -30,6 +32,15 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:quand|depuis quand|jusqu'à quand|en quelle année|à quelle date|quelle date|"
             r"quel jour|quel mois|quelle année|en quel mois|à quel moment)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.MONEY,
+        re.compile(
+            r"\b(?:quel prix|quel est le prix|le prix|combien coûte|combien a coûté|combien coûtera|"
+            r"quel coût|quel montant|quel budget|quel salaire|quel est le salaire|quel tarif|quelle somme|"
+            r"quelles sommes|combien d'argent|combien de dollars|combien d'euros)\b",
             re.I,
         ),
     ),
@@ -56,6 +67,10 @@ _QUANTITY = re.compile(
     r"moitié|tiers|quart|double|triple)\b",
     re.I,
 )
+_MONEY = re.compile(
+    r"[€$£]|\b(?:euros?|dollars?|livres sterling|USD|EUR|millions?|milliards?|centaines de milliers)\b", re.I
+)
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _DATE = re.compile(
     # "été" is a season only after an article ("en été", "l'été"): "a été" is a verb
     rf"(?:\b(?:en|cet|d'|l')\s?été\b)|\b(?:1[89]\d\d|20\d\d|{_MONTHS}|trimestre|semestre|printemps|automne|hiver|"
@@ -79,9 +94,13 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.ANY:
         return True
     asked = {w.lower() for w in re.findall(r"\w+", question)}
+    if answer_type is AnswerType.MONEY:
+        return any(m.group(0).lower() not in asked for m in _MONEY.finditer(sentence))
     if answer_type is AnswerType.QUANTITY:
         return any(
-            m.group(0).lower() not in asked and not _part_of_name(sentence, m.start())
+            m.group(0).lower() not in asked
+            and not _part_of_name(sentence, m.start())
+            and not _is_year(sentence, m.start())
             for m in _QUANTITY.finditer(sentence)
         )
     if answer_type is AnswerType.DATE:
@@ -93,3 +112,16 @@ def _part_of_name(sentence: str, at: int) -> bool:
     """A digit right after a capitalised word is a version, not a quantity ("Llama 4")."""
     before = sentence[:at].rstrip().rsplit(" ", 1)[-1]
     return sentence[at].isdigit() and before[:1].isupper()
+
+
+def _is_year(sentence: str, at: int) -> bool:
+    """A bare 19xx/20xx number is a year: "le printemps 2026" gives a date, not a quantity."""
+    if not sentence[at].isdigit():
+        return False
+    start = at
+    while start > 0 and sentence[start - 1].isdigit():
+        start -= 1
+    end = at
+    while end < len(sentence) and sentence[end].isdigit():
+        end += 1
+    return bool(_YEAR.match(sentence[start:end]))

@@ -28,7 +28,8 @@ from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import sentence_spans
 
 _NUMBER = re.compile(r"\d[\d.,°%-]*")
-#: Words that shape a question without saying what it is about (and the glue of follow-ups).
+#: Words that shape a question without saying what it is about (and the glue of follow-ups),
+#: as analysed terms (stems).
 QUESTION_STOP_TERMS = frozenset(
     {
         "quand",
@@ -44,6 +45,14 @@ QUESTION_STOP_TERMS = frozenset(
         "est",
         "ce",
         "propos",
+        # words about the corpus itself ("d'après les deux articles", "selon les documents")
+        "apres",
+        "selon",
+        "chacun",
+        "articl",
+        "docu",
+        "sourc",
+        "text",
     }
 )
 _MIN_WORDS = 4
