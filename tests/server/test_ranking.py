@@ -10,9 +10,10 @@ import pytest
 
 from server.abstention import names_present
 from server.alignment import alignments, content_positions, rarity
-from server.answer_types import AnswerType, provides
+from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
 from server.evidence import Evidence, SentenceVectors, refers_back, repetition
+from server.extractive import asks_across_documents, facts_asked
 from server.schemas import AskRequest, Turn
 from sourcier.lexical import LexicalEncoder
 
@@ -135,14 +136,6 @@ def test_names_are_looked_for_in_the_chunk_and_the_title() -> None:
     assert not names_present(_evidence("Meta", "Personne."), set(), {"wang", "tbd"}, lexical)
 
 
-def test_decide_keeps_the_gold_sentence_whose_chunk_does_not_name_the_company(service: Any) -> None:
-    """The sentence on Zuckerberg's approval never says "Meta"; its article's title does."""
-    question = "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
-    response = service.ask(AskRequest(question=question))
-    assert not response.abstained, response
-    assert "approbation de Zuckerberg" in response.answer, response.answer
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -151,10 +144,8 @@ def test_decide_keeps_the_gold_sentence_whose_chunk_does_not_name_the_company(se
             "affiner ou sécuriser",
         ),
         ("Où l'équipe d'élite travaille-t-elle par rapport au fondateur de Meta ?", "proximité directe"),
-        (
-            "Comment les programmeurs ont-ils accueilli la quatrième version de Llama ?",
-            "captiver les développeurs",
-        ),
+        ("En quoi la crainte d'être copié a-t-elle pesé en faveur d'un système non ouvert ?", "s'inspirer"),
+        ("Le prochain modèle phare du groupe sera-t-il distribué librement ?", "propriétaire"),
     ],
 )
 def test_paraphrased_questions_get_the_sentence_that_answers_them(
@@ -176,3 +167,48 @@ def test_follow_up_answer_is_new(service: Any) -> None:
     follow = service.ask(AskRequest(question="Et où en sont les tests ?", history=history))
     assert "auraient été arrêtés" in follow.answer, follow.answer
     assert "New York Times" not in follow.answer
+
+
+def test_amounts_and_years() -> None:
+    assert expected_type("Quel est le prix d'abonnement d'Avocado ?") is AnswerType.MONEY
+    assert expected_type("Quelles sommes Meta consacre-t-elle à l'IA ?") is AnswerType.MONEY
+    assert expected_type("Combien de paramètres compte Behemoth ?") is AnswerType.QUANTITY
+    price = "Quel est le prix ?"
+    assert not provides(AnswerType.MONEY, "Il serait prévu pour le printemps 2026.", price)
+    assert provides(AnswerType.MONEY, "Des centaines de milliards de dollars d'investissement.", price)
+    assert provides(AnswerType.MONEY, "L'abonnement coûte 20 €.", price)
+    count = "Combien ?"
+    assert not provides(AnswerType.QUANTITY, "Il serait prévu pour le printemps 2026.", count)
+    assert not provides(AnswerType.QUANTITY, "Llama 4 a déçu.", count)
+    assert provides(AnswerType.QUANTITY, "Il compte 2 000 milliards de paramètres.", count)
+
+
+def test_facts_asked_and_documents_asked() -> None:
+    assert facts_asked("Quand Avocado serait-il prévu ?") == 1
+    assert facts_asked("Qu'est-ce qu'Avocado et quand doit-il sortir ?") == 2
+    assert facts_asked("Pourquoi a-t-il reconsidéré son approche, et quel argument a pesé ?") == 2
+    assert facts_asked("Meta et Google sont-ils rivaux ?") == 1
+    assert asks_across_documents("Quelles sommes Meta consacre-t-elle à l'IA d'après les deux articles ?")
+    assert asks_across_documents("Comment s'appellent-ils dans chacun des deux articles ?")
+    assert not asks_across_documents("Quel article de loi ?")
+
+
+def test_one_sentence_per_fact_asked(service: Any) -> None:
+    simple = service.ask(AskRequest(question="Quel est le nom de code du successeur de Llama ?"))
+    assert len(simple.citations) == 1, simple.answer
+    compound = service.ask(
+        AskRequest(question="Qu'est-il arrivé à Behemoth après son entraînement, et où en sont les tests ?")
+    )
+    assert len(compound.citations) == 2, compound.answer
+    assert "terminé l'entraînement" in compound.answer and "auraient été arrêtés" in compound.answer
+    across = service.ask(
+        AskRequest(
+            question="Comment s'appellent les laboratoires de superintelligence de Meta dans chacun des deux articles ?"
+        )
+    )
+    assert len({c.document_id for c in across.citations}) == 2, across.answer
+
+
+def test_a_price_question_is_not_answered_with_a_year(service: Any) -> None:
+    response = service.ask(AskRequest(question="Quel est le prix d'abonnement d'Avocado ?"))
+    assert response.abstained, response.answer
