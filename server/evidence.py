@@ -106,7 +106,7 @@ class SentenceVectors:
     """Pooled vectors and token states of source sentences, computed on first use and kept (LRU,
     within a byte budget: token states are ~30 kB a sentence) for later queries."""
 
-    def __init__(self, embedder: Embedder, max_bytes: int = 512 * 2**20) -> None:
+    def __init__(self, embedder: Embedder, max_bytes: int = 256 * 2**20) -> None:
         self.embedder = embedder
         self.max_bytes = max_bytes
         self._cache: OrderedDict[str, tuple[np.ndarray, TokenStates]] = OrderedDict()

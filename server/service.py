@@ -85,7 +85,7 @@ class Sourcier:
         self.lexical = lexical or LexicalEncoder()
         self.weights = weights
         self.retriever = Retriever(store, embedder, self.lexical)
-        self.vectors = SentenceVectors(embedder)
+        self.vectors = SentenceVectors(embedder, settings.sentence_cache_mb * 2**20)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:

@@ -61,7 +61,15 @@ class Settings(BaseSettings):
     warm_up_sentences: int = Field(
         5000, ge=0, description="At start-up, embed the corpus's sentences if there are at most this many."
     )
-    answer_max_sentences: int = Field(2, ge=1, le=20)
+    answer_max_sentences: int = Field(
+        2, ge=1, le=20, description="Most sentences in an extractive answer (one per fact the question asks)."
+    )
+    sentence_cache_mb: int = Field(
+        256,
+        ge=1,
+        description="Memory for the vectors and token states of source sentences already seen "
+        "(about 28 kB a sentence); the least recently used go first.",
+    )
     abstain_min_dense: float = Field(0.815, description="Best sentence cosine below this: abstain.")
     llm_base_url: str | None = None
     llm_model: str | None = None
