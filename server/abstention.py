@@ -33,6 +33,8 @@ TYPED_DEPTH = 8
 #: A sentence offering the expected kind of answer must, with the sentence before it, cover at
 #: least this share of the question's terms: a date elsewhere in the article answers nothing.
 TYPED_MIN_COVERAGE = 0.5
+#: ...or be this aligned with it (``server.alignment``): paraphrases share few stemmed terms.
+TYPED_MIN_ALIGNMENT = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,10 @@ def decide(
         e
         for e in evidence
         if answer_type is AnswerType.ANY
-        or (e.context_coverage >= TYPED_MIN_COVERAGE and provides(answer_type, e.text, asked_in))
+        or (
+            (e.context_coverage >= TYPED_MIN_COVERAGE or e.alignment >= TYPED_MIN_ALIGNMENT)
+            and provides(answer_type, e.text, asked_in)
+        )
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)

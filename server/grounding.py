@@ -116,10 +116,17 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+#: Acronyms of common nouns (titles, "IA"): written in capitals, yet no one's name.
+_COMMON_ACRONYMS = frozenset({"pdg", "dg", "ceo", "cto", "drh", "ia", "ai", "pme", "tpe", "ong", "ue"})
+
+
 def names(text: str, lexical: LexicalEncoder) -> set[str]:
     """Terms of capitalised words that do not open a sentence: names, acronyms, products."""
     return {
-        t for word in _NAME.findall(text) if word.lower() not in _QUESTION_WORDS for t in lexical.terms(word)
+        t
+        for word in _NAME.findall(text)
+        if word.lower() not in _QUESTION_WORDS and word.lower() not in _COMMON_ACRONYMS
+        for t in lexical.terms(word)
     }
 
 

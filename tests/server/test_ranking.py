@@ -14,6 +14,7 @@ from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
 from server.evidence import Evidence, SentenceVectors, refers_back, repetition
 from server.extractive import asks_across_documents, facts_asked
+from server.grounding import names
 from server.schemas import AskRequest, Turn
 from sourcier.lexical import LexicalEncoder
 
@@ -212,3 +213,21 @@ def test_one_sentence_per_fact_asked(service: Any) -> None:
 def test_a_price_question_is_not_answered_with_a_year(service: Any) -> None:
     response = service.ask(AskRequest(question="Quel est le prix d'abonnement d'Avocado ?"))
     assert response.abstained, response.answer
+
+
+def test_common_acronyms_are_not_names() -> None:
+    lexical = LexicalEncoder()
+    assert names("Quelle ambition le PDG de Meta a-t-il pour l'IA ?", lexical) == {"met"}
+    assert names("Que fait Scale AI ?", lexical) == {"scal"}
+
+
+def test_typed_evidence_may_be_a_paraphrase(service: Any) -> None:
+    """ "Quelle somme…" shares few stemmed terms with the sentence giving the amount; its
+    alignment with the question lets it count as holding the answer."""
+    response = service.ask(
+        AskRequest(
+            question="Quelle somme accompagne l'effort de Meta pour bâtir ses capacités matérielles d'IA ?"
+        )
+    )
+    assert not response.abstained, response
+    assert "centaines de milliards de dollars" in response.answer
