@@ -20,6 +20,7 @@ from server.schemas import ErrorResponse
 from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
 from sourcier.config import Settings, get_settings
 from sourcier.embedding import Embedder, load_embedder
+from sourcier.runtime import release_free_memory
 from sourcier.store import StoreError, StoreLockedError
 
 logger = logging.getLogger("sourcier.server")
@@ -54,7 +55,8 @@ def _validation_message(error: RequestValidationError) -> str:
 def _warm_up(service: Sourcier, max_sentences: int) -> None:
     try:
         count = service.warm_up(max_sentences)
-        logger.info("warm-up: %d sentences embedded", count)
+        released = release_free_memory()
+        logger.info("warm-up: %d sentences embedded%s", count, ", free memory released" if released else "")
     except Exception:  # warm-up is an optimisation: never let it take the server down
         logger.exception("warm-up failed")
 

@@ -44,3 +44,22 @@ def configure_runtime() -> None:
     cache = tiktoken_cache_dir()
     if cache is not None:
         os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(cache))
+
+
+def release_free_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc ``malloc_trim``). Embedding thousands
+    of sentences at warm-up leaves the allocator holding what torch freed (≈ 180 MB measured);
+    without this the server's resident size stays at its warm-up peak. False where unsupported."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # musl, macOS: no malloc_trim
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return bool(trim(0))
