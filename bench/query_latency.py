@@ -56,12 +56,15 @@ TOP_K = 8
 ASK_TARGETS = {
     "ask": "server/service.py:Sourcier.ask",
     "retrieve": "server/retrieval.py:Retriever.retrieve",
-    "embed_query": "sourcier/embedding.py:SentenceTransformerEmbedder.embed_query",
+    # one forward pass giving the pooled vector and the token states (the query in retrieve, the
+    # focus of the question and any uncached sentences in gather)
+    "encode (model)": "sourcier/embedding.py:SentenceTransformerEmbedder.encode",
     "encode_query (lexical)": "sourcier/lexical.py:LexicalEncoder.encode_query",
     "store.search": "sourcier/store/edge.py:EdgeStore.search",
     "Chunk.from_payload": "sourcier/documents.py:Chunk.from_payload",
     "gather (evidence)": "server/evidence.py:gather",
-    "SentenceVectors.embed": "server/evidence.py:SentenceVectors.embed",
+    "SentenceVectors.encode": "server/evidence.py:SentenceVectors.encode",
+    "alignments": "server/alignment.py:alignments",
     "sentence_spans": "sourcier/sentences.py:sentence_spans",
     "lexical terms": "sourcier/lexical.py:LexicalEncoder.terms",
     "decide (abstention)": "server/abstention.py:decide",
@@ -439,7 +442,7 @@ def worker_startup(data_dir: Path) -> dict[str, Any]:
 
     embedder = phase("load the model (load_embedder)", lambda: load_embedder(settings))
     store = phase("open the Edge store", lambda: open_store(settings))
-    phase("first query embedding", lambda: embedder.embed_query("première requête"))
+    phase("first query embedding", lambda: embedder.encode(["première requête"], "query"))
     store.close()
     total_wall = sum(p["wall"] for p in phases.values())
     total_cpu = sum(p["cpu"] for p in phases.values())

@@ -186,12 +186,19 @@ def ingest_section(ing: dict[str, Any]) -> list[str]:
     )
     est = ing.get("estimates") or {}
     if est.get("lines"):
+        # cores busy = CPU seconds / wall seconds of each variant of the sample the estimates use
+        used = [
+            v["cpu_s"] / v["seconds"]
+            for v in (ing["sizes"].get(est["from"]) or {}).get("variants", {}).values()
+            if v.get("cpu_s") and v.get("seconds")
+        ]
+        busy = f" (torch used {min(used):.1f}–{max(used):.1f} of them here)" if used else ""
         lines += [
             "100% and 10× are not measured by default (hours on 2 cores; `--sample 1 --allow-large` "
             "or `--sample 10 --allow-large` runs them). Estimates from the "
             f"{est['from'].replace('pct', '%')} sample: at its measured wall-clock MB/s (as loaded as "
             f"the machine was), and a lower bound from its CPU seconds per MB spread over "
-            f"{est.get('cores', 2)} cores (torch used 1.1–1.9 of them here).",
+            f"{est.get('cores', 2)} cores{busy}.",
             "",
         ]
         rows = []
@@ -263,10 +270,12 @@ def latency_section(q: dict[str, Any]) -> list[str]:
         "`Sourcier.ask`/`search` in-process; all in-process systems share one process and one loaded "
         "model (with one OpenBLAS thread, so qdrant-client's NumPy searches do not slow the others' "
         "embeddings) and take each question in turn; the HTTP requests are interleaved with them. "
-        "`cold cache` = first pass (the sentence-embedding cache of the evidence ranker is empty; the "
-        "server warms its own at start-up on small corpora); the other rows are warm. embed / "
+        "`cold cache` = first pass (the evidence ranker's cache of sentence vectors and token states "
+        "is empty; the server warms its own at start-up on small corpora); the other rows are warm. embed / "
         "search / answer = p50 of each part of `timings_ms` (embed includes the French lexical query "
-        "vector). Concurrent rows: "
+        "vector); the answer part of a follow-up question includes a second model pass, over the "
+        "question as asked (the ranker aligns sentences with it as well as with the rewritten one). "
+        "Concurrent rows: "
         "each question once, spread over the clients; req/s = throughput.",
         "",
     ]
