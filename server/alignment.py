@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,13 +34,18 @@ FUNCTION_PIECES = frozenset(
 
 def content_positions(states: TokenStates) -> list[int]:
     """Positions of the pieces that carry content (not punctuation, not function words)."""
-    return [
+    return list(_content_positions(states.pieces))
+
+
+@lru_cache(maxsize=65_536)
+def _content_positions(pieces: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(
         i
-        for i, piece in enumerate(states.pieces)
+        for i, piece in enumerate(pieces)
         if (word := piece.lstrip("▁").lower())
         and any(c.isalnum() for c in word)
         and word not in FUNCTION_PIECES
-    ]
+    )
 
 
 def rarity(question: TokenStates, positions: Sequence[int], candidates: Sequence[TokenStates]) -> np.ndarray:
@@ -60,19 +66,21 @@ def alignments(question: TokenStates, candidates: Sequence[TokenStates]) -> list
     about the question (0.77 vs 0.72 gold-first on the eval set). 0 when either side has no
     content piece."""
     positions = content_positions(question)
-    if not positions:
-        return [0.0] * len(candidates)
+    owned = [content_positions(c) for c in candidates]
+    kept = [i for i, own in enumerate(owned) if own]
+    scores = [0.0] * len(candidates)
+    if not positions or not kept:
+        return scores
     weights = rarity(question, positions, candidates)
     asked = question.vectors[positions].astype(np.float32)
-    total = float(weights.sum())
-    scores = []
-    for candidate in candidates:
-        own = content_positions(candidate)
-        if not own:
-            scores.append(0.0)
-            continue
-        similarity = asked @ candidate.vectors[own].astype(np.float32).T
-        recall = float((similarity.max(axis=1) * weights).sum() / total)
-        precision = float(similarity.max(axis=0).mean())
-        scores.append(2 * recall * precision / (recall + precision) if recall + precision > 0 else 0.0)
+    # one product for all candidates, then per-candidate maxima over their column ranges
+    pieces = np.concatenate([candidates[i].vectors[owned[i]] for i in kept]).astype(np.float32)
+    lengths = np.array([len(owned[i]) for i in kept])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    similarity = asked @ pieces.T
+    recall = (np.maximum.reduceat(similarity, starts, axis=1) * weights[:, None]).sum(axis=0) / weights.sum()
+    precision = np.add.reduceat(similarity.max(axis=0), starts) / lengths
+    f1 = np.where(recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
+    for i, value in zip(kept, f1.tolist(), strict=True):
+        scores[i] = float(value)
     return scores

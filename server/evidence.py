@@ -163,6 +163,21 @@ def coverage(terms: dict[str, float], sentence_terms: set[str]) -> float:
     return sum(w for t, w in terms.items() if t in sentence_terms) / total
 
 
+def leading_states(states: TokenStates, prefix: str) -> TokenStates | None:
+    """The token states of the pieces that spell ``prefix`` at the start of the encoded text — a
+    follow-up as asked, inside its standalone version "… (à propos de : …)" — so that it needs
+    no model pass of its own. None when the pieces do not end exactly where the prefix does."""
+    wanted = len(prefix.replace(" ", ""))
+    spelled = 0
+    for n, piece in enumerate(states.pieces, 1):
+        spelled += len(piece.replace("▁", ""))
+        if spelled == wanted:
+            return TokenStates(states.pieces[:n], states.vectors[:n])
+        if spelled > wanted:
+            return None
+    return None
+
+
 def repetition(sentence_terms: set[str], said_terms: Sequence[set[str]]) -> float:
     """The largest share of the sentence's terms that one earlier answer already contained."""
     if not sentence_terms:
@@ -206,15 +221,16 @@ def gather(
     if not located:
         return []
     texts = [s.chunk.text[a - s.chunk.start : b - s.chunk.start] for s, _, a, b, _ in located]
-    previous_texts = [p for *_, p in located]
     sentence_vectors, sentence_states = vectors.encode(texts)
     similarities = sentence_vectors @ query_vector
     if weights.context:
-        _, before = vectors.encode([p or t for p, t in zip(previous_texts, texts, strict=True)])
-        paired = [
-            TokenStates(b.pieces + s.pieces, np.concatenate([b.vectors, s.vectors])) if refers_back(t) else s
-            for b, s, t in zip(before, sentence_states, texts, strict=True)
-        ]
+        leaning = [i for i, t in enumerate(texts) if refers_back(t) and located[i][4]]
+        _, before = vectors.encode([located[i][4] for i in leaning])
+        paired = list(sentence_states)
+        for i, b in zip(leaning, before, strict=True):
+            paired[i] = TokenStates(
+                b.pieces + paired[i].pieces, np.concatenate([b.vectors, paired[i].vectors])
+            )
 
     def aligned_with(states: TokenStates) -> list[float]:
         own = alignments(states, sentence_states)
@@ -225,7 +241,7 @@ def gather(
 
     aligned = aligned_with(query_states)
     if focus:
-        focus_states = vectors.embedder.encode([focus], "query")[1][0]
+        focus_states = leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0]
         aligned = [
             (a + weights.focus * f) / (1 + weights.focus)
             for a, f in zip(aligned, aligned_with(focus_states), strict=True)

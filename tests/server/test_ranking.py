@@ -12,7 +12,7 @@ from server.abstention import names_present
 from server.alignment import alignments, content_positions, rarity
 from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
-from server.evidence import Evidence, SentenceVectors, refers_back, repetition
+from server.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
 from server.extractive import asks_across_documents, facts_asked
 from server.grounding import names
 from server.schemas import AskRequest, Turn
@@ -231,3 +231,16 @@ def test_typed_evidence_may_be_a_paraphrase(service: Any) -> None:
     )
     assert not response.abstained, response
     assert "centaines de milliards de dollars" in response.answer
+
+
+def test_a_follow_up_reuses_the_states_of_its_standalone_version(embedder: Any) -> None:
+    """The follow-up opens its standalone version: its pieces are the leading ones (no second
+    model pass), and a prefix that ends inside a piece gives None (then it is encoded alone)."""
+    asked = "Qu'avait-il déjà déclaré dans un podcast ?"
+    standalone = query_states(embedder, f"{asked} (à propos de : Qui dirige le TBD Lab ? Alexandr Wang)")
+    own = query_states(embedder, asked)
+    leading = leading_states(standalone, asked)
+    assert leading is not None and leading.pieces == own.pieces
+    assert leading.vectors.shape == own.vectors.shape
+    assert leading_states(standalone, "Qu'av") is None
+    assert leading_states(own, asked + " et plus encore") is None
