@@ -46,6 +46,7 @@ browser:
 test: install browser
 	$(BIN)/pytest
 	$(BIN)/sourcier eval --gate --report-dir reports/eval
+	$(BIN)/sourcier eval --gold eval/data/holdout.jsonl --report-dir reports/eval-holdout
 
 lint: install
 	$(BIN)/ruff check .
@@ -54,6 +55,7 @@ lint: install
 
 eval: install
 	$(BIN)/sourcier eval --report-dir reports/eval
+	$(BIN)/sourcier eval --gold eval/data/holdout.jsonl --report-dir reports/eval-holdout
 
 eval-gate: install
 	$(BIN)/sourcier eval --gate --report-dir reports/eval
