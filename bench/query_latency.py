@@ -56,8 +56,9 @@ TOP_K = 8
 ASK_TARGETS = {
     "ask": "server/service.py:Sourcier.ask",
     "retrieve": "server/retrieval.py:Retriever.retrieve",
-    # one forward pass giving the pooled vector and the token states (the query in retrieve, the
-    # focus of the question and any uncached sentences in gather)
+    # one forward pass giving the pooled vector and the token states (the query in retrieve; in
+    # gather, any uncached sentences, and a follow-up as asked only when its pieces do not line
+    # up with the start of its rewritten version)
     "encode (model)": "sourcier/embedding.py:SentenceTransformerEmbedder.encode",
     "encode_query (lexical)": "sourcier/lexical.py:LexicalEncoder.encode_query",
     "store.search": "sourcier/store/edge.py:EdgeStore.search",

@@ -69,10 +69,32 @@ def size_name(label: str, docs: int | None, chunks: int | None = None) -> str:
 # --- sections ---------------------------------------------------------------------------------
 
 
-def machine_section(results: list[dict[str, Any]]) -> list[str]:
+PARTS = {"ingest_throughput": "ingestion", "query_latency": "query latency", "quality": "quality"}
+
+
+def commits(parts: dict[str, dict[str, Any] | None]) -> dict[str, tuple[str, str]]:
+    """(date, commit) each results file was written at, by part."""
+    return {
+        PARTS[name]: (r["machine"]["date"], r["machine"].get("git", "unknown"))
+        for name, r in parts.items()
+        if r and "machine" in r
+    }
+
+
+def machine_section(parts: dict[str, dict[str, Any] | None]) -> list[str]:
+    results = list(parts.values())
     m = next((r["machine"] for r in results if r), None)
     if not m:
         return []
+    measured = commits(parts)
+    if len({git for _, git in measured.values()}) > 1:
+        when = (
+            "measured at different commits, each part's figures from its own commit's code: "
+            + "; ".join(f"{part} {date} at commit {git}" for part, (date, git) in measured.items())
+            + "."
+        )
+    else:
+        when = f"measured {m['date']} at commit {m.get('git', 'unknown')}."
     loads = []
     for r in results:
         if not r:
@@ -86,13 +108,15 @@ def machine_section(results: list[dict[str, Any]]) -> list[str]:
         "## Machine",
         "",
         f"- {m['nproc']} CPUs (`nproc`), {m['cpu']}, {m['ram_gb']} GB RAM; Python {m['python']}, "
-        f"Linux {m['kernel']}; measured {m['date']} at commit {m.get('git', 'unknown')}.",
+        f"Linux {m['kernel']}; {when}",
         f"- {versions}.",
     ]
     if loads:
         lines.append(
             f"- 1-minute load average during the workers: {min(loads):.1f}–{max(loads):.1f} on "
-            f"{m['nproc']} CPUs. Above {m['nproc']}, other processes shared the cores: wall-clock rates "
+            f"{m['nproc']} CPUs (read as each worker starts and ends; a query worker ends after its "
+            "concurrent runs, whose client threads and server load the machine themselves). Above "
+            f"{m['nproc']}, other processes shared the cores: wall-clock rates "
             "are then pessimistic, which is why ingestion also reports CPU seconds (user + system, "
             "all threads; hardly affected by sharing) and why every in-process query system is "
             "measured in one process, question by question in turn, so that they share the same load."
@@ -261,6 +285,10 @@ def latency_rows(label: str, entry: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def latency_section(q: dict[str, Any]) -> list[str]:
     lines = [
         "## Query latency",
@@ -273,8 +301,8 @@ def latency_section(q: dict[str, Any]) -> list[str]:
         "`cold cache` = first pass (the evidence ranker's cache of sentence vectors and token states "
         "is empty; the server warms its own at start-up on small corpora); the other rows are warm. embed / "
         "search / answer = p50 of each part of `timings_ms` (embed includes the French lexical query "
-        "vector); the answer part of a follow-up question includes a second model pass, over the "
-        "question as asked (the ranker aligns sentences with it as well as with the rewritten one). "
+        "vector); a follow-up question is aligned with the sentences both as asked and as rewritten, "
+        "the former's token states being the leading pieces of the latter's (no second model pass). "
         "Concurrent rows: "
         "each question once, spread over the clients; req/s = throughput.",
         "",
@@ -289,12 +317,12 @@ def latency_section(q: dict[str, Any]) -> list[str]:
         ratio_rows.append(
             [
                 size_name(label, q["sizes"][label].get("docs"), q["sizes"][label].get("chunks")),
-                r.get("http_ask_p50_over_floor"),
-                r.get("api_ask_p50_over_floor"),
-                r.get("api_search_p50_over_floor"),
-                r.get("api_ask_p50_over_llamaindex"),
-                r.get("http_ask_p50_over_llamaindex"),
-                r.get("api_search_p50_over_llamaindex"),
+                ratio(r.get("http_ask_p50_over_floor")),
+                ratio(r.get("api_ask_p50_over_floor")),
+                ratio(r.get("api_search_p50_over_floor")),
+                ratio(r.get("api_ask_p50_over_llamaindex")),
+                ratio(r.get("http_ask_p50_over_llamaindex")),
+                ratio(r.get("api_search_p50_over_llamaindex")),
             ]
         )
     lines += ["p50 ratios (below 1: ours faster):", ""]
@@ -317,12 +345,13 @@ def quality_section(qual: dict[str, Any]) -> list[str]:
     lines = [
         "## Retrieval quality",
         "",
-        "Answerable gold questions (60); a chunk is relevant when a gold passage (a whole sentence) "
-        "occurs in it. recall@5 = share of a question's passages in the top 5; MRR@10 = 1/rank of "
-        "the first relevant chunk; reachable = share of gold passages that occur whole in some chunk "
-        "of that system's index. On the 2 articles there are only ~11 chunks: the top 5 is half of "
-        "the index, so the samples (the same articles among hundreds of Debian documents) are the "
-        "telling rows.",
+        "Retrieval only (`Sourcier.search` and the other systems' retrievers): the answering code "
+        "does not change these figures. Answerable gold questions (60); a chunk is relevant when a "
+        "gold passage (a whole sentence) occurs in it. recall@5 = share of a question's passages in "
+        "the top 5; MRR@10 = 1/rank of the first relevant chunk; reachable = share of gold passages "
+        "that occur whole in some chunk of that system's index. On the 2 articles there are only ~11 "
+        "chunks: the top 5 is half of the index, so the samples (the same articles among hundreds of "
+        "Debian documents) are the telling rows.",
         "",
     ]
     rows = []
@@ -833,7 +862,7 @@ def main() -> None:
         "",
         "Speed, memory and quality of Sourcier, side by side with the physical floor (the embedding "
         "model alone) and the usual alternative (a plain llama-index pipeline over the same model and "
-        "Qdrant mode), measured in one run on the machine below. Regenerate everything (results "
+        "Qdrant mode), measured on the machine below. Regenerate everything (results "
         "files, this page, the plot) with:",
         "",
         "```",
@@ -848,10 +877,20 @@ def main() -> None:
     if run:
         steps = ", ".join(f"{k} {v / 60:.1f} min" for k, v in run.get("steps_s", {}).items())
         lines += [
-            f"Last run: `{run.get('command', COMMAND)}` — {run['seconds'] / 60:.1f} min ({steps}).",
+            f"Last full run: `{run.get('command', COMMAND)}` — {run['seconds'] / 60:.1f} min ({steps}).",
             "",
         ]
-    lines += machine_section([ing, q, qual])
+        measured = commits({"ingest_throughput": ing, "query_latency": q})
+        if q and len({git for _, git in measured.values()}) > 1:
+            date, git = measured["query latency"]
+            lines += [
+                f"The query side was re-measured alone afterwards ({date}, commit {git}) on that run's "
+                f"indexes: `python -m bench.query_latency --workdir DIR --clients {q['clients']} "
+                "--profile DIR/profiles` (DIR = that run's `--workdir`), then `python -m bench.summary`; "
+                "the ingestion and quality figures are the full run's.",
+                "",
+            ]
+    lines += machine_section({"ingest_throughput": ing, "query_latency": q, "quality": qual})
     lines += targets_section(ing, q, qual)
     if plot(ing, q, qual):
         lines += ["![ingestion, latency and recall](benchmarks.png)", ""]
