@@ -228,6 +228,23 @@ def test_token_states_are_the_texts_own_pieces(e5_embedder: SentenceTransformerE
     assert e5_embedder.encode([], "query")[1] == []
 
 
+def test_long_texts_are_encoded_in_small_batches(e5_embedder: SentenceTransformerEmbedder) -> None:
+    """Longest first, never more than ENCODE_BATCH_TOKENS padded tokens per pass (a batch of 32
+    texts of 512 tokens peaked at 2.4 GB); results come back in the caller's order."""
+    from sourcier.embedding import ENCODE_BATCH_TOKENS
+
+    texts = ["court.", "mot " * 600, "une phrase moyenne sur Meta et Llama.", "deux " * 200]
+    batches = e5_embedder._length_batches(texts, "passage: ")
+    assert [i for b in batches for i in b][:2] == [1, 3]
+    lengths = {1: 512}
+    assert all(len(b) * lengths.get(b[0], 512) <= ENCODE_BATCH_TOKENS for b in batches)
+    assert sorted(i for b in batches for i in b) == [0, 1, 2, 3]
+    vectors, states = e5_embedder.encode(texts, "passage")
+    np.testing.assert_allclose(vectors, e5_embedder.embed_passages(texts), atol=2e-4)
+    assert len(states[1].pieces) == 512 - 4 and states[0].pieces[0] == "▁court"
+    assert e5_embedder._length_batches([], "passage: ") == []
+
+
 # --- other models, errors -------------------------------------------------------------------
 
 
