@@ -6,6 +6,7 @@ when an embedder is built.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,11 +164,15 @@ class SentenceTransformerEmbedder:
         transformer: Any = self._model[0].auto_model
         layers = transformer.encoder.layer
         captured: list[Any] = []
-        hook = layers[max(0, len(layers) - 3)].register_forward_hook(
-            lambda _module, _inputs, output: captured.append(
-                output[0] if isinstance(output, tuple) else output
-            )
-        )
+        caller = threading.get_ident()
+
+        def keep_output(_module: Any, _inputs: Any, output: Any) -> None:
+            # the model is shared: other threads' passes run this hook too
+            if threading.get_ident() == caller:
+                captured.append(output[0] if isinstance(output, tuple) else output)
+
+        # the output of layer n-2 (hidden_states[n - 2] in transformers' numbering)
+        hook = layers[max(0, len(layers) - 3)].register_forward_hook(keep_output)
         pooled: dict[int, Vectors] = {}
         states: dict[int, TokenStates] = {}
         try:

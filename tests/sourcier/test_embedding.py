@@ -245,6 +245,23 @@ def test_long_texts_are_encoded_in_small_batches(e5_embedder: SentenceTransforme
     assert e5_embedder._length_batches([], "passage: ") == []
 
 
+def test_concurrent_encodes_get_their_own_states(e5_embedder: SentenceTransformerEmbedder) -> None:
+    """The server encodes from a thread pool: each call must get its own layer output."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [[f"Phrase {i} : {sentence}"] * (1 + i % 3) for i, sentence in enumerate(FRENCH * 2)]
+    expected = [e5_embedder.encode(t, "passage") for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda t: e5_embedder.encode(t, "passage"), texts))
+    for (vectors, states), (want_vectors, want_states) in zip(results, expected, strict=True):
+        np.testing.assert_allclose(vectors, want_vectors, atol=1e-4)
+        assert [s.pieces for s in states] == [s.pieces for s in want_states]
+        for got, want in zip(states, want_states, strict=True):
+            np.testing.assert_allclose(
+                got.vectors.astype(np.float32), want.vectors.astype(np.float32), atol=2e-2
+            )
+
+
 # --- other models, errors -------------------------------------------------------------------
 
 
