@@ -497,14 +497,18 @@ def targets_section(
                 )
                 rows.append(
                     [
-                        f"server RSS < 1.5 GB ({size_name(label, q['sizes'][label].get('docs'))})",
+                        f"server RSS < 1.5 GB = 1,536 MB ({size_name(label, q['sizes'][label].get('docs'))})",
                         f"{round(http['rss_peak_mb'])} MB peak",
                         status(http["rss_peak_mb"] < 1536),
                     ]
                 )
     if not rows:
         return []
-    return ["## Targets", "", *table(["target", "measured", "status"], rows)]
+    note = (
+        "Memory is in binary units, as the kernel reports it (1 MB = 2^20 bytes, 1 GB = 1,024 MB): "
+        "peak RSS is the server process's `VmHWM`, start-up warm-up included."
+    )
+    return ["## Targets", "", *table(["target", "measured", "status"], rows), note, ""]
 
 
 def profiles_section(ing: dict[str, Any] | None, q: dict[str, Any] | None) -> list[str]:
