@@ -116,17 +116,20 @@ class SentenceVectors:
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenStates]]:
         """(n, dimension) pooled passage vectors and the token states of ``texts``."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            # taken now: another thread may evict them before this call returns
+            entries = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in entries))
         computed: dict[str, tuple[np.ndarray, TokenStates]] = {}
         if missing:
             vectors, states = self.embedder.encode(missing, "passage")
             computed = {t: (v, st) for t, v, st in zip(missing, vectors, states, strict=True)}
+        entries.update(computed)
+        found = [entries[t] for t in texts]
         with self._lock:
             for text, entry in computed.items():
                 if text not in self._cache:
                     self._cache[text] = entry
                     self._bytes += entry[0].nbytes + entry[1].nbytes
-            found = [self._cache.get(t) or computed[t] for t in texts]
             for text in texts:
                 if text in self._cache:
                     self._cache.move_to_end(text)

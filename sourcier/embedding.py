@@ -30,7 +30,7 @@ ENCODE_BATCH_TOKENS = 4096
 @dataclass(frozen=True, slots=True)
 class TokenStates:
     """A text's contextual word-piece vectors (normalised rows, fp16 to halve the cache) and the
-    piece ids, prompt and special tokens left out: what soft term alignment compares. They come
+    pieces themselves, prompt and special tokens left out: what soft term alignment compares. They come
     from a late layer (two below the top), which keeps more of each word's own meaning than the
     last one does."""
 
@@ -209,8 +209,7 @@ class SentenceTransformerEmbedder:
             hook.remove()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
-        order = range(len(texts))
-        return np.stack([pooled[i] for i in order]).astype(np.float32), [states[i] for i in order]
+        return np.stack([pooled[i] for i in range(len(texts))]), [states[i] for i in range(len(texts))]
 
     def _length_batches(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
         """Indices of ``texts``, longest first, cut into batches of at most ``batch_size`` texts
