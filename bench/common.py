@@ -17,8 +17,10 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -270,6 +272,37 @@ def git_state() -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + (" +changes" if dirty else "")
+
+
+@contextmanager
+def working_dir(path: Path | None, prefix: str) -> Iterator[Path]:
+    """``path`` (created if missing, kept afterwards: ``--workdir``) or a temporary folder
+    removed afterwards."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as tmp:
+        yield Path(tmp)
+
+
+def indexed_sizes(workdir: Path, *required: str) -> list[str]:
+    """The size folders of ``workdir`` holding every ``required`` path, fewest documents first."""
+    return sorted(
+        (p.name for p in workdir.iterdir() if all((p / r).exists() for r in required)),
+        key=lambda name: sum(1 for _ in (workdir / name / "docs").iterdir()),
+    )
+
+
+def stop_process(process: subprocess.Popen[bytes], grace_s: float) -> None:
+    """Terminate ``process``; kill it if it has not exited after ``grace_s`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def write_result(name: str, payload: dict[str, Any]) -> Path:

@@ -28,7 +28,6 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from bench.common import (
     sample_docs,
     setup_env,
     size_label,
+    working_dir,
     write_result,
 )
 
@@ -423,14 +423,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         parser.error(
             f"--sample {too_big} takes hours on 2 cores: add --allow-large (estimates are printed anyway)"
         )
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-ingest-")
-        workdir = Path(tmp.name)
-    else:
-        workdir = args.workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-    try:
+    with working_dir(args.workdir, "bench-ingest-") as workdir:
         from sourcier.config import BUNDLED_CORPUS
 
         sizes: dict[str, Any] = {}
@@ -470,9 +463,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         path = write_result("ingest_throughput", payload)
         print(f"wrote {path}")
         return payload
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 def estimate_full(sizes: dict[str, Any], corpus_mb: float, corpus_docs: int) -> dict[str, Any]:

@@ -35,6 +35,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bench.common import stop_process
+
 REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO / "eval" / "data" / "gold.jsonl"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -272,12 +274,7 @@ def local_server(data_dir: Path, ready_timeout: float) -> Iterator[tuple[str, in
                 time.sleep(0.5)
             yield url, process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop_process(process, grace_s=30)
 
 
 def warm_up(url: str, bodies: Sequence[dict[str, Any]], timeout: float) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,10 +33,12 @@ from typing import Any
 from bench.common import (
     emit,
     gold_questions,
+    indexed_sizes,
     make_settings,
     retrieval_query,
     run_worker,
     setup_env,
+    working_dir,
     write_result,
 )
 
@@ -158,22 +159,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         return None
     from bench.query_latency import ensure_indexes
 
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-quality-")
-        workdir = Path(tmp.name)
-    else:
-        workdir = args.workdir
-    try:
+    with working_dir(args.workdir, "bench-quality-") as workdir:
         ensure_indexes(workdir / "bundled")
-        labels = args.sizes or sorted(
-            (
-                p.name
-                for p in workdir.iterdir()
-                if (p / "ours-edge" / "index").exists() and (p / "llamaindex").exists()
-            ),
-            key=lambda name: sum(1 for _ in (workdir / name / "docs").iterdir()),
-        )
+        labels = args.sizes or indexed_sizes(workdir, "ours-edge/index", "llamaindex")
         sizes: dict[str, Any] = {}
         for label in labels:
             result = run_worker("bench.quality", ["--worker", str(workdir / label)])
@@ -192,9 +180,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         path = write_result("quality", payload)
         print(f"wrote {path}")
         return payload
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +40,7 @@ from bench.common import (
     REPO,
     emit,
     gold_questions,
+    indexed_sizes,
     make_settings,
     model_folder,
     percentiles,
@@ -48,6 +48,8 @@ from bench.common import (
     retrieval_query,
     run_worker,
     setup_env,
+    stop_process,
+    working_dir,
     write_result,
 )
 
@@ -528,13 +530,7 @@ def start_server(data_dir: Path, log: Path, ui: bool) -> tuple[subprocess.Popen[
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    stop_process(process, grace_s=20)
 
 
 def wait_idle(pid: int, timeout: float = 600.0) -> float:
@@ -751,18 +747,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
 
     setup_env()
     model_folder()
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="bench-query-")
-        workdir = Path(tmp.name)
-    else:
-        workdir = args.workdir
-    try:
+    with working_dir(args.workdir, "bench-query-") as workdir:
         ensure_indexes(workdir / "bundled")
-        labels = args.sizes or sorted(
-            (p.name for p in workdir.iterdir() if (p / "ours-edge" / "index").exists()),
-            key=lambda name: sum(1 for _ in (workdir / name / "docs").iterdir()),
-        )
+        labels = args.sizes or indexed_sizes(workdir, "ours-edge/index")
         rows = gold_questions()[: args.questions] if args.questions else gold_questions()
         common = ["--clients", str(args.clients), "--questions", str(args.questions)]
         sizes: dict[str, Any] = {}
@@ -850,9 +837,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         path = write_result("query_latency", payload)
         print(f"wrote {path}")
         return payload
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp.name, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import DEFAULT_CORPUS, REPO, RESULTS, setup_env
+from bench.common import DEFAULT_CORPUS, REPO, RESULTS, setup_env, working_dir
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -64,15 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     from bench import ingest_throughput, quality, query_latency, summary
 
     started = time.perf_counter()
-    tmp = None
-    if args.workdir is None:
-        tmp = tempfile.mkdtemp(prefix="bench-all-")
-        workdir = Path(tmp)
-    else:
-        workdir = args.workdir
-        workdir.mkdir(parents=True, exist_ok=True)
     steps: dict[str, float] = {}
-    try:
+    with working_dir(args.workdir, "bench-all-") as workdir:
         print(f"== ingestion (workdir {workdir})", flush=True)
         ingest_args = ["--corpus", str(args.corpus), "--workdir", str(workdir), "--sample"]
         ingest_args += [str(s) for s in args.sample]
@@ -128,9 +119,6 @@ def main(argv: list[str] | None = None) -> None:
             (RESULTS / "store_scale.txt").write_text(out.stdout, encoding="utf-8")
             print(out.stdout)
             steps["store_scale"] = time.perf_counter() - t
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
     seconds = (
         time.perf_counter() - started + (steps.get("ingest_throughput (earlier run, workers only)", 0.0))
     )
