@@ -53,13 +53,33 @@ OBJECTIVE = (
 )
 VERIFIER_BARS = {"untouched_passed": 0.95, "benign_passed": 0.95}
 
-#: Knobs of the second-stage blend around the alignment signal (whose weight is the unit).
-WEIGHT_GRID = {"dense": (0.0, 0.125, 0.25), "chunk_rank": (0.0, 0.025, 0.05), "context": (0.0, 1.0)}
-TOP_K_GRID = (5, 8, 10)
-MAX_SENTENCES_GRID = (1, 2, 3)
-MIN_DENSE_GRID = tuple(round(0.78 + 0.0025 * i, 4) for i in range(41))
-MIN_SIMILARITY_GRID = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))
-MIN_CONTENT_GRID = tuple(round(0.40 + 0.05 * i, 2) for i in range(13))
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The values swept. The default is the full sweep (~6 min on 2 cores); tests pass a small one."""
+
+    #: knobs of the second-stage blend around the alignment signal (whose weight is the unit)
+    weights: Mapping[str, tuple[float, ...]] = dataclasses.field(
+        default_factory=lambda: {
+            "dense": (0.0, 0.125, 0.25),
+            "chunk_rank": (0.0, 0.025, 0.05),
+            "context": (0.0, 1.0),
+        }
+    )
+    top_k: tuple[int, ...] = (5, 8, 10)
+    max_sentences: tuple[int, ...] = (1, 2, 3)
+    min_dense: tuple[float, ...] = tuple(round(0.78 + 0.0025 * i, 4) for i in range(41))
+    min_similarity: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))
+    min_content: tuple[float, ...] = tuple(round(0.40 + 0.05 * i, 2) for i in range(13))
+
+    def weight_options(self, base: Weights) -> list[Weights]:
+        """``base`` with every combination of the swept weight knobs."""
+        fields = {f.name for f in dataclasses.fields(Weights)}
+        knobs = [k for k in self.weights if k in fields]
+        return [
+            dataclasses.replace(base, **dict(zip(knobs, values, strict=True)))
+            for values in itertools.product(*(self.weights[k] for k in knobs))
+        ]
 
 
 class _CachedQueries:
@@ -182,6 +202,7 @@ def sweep_answering(
     traces: Sequence[Trace],
     gold: Mapping[str, tuple[Span, ...]],
     verifier: Verifier,
+    grid: Grid,
     progress: Progress | None = None,
 ) -> tuple[Config, list[tuple[Config, dict[str, float]]]]:
     """The current configuration, and every configuration of the grid ranked best first."""
@@ -194,18 +215,13 @@ def sweep_answering(
             ask = service_answerer(svc, use_generator=False)
             return [ask(q) for q in questions]
 
-    fields = {f.name for f in dataclasses.fields(Weights)}
-    grid = [g for g in WEIGHT_GRID if g in fields]
-    weight_options = [
-        dataclasses.replace(current.weights, **dict(zip(grid, values, strict=True)))
-        for values in itertools.product(*(WEIGHT_GRID[g] for g in grid))
-    ]
+    weight_options = grid.weight_options(current.weights)
     best_dense: dict[int, list[float]] = {
         k: [max((e.dense for e in fresh_evidence_k(service, t, k)), default=0.0) for t in traces]
-        for k in TOP_K_GRID
+        for k in grid.top_k
     }
     results: list[tuple[Config, dict[str, float]]] = []
-    combos = list(itertools.product(weight_options, TOP_K_GRID, MAX_SENTENCES_GRID))
+    combos = list(itertools.product(weight_options, grid.top_k, grid.max_sentences))
     for i, (weights, top_k, max_sentences) in enumerate(combos, 1):
         if progress is not None:
             progress(f"answering configuration {i}/{len(combos)}")
@@ -219,7 +235,7 @@ def sweep_answering(
             score_answer(q, a, gold[q.id], verifier.supports) for q, a in zip(questions, base, strict=True)
         ]
         refused = [_REFUSED_ANSWERABLE if q.answerable else _REFUSED_UNANSWERABLE for q in questions]
-        for min_dense in MIN_DENSE_GRID:
+        for min_dense in grid.min_dense:
             floored = [
                 r if best < min_dense else s
                 for s, r, best in zip(scored, refused, best_dense[top_k], strict=True)
@@ -235,13 +251,10 @@ def fresh_evidence_k(service: Sourcier, t: Trace, top_k: int) -> list[Evidence]:
         return fresh_evidence(service, t)
 
 
-def ranking_by_weights(service: Sourcier, traces: Sequence[Trace]) -> list[dict[str, Any]]:
+def ranking_by_weights(service: Sourcier, traces: Sequence[Trace], grid: Grid) -> list[dict[str, Any]]:
     """Second-stage ranking quality (hybrid, answerable questions) for each weight setting."""
-    fields = {f.name for f in dataclasses.fields(Weights)}
-    grid = [g for g in WEIGHT_GRID if g in fields]
     rows = []
-    for values in itertools.product(*(WEIGHT_GRID[g] for g in grid)):
-        weights = dataclasses.replace(service.weights, **dict(zip(grid, values, strict=True)))
+    for weights in grid.weight_options(service.weights):
         scores = [
             m.retrieval_scores(
                 [Span(e.document_id, e.start, e.end) for e in evidence(service, t, "hybrid", None, weights)],
@@ -285,7 +298,7 @@ class VerifierPoint:
 
 
 def sweep_verifier(
-    result: EvalResult, verifier: Verifier, documents: Mapping[str, str], seed: int
+    result: EvalResult, verifier: Verifier, documents: Mapping[str, str], seed: int, grid: Grid
 ) -> tuple[VerifierPoint, VerifierPoint, list[VerifierPoint]]:
     """(current, recommended, frontier): the most gated corruptions caught with the controls
     still passing, then the most embellishments caught, ties going to the loosest thresholds;
@@ -304,7 +317,7 @@ def sweep_verifier(
     current = point(verifier.thresholds)
     best = current
     frontier: dict[float, VerifierPoint] = {}
-    for content, sim in itertools.product(MIN_CONTENT_GRID, MIN_SIMILARITY_GRID):
+    for content, sim in itertools.product(grid.min_content, grid.min_similarity):
         th = dataclasses.replace(verifier.thresholds, min_similarity=sim, min_content_coverage=content)
         p = point(th)
         if (
@@ -333,23 +346,25 @@ def calibrate(
     documents: Mapping[str, str],
     seed: int = 0,
     progress: Progress | None = None,
+    grid: Grid | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Run both sweeps; return the JSON section and a Markdown summary."""
+    grid = grid or Grid()
     verifier = Verifier(service.vectors, service.lexical)
     verifier.prefetch(c.text for c in gold_claims(questions, gold))
     original = service.retriever.embedder
     service.retriever.embedder = _CachedQueries(original)
     try:
-        current, ranked = sweep_answering(service, result.traces, gold, verifier, progress)
+        current, ranked = sweep_answering(service, result.traces, gold, verifier, grid, progress)
         best_config, best_scores = ranked[0]
         confirmed = confirm(service, best_config, result.traces, gold, verifier)
         baseline = confirm(service, current, result.traces, gold, verifier)
-        ranking = ranking_by_weights(service, result.traces)
+        ranking = ranking_by_weights(service, result.traces, grid)
     finally:
         service.retriever.embedder = original
     if progress is not None:
         progress("verifier thresholds")
-    v_current, v_best, v_frontier = sweep_verifier(result, verifier, documents, seed)
+    v_current, v_best, v_frontier = sweep_verifier(result, verifier, documents, seed, grid)
     section: dict[str, Any] = {
         "answering": {
             "current": current.describe(),

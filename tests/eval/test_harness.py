@@ -11,25 +11,10 @@ from typing import Any
 import pytest
 
 from eval import harness
-from eval.dataset import load_gold, locate_passages
 from eval.gate import DEFAULT_CONFIG, GateConfigError, check, load_thresholds
 from eval.report import write_all
 from eval.runner import main
 from tests.conftest import MODEL_CACHE
-
-
-@pytest.fixture(scope="module")
-def setup(service: Any) -> tuple[Any, list[Any], Any, dict[str, str]]:
-    questions = load_gold()
-    documents = {r.document.id: r.document.text for r in service.store.list_documents()}
-    return service, questions, locate_passages(questions, documents), documents
-
-
-@pytest.fixture(scope="module")
-def extractive(setup: tuple[Any, ...]) -> harness.EvalResult:
-    service, questions, gold, documents = setup
-    answerer = harness.service_answerer(service, use_generator=False)
-    return harness.evaluate(service, questions, gold, documents, answerer, "extractive")
 
 
 def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
