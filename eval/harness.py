@@ -21,6 +21,7 @@ import numpy as np
 from eval import metrics as m
 from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
 from eval.dataset import GoldQuestion, Span
+from eval.intervals import bootstrap
 from eval.verifier import Verifier
 from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, Weights, gather
@@ -335,6 +336,8 @@ class EvalResult:
     metrics: dict[str, float]
     curves: dict[str, dict[str, list[float]]]
     traces: list[Trace] = field(default_factory=list, repr=False)
+    #: 95% bootstrap interval of each question-level figure (``eval.intervals``)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def aggregate(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, float]:
@@ -437,4 +440,12 @@ def evaluate(
         }
         for mode in MODES
     }
-    return EvalResult(answerer_name, results, self_test, aggregate(results, self_test), curves, traces)
+    intervals = bootstrap(results, lambda picked: question_figures(picked, self_test), seed=seed)
+    return EvalResult(
+        answerer_name, results, self_test, aggregate(results, self_test), curves, traces, intervals
+    )
+
+
+def question_figures(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, float]:
+    """The figures computed over questions (the verifier's are over its corruption cases)."""
+    return {k: v for k, v in aggregate(results, self_test).items() if not k.startswith("verifier.")}

@@ -19,6 +19,7 @@ from rich.table import Table
 from eval.corruptions import CONTROL_KINDS, EXTRA_KINDS, KINDS
 from eval.gate import GateCheck
 from eval.harness import CURVE_KS, LEVELS, MODES, EvalResult, QuestionResult
+from eval.intervals import LEVEL, ROUNDS
 
 #: Headline metrics shown first (others stay in the JSON).
 HEADLINE = (
@@ -49,13 +50,34 @@ def headline(metrics: Mapping[str, float], gate: Sequence[GateCheck]) -> list[st
 def console_table(result: EvalResult, gate: Sequence[GateCheck]) -> Table:
     minimums = {g.metric: g for g in gate}
     table = Table(title=f"Sourcier eval — {result.answerer} answerer, {len(result.questions)} questions")
-    for column, justify in (("metric", "left"), ("value", "right"), ("minimum", "right"), ("", "left")):
+    columns = (
+        ("metric", "left"),
+        ("value", "right"),
+        ("95% CI", "right"),
+        ("minimum", "right"),
+        ("", "left"),
+    )
+    for column, justify in columns:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for name in headline(result.metrics, gate):
         g = minimums.get(name)
         status = "" if g is None else ("[green]ok[/green]" if g.passed else "[red]FAIL[/red]")
-        table.add_row(name, f"{result.metrics[name]:.3f}", f"{g.minimum:.2f}" if g else "", status)
+        table.add_row(
+            name,
+            f"{result.metrics[name]:.3f}",
+            interval(result, name),
+            f"{g.minimum:.2f}" if g else "",
+            status,
+        )
     return table
+
+
+def interval(result: EvalResult, name: str) -> str:
+    """The figure's bootstrap interval over questions, or nothing (the verifier's figures)."""
+    if name not in result.intervals:
+        return ""
+    low, high = result.intervals[name]
+    return f"{low:.2f}–{high:.2f}"
 
 
 def retrieval_table(result: EvalResult) -> Table:
@@ -101,6 +123,7 @@ def report_dict(
     return {
         "meta": dict(meta),
         "metrics": result.metrics,
+        "intervals": {"level": LEVEL, "rounds": ROUNDS, **{k: list(v) for k, v in result.intervals.items()}},
         "gate": {
             "passed": all(g.passed for g in gate),
             "checks": [
@@ -146,14 +169,18 @@ def markdown(
         "",
         "## Metrics",
         "",
-        "| metric | value | minimum | |",
+        f"95% CI: percentile bootstrap over questions ({ROUNDS} resamples); the verifier's figures "
+        "are over its corruption cases.",
+        "",
+        "| metric | value | 95% CI | minimum | |",
     ]
-    lines.append("|---|---:|---:|---|")
+    lines.append("|---|---:|---:|---:|---|")
     for name in headline(result.metrics, gate):
         g = minimums.get(name)
         status = "" if g is None else ("ok" if g.passed else "**FAIL**")
         lines.append(
-            f"| {name} | {result.metrics[name]:.3f} | {f'{g.minimum:.2f}' if g else ''} | {status} |"
+            f"| {name} | {result.metrics[name]:.3f} | {interval(result, name)} "
+            f"| {f'{g.minimum:.2f}' if g else ''} | {status} |"
         )
     if plot_name:
         lines += ["", f"![recall@k and gated metrics]({plot_name})"]

@@ -55,10 +55,21 @@ def test_reports_are_written(extractive: harness.EvalResult, tmp_path: Path) -> 
     checks = check(extractive.metrics, load_thresholds())
     paths = write_all(tmp_path / "out", extractive, checks, {"answerer": "extractive"})
     report = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert set(report) >= {"meta", "metrics", "gate", "questions", "verifier_self_test", "recall_curves"}
+    assert set(report) >= {
+        "meta",
+        "metrics",
+        "intervals",
+        "gate",
+        "questions",
+        "verifier_self_test",
+        "recall_curves",
+    }
+    low, high = report["intervals"]["citation.precision"]
+    assert low <= report["metrics"]["citation.precision"] <= high
     assert len(report["questions"]) == 82
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert "## Questions (failures first)" in markdown and "eval-report.png" in markdown
+    assert "| metric | value | 95% CI | minimum | |" in markdown
     rows = [line for line in markdown.splitlines() if re.match(r"\| q\d{3} \|", line)]
     assert len(rows) == 82
     results = ["fail" in row.split("|")[3] for row in rows]
