@@ -13,8 +13,6 @@ import pytest
 from eval import harness
 from eval.gate import DEFAULT_CONFIG, GateConfigError, check, load_thresholds
 from eval.report import write_all
-from eval.runner import main
-from tests.conftest import MODEL_CACHE
 
 
 def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
@@ -75,36 +73,3 @@ def test_reports_are_written(extractive: harness.EvalResult, tmp_path: Path) -> 
     results = ["fail" in row.split("|")[3] for row in rows]
     assert results == sorted(results, reverse=True)  # failures first
     assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_main_gate_exits_nonzero_for_random_answerer_on_a_fresh_checkout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """An empty data dir: main() ingests the bundled corpus into a temporary dir, says so,
-    evaluates the random answerer, writes the reports and fails the gate."""
-    monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
-    monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
-    reports = tmp_path / "reports"
-    code = main(
-        [
-            "--gate",
-            "--answerer",
-            "random",
-            "--data-dir",
-            str(tmp_path / "empty"),
-            "--report-dir",
-            str(reports),
-        ]
-    )
-    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
-    assert code == 1
-    assert "ingesting the bundled corpus" in err
-    assert "citation.precision" in err and "< minimum" in err
-    assert {p.name for p in reports.iterdir()} == {"eval-report.json", "eval-report.md", "eval-report.png"}
-    assert json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))["gate"]["passed"] is False
-
-
-def test_main_reports_configuration_errors(tmp_path: Path) -> None:
-    bad = tmp_path / "gate.toml"
-    bad.write_text("[minimum]\nrecall = 2\n", encoding="utf-8")
-    assert main(["--config", str(bad)]) == 2
