@@ -236,7 +236,8 @@ def markdown(
 
 
 def write_plot(path: Path, result: EvalResult, gate: Sequence[GateCheck]) -> None:
-    """Recall@k per retrieval mode (chunks solid, ranked sentences dashed) and the gated metrics."""
+    """Recall@k per retrieval mode (chunks solid, ranked sentences dashed) and the gated metrics
+    with their bootstrap intervals."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -264,11 +265,22 @@ def write_plot(path: Path, result: EvalResult, gate: Sequence[GateCheck]) -> Non
     colours_bar = ["tab:green" if g.passed else "tab:red" for g in gate] or ["tab:gray"] * len(names)
     y = list(range(len(names)))
     right.barh(y, values, color=colours_bar)
+    spread = [(i, result.intervals[n]) for i, n in enumerate(names) if n in result.intervals]
+    if spread:
+        rows = [i for i, _ in spread]
+        below = [values[i] - low for i, (low, _) in spread]
+        above = [high - values[i] for i, (_, high) in spread]
+        right.errorbar(
+            [values[i] for i in rows], rows, xerr=[below, above], fmt="none", ecolor="dimgray", capsize=3
+        )
     for i, g in enumerate(gate):
         right.plot([g.minimum, g.minimum], [i - 0.4, i + 0.4], color="black", linewidth=2)
     right.set_yticks(y, names, fontsize=8)
     right.invert_yaxis()
-    right.set(xlim=(0, 1.02), title=f"Gated metrics ({result.answerer}); bar = minimum")
+    right.set(
+        xlim=(0, 1.02),
+        title=f"Gated metrics ({result.answerer})\nblack: minimum; whiskers: 95% CI over questions",
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
