@@ -123,7 +123,8 @@ def from_response(response: AskResponse) -> Answer:
     for sentence in response.sentences:
         for n in sentence.citations:
             c = cites[n]
-            sentences.append(m.CitedSentence(sentence.text, Span(c.document_id, c.start, c.end), c.quote))
+            span = Span(c.document_id, c.start, c.end)
+            sentences.append(m.CitedSentence(sentence.text, span, c.quote, sentence.confident))
     return Answer(response.abstained, tuple(sentences))
 
 
@@ -175,6 +176,7 @@ class CitationCheck:
     grounded: bool  # the verifier accepts the sentence against its cited span
     exact: bool  # the quote is the document's text at [start, end)
     reasons: tuple[str, ...]
+    confident: bool | None = None  # the answerer's flag on this sentence (AnswerSentence.confident)
 
 
 @dataclass
@@ -249,6 +251,7 @@ def score_question(
                 verdict.supported,
                 exact,
                 verdict.reasons,
+                s.confident,
             )
         )
     covered = (
@@ -352,6 +355,10 @@ def aggregate(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[st
     cited = [c for r in answerable for c in r.citations]
     out["citation.precision"] = m.ratio(sum(c.on_gold for c in cited), len(cited))
     out["citation.recall"] = m.mean(m.ratio(r.gold_covered, r.gold_total) for r in answerable)
+    # the answerer's own flag: how often it is sure, and how right it is then
+    sure = [c for c in cited if c.confident]
+    out["citation.confident_share"] = m.ratio(len(sure), len(cited))
+    out["citation.precision.confident"] = m.ratio(sum(c.on_gold for c in sure), len(sure))
     every = [c for r in results for c in r.citations]
     out["citation.exact"] = m.ratio(sum(c.exact for c in every), len(every))
     out["groundedness"] = m.ratio(sum(c.grounded for c in every), len(every))

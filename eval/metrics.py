@@ -87,6 +87,7 @@ class CitedSentence:
     text: str
     span: Span
     quote: str
+    confident: bool | None = None  # what the answerer said of its choice (None: it says nothing)
 
 
 #: ``judge(gold_passage_text, cited_quote)``: does the cited span support that gold passage?

@@ -28,6 +28,8 @@ HEADLINE = (
     "retrieval.hybrid.ranked.mrr",
     "citation.precision",
     "citation.recall",
+    "citation.confident_share",
+    "citation.precision.confident",
     "citation.exact",
     "groundedness",
     "answer.correct",

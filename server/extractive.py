@@ -75,3 +75,15 @@ def select(
             chosen.append(candidate)
     order = {doc: i for i, doc in enumerate(dict.fromkeys(e.document_id for e in chosen))}
     return sorted(chosen, key=lambda e: (order[e.document_id], e.start))
+
+
+def margins(chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> list[float | None]:
+    """How far each chosen sentence's score stands above the best sentence not chosen (None when
+    every candidate was chosen).
+
+    Why: when two sentences score alike, the ranker is guessing between them. On the eval sets a
+    margin of 0.04 or more marks the first sentence right 88% (tuning) and 92% (held-out) of the
+    time, against 75% and 70% overall: worth showing the user."""
+    picked = {(e.document_id, e.start) for e in chosen}
+    runner_up = max((e.score for e in evidence if (e.document_id, e.start) not in picked), default=None)
+    return [None if runner_up is None else e.score - runner_up for e in chosen]

@@ -72,6 +72,17 @@ class Citation(BaseModel):
 class AnswerSentence(BaseModel):
     text: str
     citations: list[int]
+    margin: float | None = Field(
+        None,
+        description="Extractive answers: how far the cited sentence's ranking score stands above the "
+        "best source sentence not chosen. None for generated sentences.",
+    )
+    confident: bool | None = Field(
+        None,
+        description="Extractive answers: False when another source sentence ranked almost as well "
+        "(margin below SOURCIER_CONFIDENT_MARGIN), so the cited one may not be the one that answers: "
+        "worth checking. None for generated sentences.",
+    )
 
 
 class Timings(BaseModel):

@@ -10,7 +10,7 @@ from typing import Any
 from server.abstention import ABSTENTION_MESSAGE, decide
 from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, SentenceVectors, Weights, gather
-from server.extractive import select
+from server.extractive import margins, select
 from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
 from server.retrieval import Retriever
 from server.schemas import (
@@ -129,6 +129,7 @@ class Sourcier:
         unsupported: list[str] = []
         mode: str = "extractive"
         chosen: list[tuple[str, Evidence]] = []
+        stands: dict[Evidence, float | None] = {}  # extractive sentences: margin over the runner-up
         if not decision.abstain:
             if self.generator is not None and use_generator:
                 try:
@@ -144,6 +145,7 @@ class Sourcier:
             if not chosen:
                 picked = select(decision.usable, self.settings.answer_max_sentences, request.question)
                 chosen = [(e.text, e) for e in picked]
+                stands = dict(zip(picked, margins(picked, fresh), strict=True))
         answered_at = time.perf_counter()
         embed_ms = retrieval.embed_ms
         timings = Timings(
@@ -152,7 +154,7 @@ class Sourcier:
             answer=round((answered_at - ranked_at) * 1000, 2),
             total=round((answered_at - started) * 1000, 2),
         )
-        return self._response(chosen, timings, standalone, mode, notice, unsupported)
+        return self._response(chosen, timings, standalone, mode, notice, unsupported, stands)
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.settings.max_question_chars:
@@ -181,6 +183,7 @@ class Sourcier:
         mode: str,
         notice: str | None,
         unsupported: list[str],
+        stands: dict[Evidence, float | None] | None = None,
     ) -> AskResponse:
         if not chosen:
             return AskResponse(
@@ -209,7 +212,12 @@ class Sourcier:
                     quote=evidence.text,
                     score=round(evidence.score, 4),
                 )
-            sentences.append(AnswerSentence(text=text, citations=[citations[key].n]))
+            sentence = AnswerSentence(text=text, citations=[citations[key].n])
+            if stands is not None and evidence in stands:
+                margin = stands[evidence]
+                sentence.margin = None if margin is None else round(margin, 4)
+                sentence.confident = margin is None or margin >= self.settings.confident_margin
+            sentences.append(sentence)
         answer = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
         return AskResponse(
             answer=answer,

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         "(about 28 kB a sentence); the least recently used go first.",
     )
     abstain_min_dense: float = Field(0.815, description="Best sentence cosine below this: abstain.")
+    confident_margin: float = Field(
+        0.04,
+        ge=0,
+        description="An extractive answer sentence whose ranking score stands less than this above "
+        "the best sentence not chosen is flagged as not confident.",
+    )
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None

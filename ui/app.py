@@ -86,6 +86,8 @@ CSS = """
 .sourcier-marker { color: var(--color-accent); font-weight: 700; font-size: 0.85em; }
 .sourcier-note { display: block; margin-top: 0.4em; color: var(--body-text-color-subdued); font-size: 0.9em; }
 .sourcier-error-text { color: #b91c1c; }
+.sourcier-uncertain { font-size: 0.75em; border: 1px solid #d97706; color: #92400e; border-radius: 4px;
+  padding: 0 0.3em; margin-left: 0.2em; white-space: nowrap; cursor: help; }
 .sourcier-document header { position: sticky; top: 0; z-index: 1; background: var(--block-background-fill);
   border-bottom: 1px solid var(--border-color-primary); margin-bottom: 0.5em; padding: 0.7em 1em 0.2em; }
 .sourcier-document .sourcier-text { padding: 0 1em 1em; }

@@ -71,6 +71,18 @@ def marker_html(n: int) -> str:
     return f'<span class="sourcier-marker">[{n}]</span>'
 
 
+UNCERTAIN_LABEL = "à vérifier"
+UNCERTAIN_HELP = (
+    "Un autre passage des sources était classé presque aussi haut : "
+    "cette phrase n'est peut-être pas celle qui répond."
+)
+
+
+def uncertain_html() -> str:
+    """The flag on an answer sentence the ranker was not sure of (``AnswerSentence.confident``)."""
+    return f'<span class="sourcier-uncertain" title="{esc(UNCERTAIN_HELP)}">{esc(UNCERTAIN_LABEL)}</span>'
+
+
 def answer_chat(
     sentences: Sequence[AnswerSentence],
     *,
@@ -81,7 +93,8 @@ def answer_chat(
     parts = []
     for sentence in sentences:
         markers = "".join(marker_html(n) for n in sentence.citations)
-        parts.append(f"{chat_text(sentence.text)} {markers}".rstrip())
+        flag = f" {uncertain_html()}" if sentence.confident is False else ""
+        parts.append(f"{chat_text(sentence.text)} {markers}{flag}".rstrip())
     notes = []
     if standalone_question:
         notes.append(f"Question comprise comme : « {chat_text(standalone_question)} »")

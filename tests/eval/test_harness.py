@@ -25,6 +25,9 @@ def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
     assert metrics["retrieval.hybrid.chunks.recall@10"] >= min(
         metrics["retrieval.dense.chunks.recall@10"], metrics["retrieval.sparse.chunks.recall@10"]
     )
+    # the answerer's confidence flag means something: its confident citations are right more often
+    assert 0.3 < metrics["citation.confident_share"] < 1.0
+    assert metrics["citation.precision.confident"] > metrics["citation.precision"] + 0.05
     assert metrics["verifier.untouched_passed"] == 1.0
     assert metrics["verifier.caught"] >= 0.9
     assert len(extractive.questions) == 82
@@ -46,6 +49,7 @@ def test_gate_fails_on_the_random_answerer(setup: tuple[Any, ...]) -> None:
         service, questions, gold, documents, harness.random_answerer(documents, seed=1), "random"
     )
     failing = {g.metric for g in check(result.metrics, load_thresholds()) if not g.passed}
+    assert result.metrics["citation.confident_share"] == 0.0  # it says nothing of its confidence
     assert {"citation.precision", "abstention.recall"} <= failing
 
 

@@ -44,6 +44,8 @@ def test_successor_of_llama_is_avocado(client: httpx.Client) -> None:
     assert first["date"] == "2025-12-11" and first["title"]
     assert answer["mode"] == "extractive" and answer["notice"] is None and answer["unsupported"] == []
     assert answer["standalone_question"] is None
+    [sentence] = answer["sentences"]
+    assert sentence["confident"] is True and sentence["margin"] > 0
     timings = answer["timings_ms"]
     assert set(timings) == {"embed", "search", "answer", "total"}
     assert all(v >= 0 for v in timings.values()) and timings["total"] >= timings["embed"]

@@ -13,7 +13,7 @@ from server.alignment import alignments, content_positions, rarity
 from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
 from server.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
-from server.extractive import asks_across_documents, facts_asked
+from server.extractive import asks_across_documents, facts_asked, margins
 from server.grounding import names
 from server.schemas import AskRequest, Turn
 from sourcier.lexical import LexicalEncoder
@@ -244,3 +244,29 @@ def test_a_follow_up_reuses_the_states_of_its_standalone_version(embedder: Any) 
     assert leading.vectors.shape == own.vectors.shape
     assert leading_states(standalone, "Qu'av") is None
     assert leading_states(own, asked + " et plus encore") is None
+
+
+def _scored(start: int, score: float) -> Evidence:
+    return Evidence("d", "t", None, start, start + 5, f"Phrase {start}.", 0, 0.9, 0.5, score)
+
+
+def test_margin_is_over_the_best_sentence_not_chosen() -> None:
+    ranked = [_scored(0, 1.0), _scored(10, 0.97), _scored(20, 0.9)]
+    assert margins(ranked[:1], ranked) == [pytest.approx(0.03)]
+    assert margins([ranked[0], ranked[2]], ranked) == [pytest.approx(0.03), pytest.approx(-0.07)]
+    assert margins(ranked, ranked) == [None, None, None]
+
+
+def test_answer_sentences_say_whether_the_ranker_was_sure(service: Any) -> None:
+    """A clear winner is confident; a question whose best two sentences nearly tie is flagged
+    (on the eval set, the flagged first sentences are wrong more than half of the time)."""
+    clear = service.ask(AskRequest(question="Quel est le nom de code du successeur de Llama ?"))
+    [sentence] = clear.sentences
+    assert sentence.confident is True and sentence.margin >= service.settings.confident_margin
+    close = service.ask(
+        AskRequest(
+            question="Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
+        )
+    )
+    assert close.sentences[0].confident is False
+    assert 0 <= close.sentences[0].margin < service.settings.confident_margin

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ARTIFACTS, LiveServer, StartServer, copy_index
-from ui.formatting import ABSTENTION_TITLE
+from ui.formatting import ABSTENTION_TITLE, UNCERTAIN_HELP, UNCERTAIN_LABEL
 
 pytestmark = pytest.mark.browser
 
@@ -176,6 +176,28 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
 
     page.get_by_text("Passages retrouvés et scores").click()
     expect(page.locator("#sourcier-passages table tbody tr").first).to_be_visible()
+
+
+UNSURE = "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
+
+
+def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: LiveServer) -> None:
+    """The API's ``confident: false`` shows as a badge with its explanation on hover; a confident
+    answer has none (the first test's question)."""
+    from playwright.sync_api import expect
+
+    expected = httpx.post(f"{live_server.url}/ask", json={"question": UNSURE}, timeout=120).json()
+    assert expected["sentences"][0]["confident"] is False, expected
+    open_chat(page, live_server)
+    ask(page, UNSURE)
+    flag = last_answer(page).locator(".sourcier-uncertain")
+    expect(flag).to_have_count(1)
+    expect(flag).to_have_text(UNCERTAIN_LABEL)
+    expect(flag).to_have_attribute("title", UNCERTAIN_HELP)
+    expect(flag).to_be_visible()
+    screenshot(page, "uncertain")
+    ask(page, QUESTION)
+    expect(last_answer(page).locator(".sourcier-uncertain")).to_have_count(0)
 
 
 def test_follow_up_uses_the_conversation(page: Any, live_server: LiveServer) -> None:

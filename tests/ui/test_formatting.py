@@ -249,6 +249,20 @@ def test_answer_chat_puts_markers_after_each_sentence() -> None:
     assert "sourcier-abstention" not in fmt.answer_chat(sentences)
 
 
+def test_answer_chat_flags_the_sentences_the_ranker_was_not_sure_of() -> None:
+    sentences = [
+        AnswerSentence(text="Avocado succède à Llama.", citations=[1], margin=0.2, confident=True),
+        AnswerSentence(text="Il sortirait en 2026.", citations=[2], margin=0.01, confident=False),
+        AnswerSentence(text="Généré.", citations=[3]),  # generated: confidence does not apply
+    ]
+    page = Page(fmt.answer_chat(sentences))
+    assert page.all_text.startswith(
+        f"Avocado succède à Llama. [1] Il sortirait en 2026. [2] {fmt.UNCERTAIN_LABEL} Généré. [3]"
+    )
+    flags = [a for t, a in page.tags if t == "span" and a.get("class") == "sourcier-uncertain"]
+    assert len(flags) == 1 and flags[0]["title"] == fmt.UNCERTAIN_HELP
+
+
 def test_sources_list_numbered_with_title_date_quote_and_active_state() -> None:
     text = "Une phrase. Une autre."
     cites = [citation(1, 0, 11, text), citation(2, 12, 22, text)]
