@@ -124,7 +124,9 @@ def from_response(response: AskResponse) -> Answer:
         for n in sentence.citations:
             c = cites[n]
             span = Span(c.document_id, c.start, c.end)
-            sentences.append(m.CitedSentence(sentence.text, span, c.quote, sentence.confident))
+            alt = sentence.alternative
+            offered = (Span(alt.document_id, alt.start, alt.end), alt.quote) if alt is not None else None
+            sentences.append(m.CitedSentence(sentence.text, span, c.quote, sentence.confident, offered))
     return Answer(response.abstained, tuple(sentences))
 
 
@@ -177,6 +179,7 @@ class CitationCheck:
     exact: bool  # the quote is the document's text at [start, end)
     reasons: tuple[str, ...]
     confident: bool | None = None  # the answerer's flag on this sentence (AnswerSentence.confident)
+    alternative_on_gold: bool | None = None  # the runner-up it offered is right (None: none offered)
 
 
 @dataclass
@@ -240,6 +243,11 @@ def score_question(
     for s in answer.sentences:
         verdict = verifier.check(s.text, s.quote)
         on_gold = q.answerable and m.citation_correct(s, t.gold, gold_texts, verifier.supports)
+        alternative_on_gold = None
+        if q.answerable and s.alternative is not None:
+            span, quote = s.alternative
+            offered = m.CitedSentence(quote, span, quote)
+            alternative_on_gold = m.citation_correct(offered, t.gold, gold_texts, verifier.supports)
         exact = documents.get(s.span.document_id, "")[s.span.start : s.span.end] == s.quote
         checks.append(
             CitationCheck(
@@ -252,6 +260,7 @@ def score_question(
                 exact,
                 verdict.reasons,
                 s.confident,
+                alternative_on_gold,
             )
         )
     covered = (
@@ -359,6 +368,13 @@ def aggregate(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[st
     sure = [c for c in cited if c.confident]
     out["citation.confident_share"] = m.ratio(len(sure), len(cited))
     out["citation.precision.confident"] = m.ratio(sum(c.on_gold for c in sure), len(sure))
+    # flagged and wrong: how often the passage offered for comparison is the right one
+    missed = [
+        c for c in cited if c.confident is False and not c.on_gold and c.alternative_on_gold is not None
+    ]
+    out["citation.alternative_rescues"] = m.ratio(
+        sum(bool(c.alternative_on_gold) for c in missed), len(missed)
+    )
     every = [c for r in results for c in r.citations]
     out["citation.exact"] = m.ratio(sum(c.exact for c in every), len(every))
     out["groundedness"] = m.ratio(sum(c.grounded for c in every), len(every))

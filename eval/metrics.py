@@ -88,6 +88,7 @@ class CitedSentence:
     span: Span
     quote: str
     confident: bool | None = None  # what the answerer said of its choice (None: it says nothing)
+    alternative: tuple[Span, str] | None = None  # the runner-up it offered instead (span, quote)
 
 
 #: ``judge(gold_passage_text, cited_quote)``: does the cited span support that gold passage?

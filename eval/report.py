@@ -30,6 +30,7 @@ HEADLINE = (
     "citation.recall",
     "citation.confident_share",
     "citation.precision.confident",
+    "citation.alternative_rescues",
     "citation.exact",
     "groundedness",
     "answer.correct",

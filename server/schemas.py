@@ -58,8 +58,9 @@ class AskRequest(Strict):
     _check_question = field_validator("question")(classmethod(lambda cls, v: _question_text(v)))
 
 
-class Citation(BaseModel):
-    n: int
+class Passage(BaseModel):
+    """A source sentence, located: ``quote == GET /documents/{document_id}.text[start:end]``."""
+
     document_id: str
     title: str
     date: str | None
@@ -67,6 +68,10 @@ class Citation(BaseModel):
     end: int
     quote: str
     score: float
+
+
+class Citation(Passage):
+    n: int
 
 
 class AnswerSentence(BaseModel):
@@ -82,6 +87,11 @@ class AnswerSentence(BaseModel):
         description="Extractive answers: False when another source sentence ranked almost as well "
         "(margin below SOURCIER_CONFIDENT_MARGIN), so the cited one may not be the one that answers: "
         "worth checking. None for generated sentences.",
+    )
+    alternative: Passage | None = Field(
+        None,
+        description="When confident is false: the source sentence that ranked next, not cited, so "
+        "that the reader can compare the two.",
     )
 
 

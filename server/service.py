@@ -10,7 +10,7 @@ from typing import Any
 from server.abstention import ABSTENTION_MESSAGE, decide
 from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, SentenceVectors, Weights, gather
-from server.extractive import margins, select
+from server.extractive import margins, runner_up, select
 from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
 from server.retrieval import Retriever
 from server.schemas import (
@@ -22,6 +22,7 @@ from server.schemas import (
     DocumentList,
     DocumentSummary,
     Filters,
+    Passage,
     SearchRequest,
     SearchResponse,
     SearchResult,
@@ -130,6 +131,7 @@ class Sourcier:
         mode: str = "extractive"
         chosen: list[tuple[str, Evidence]] = []
         stands: dict[Evidence, float | None] = {}  # extractive sentences: margin over the runner-up
+        next_best: Evidence | None = None
         if not decision.abstain:
             if self.generator is not None and use_generator:
                 try:
@@ -146,6 +148,7 @@ class Sourcier:
                 picked = select(decision.usable, self.settings.answer_max_sentences, request.question)
                 chosen = [(e.text, e) for e in picked]
                 stands = dict(zip(picked, margins(picked, fresh), strict=True))
+                next_best = runner_up(picked, fresh)
         answered_at = time.perf_counter()
         embed_ms = retrieval.embed_ms
         timings = Timings(
@@ -154,7 +157,7 @@ class Sourcier:
             answer=round((answered_at - ranked_at) * 1000, 2),
             total=round((answered_at - started) * 1000, 2),
         )
-        return self._response(chosen, timings, standalone, mode, notice, unsupported, stands)
+        return self._response(chosen, timings, standalone, mode, notice, unsupported, stands, next_best)
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.settings.max_question_chars:
@@ -184,6 +187,7 @@ class Sourcier:
         notice: str | None,
         unsupported: list[str],
         stands: dict[Evidence, float | None] | None = None,
+        next_best: Evidence | None = None,
     ) -> AskResponse:
         if not chosen:
             return AskResponse(
@@ -202,21 +206,14 @@ class Sourcier:
         for text, evidence in chosen:
             key = (evidence.document_id, evidence.start, evidence.end)
             if key not in citations:
-                citations[key] = Citation(
-                    n=len(citations) + 1,
-                    document_id=evidence.document_id,
-                    title=evidence.title,
-                    date=evidence.date,
-                    start=evidence.start,
-                    end=evidence.end,
-                    quote=evidence.text,
-                    score=round(evidence.score, 4),
-                )
+                citations[key] = Citation(n=len(citations) + 1, **_located(evidence))
             sentence = AnswerSentence(text=text, citations=[citations[key].n])
             if stands is not None and evidence in stands:
                 margin = stands[evidence]
                 sentence.margin = None if margin is None else round(margin, 4)
                 sentence.confident = margin is None or margin >= self.settings.confident_margin
+                if not sentence.confident and next_best is not None:
+                    sentence.alternative = Passage(**_located(next_best))
             sentences.append(sentence)
         answer = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
         return AskResponse(
@@ -305,3 +302,16 @@ class Sourcier:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _located(evidence: Evidence) -> dict[str, Any]:
+    """The fields of a ``Passage`` (and of a ``Citation``) for a source sentence."""
+    return {
+        "document_id": evidence.document_id,
+        "title": evidence.title,
+        "date": evidence.date,
+        "start": evidence.start,
+        "end": evidence.end,
+        "quote": evidence.text,
+        "score": round(evidence.score, 4),
+    }

@@ -78,6 +78,10 @@ UNCERTAIN_HELP = (
 )
 
 
+#: Before the runner-up sentence, shown under an answer flagged « à vérifier ».
+ALTERNATIVE_LABEL = "À comparer avec le passage classé juste après :"
+
+
 def uncertain_html() -> str:
     """The flag on an answer sentence the ranker was not sure of (``AnswerSentence.confident``)."""
     return f'<span class="sourcier-uncertain" title="{esc(UNCERTAIN_HELP)}">{esc(UNCERTAIN_LABEL)}</span>'
@@ -91,11 +95,14 @@ def answer_chat(
 ) -> str:
     """The answer so far: each sentence followed by its ``[n]`` markers, then any notes."""
     parts = []
+    notes = []
     for sentence in sentences:
         markers = "".join(marker_html(n) for n in sentence.citations)
         flag = f" {uncertain_html()}" if sentence.confident is False else ""
         parts.append(f"{chat_text(sentence.text)} {markers}{flag}".rstrip())
-    notes = []
+        if sentence.confident is False and sentence.alternative is not None:
+            alt = sentence.alternative
+            notes.append(f"{ALTERNATIVE_LABEL} « {chat_text(alt.quote)} » ({chat_text(alt.title)})")
     if standalone_question:
         notes.append(f"Question comprise comme : « {chat_text(standalone_question)} »")
     if notice:

@@ -13,7 +13,7 @@ from server.alignment import alignments, content_positions, rarity
 from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
 from server.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
-from server.extractive import asks_across_documents, facts_asked, margins
+from server.extractive import asks_across_documents, facts_asked, margins, runner_up
 from server.grounding import names
 from server.schemas import AskRequest, Turn
 from sourcier.lexical import LexicalEncoder
@@ -255,6 +255,8 @@ def test_margin_is_over_the_best_sentence_not_chosen() -> None:
     assert margins(ranked[:1], ranked) == [pytest.approx(0.03)]
     assert margins([ranked[0], ranked[2]], ranked) == [pytest.approx(0.03), pytest.approx(-0.07)]
     assert margins(ranked, ranked) == [None, None, None]
+    assert runner_up([ranked[0], ranked[2]], ranked) == ranked[1]
+    assert runner_up(ranked, ranked) is None
 
 
 def test_answer_sentences_say_whether_the_ranker_was_sure(service: Any) -> None:
@@ -268,5 +270,13 @@ def test_answer_sentences_say_whether_the_ranker_was_sure(service: Any) -> None:
             question="Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
         )
     )
-    assert close.sentences[0].confident is False
-    assert 0 <= close.sentences[0].margin < service.settings.confident_margin
+    unsure = close.sentences[0]
+    assert unsure.confident is False
+    assert 0 <= unsure.margin < service.settings.confident_margin
+    # the runner-up is offered for comparison: another sentence, scored just below, located exactly
+    cited = close.citations[0]
+    assert unsure.alternative is not None and unsure.alternative.quote != cited.quote
+    assert cited.score - unsure.alternative.score == pytest.approx(unsure.margin, abs=1e-3)
+    text = service.document(unsure.alternative.document_id).text
+    assert text[unsure.alternative.start : unsure.alternative.end] == unsure.alternative.quote
+    assert clear.sentences[0].alternative is None

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import ARTIFACTS, LiveServer, StartServer, copy_index
-from ui.formatting import ABSTENTION_TITLE, UNCERTAIN_HELP, UNCERTAIN_LABEL
+from ui.formatting import ABSTENTION_TITLE, ALTERNATIVE_LABEL, UNCERTAIN_HELP, UNCERTAIN_LABEL
 
 pytestmark = pytest.mark.browser
 
@@ -195,6 +195,8 @@ def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: 
     expect(flag).to_have_text(UNCERTAIN_LABEL)
     expect(flag).to_have_attribute("title", UNCERTAIN_HELP)
     expect(flag).to_be_visible()
+    alternative = expected["sentences"][0]["alternative"]
+    expect(last_answer(page)).to_contain_text(f"{ALTERNATIVE_LABEL} « {alternative['quote']} »")
     screenshot(page, "uncertain")
     ask(page, QUESTION)
     expect(last_answer(page).locator(".sourcier-uncertain")).to_have_count(0)

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from server.schemas import AnswerSentence, Citation, DocumentDetail, SearchResult
+from server.schemas import AnswerSentence, Citation, DocumentDetail, Passage, SearchResult
 from ui import formatting as fmt
 
 #: Every element the UI itself emits; anything else in the output came from untrusted text.
@@ -252,7 +252,21 @@ def test_answer_chat_puts_markers_after_each_sentence() -> None:
 def test_answer_chat_flags_the_sentences_the_ranker_was_not_sure_of() -> None:
     sentences = [
         AnswerSentence(text="Avocado succède à Llama.", citations=[1], margin=0.2, confident=True),
-        AnswerSentence(text="Il sortirait en 2026.", citations=[2], margin=0.01, confident=False),
+        AnswerSentence(
+            text="Il sortirait en 2026.",
+            citations=[2],
+            margin=0.01,
+            confident=False,
+            alternative=Passage(
+                document_id="d",
+                title="Un <titre>",
+                date=None,
+                start=0,
+                end=9,
+                quote="Au printemps.",
+                score=0.9,
+            ),
+        ),
         AnswerSentence(text="Généré.", citations=[3]),  # generated: confidence does not apply
     ]
     page = Page(fmt.answer_chat(sentences))
@@ -261,6 +275,10 @@ def test_answer_chat_flags_the_sentences_the_ranker_was_not_sure_of() -> None:
     )
     flags = [a for t, a in page.tags if t == "span" and a.get("class") == "sourcier-uncertain"]
     assert len(flags) == 1 and flags[0]["title"] == fmt.UNCERTAIN_HELP
+    assert (
+        f"{fmt.ALTERNATIVE_LABEL} « Au printemps. » (Un <titre>)" in page.all_text
+    )  # escaped, shown as text
+    assert ("titre", {}) not in page.tags
 
 
 def test_sources_list_numbered_with_title_date_quote_and_active_state() -> None:
