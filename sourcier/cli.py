@@ -157,6 +157,17 @@ def ask(
         out.print_json(json.dumps(response.model_dump(), ensure_ascii=False))
         return
     out.print(response.answer, highlight=False)
+    for sentence in response.sentences:
+        if sentence.confident is False:
+            console.print(
+                f"[yellow]À vérifier : « {sentence.text} » l'emporte de peu sur un autre passage.[/yellow]"
+            )
+            if sentence.alternative is not None:
+                alt = sentence.alternative
+                out.print(
+                    f"    à comparer avec {alt.document_id} [{alt.start}:{alt.end}] « {alt.quote} »",
+                    highlight=False,
+                )
     if response.notice:
         console.print(f"[yellow]{response.notice}[/yellow]")
     for citation in response.citations:

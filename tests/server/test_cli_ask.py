@@ -44,6 +44,18 @@ def test_ask_prints_a_cited_french_answer(cli_index: Settings, client: httpx.Cli
     assert f"« {' '.join(quote.split())} »" in flat  # the printed span is the printed quote
 
 
+def test_ask_says_when_the_choice_was_close(cli_index: Settings) -> None:
+    result = run_ask(
+        cli_index, "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
+    )
+    assert result.returncode == 0, result.stderr
+    flat = " ".join((result.stdout + result.stderr).split())
+    assert "À vérifier" in flat and "à comparer avec" in flat
+    assert "tout changement devra encore recevoir l'approbation de Zuckerberg" in flat
+    clear = run_ask(cli_index, "Quel est le nom de code du successeur de Llama ?")
+    assert "À vérifier" not in clear.stdout + clear.stderr
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_exits_2_with_a_clear_message(cli_index: Settings, question: str) -> None:
     result = run_ask(cli_index, question)
