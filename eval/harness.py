@@ -472,3 +472,20 @@ def evaluate(
 def question_figures(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, float]:
     """The figures computed over questions (the verifier's are over its corruption cases)."""
     return {k: v for k, v in aggregate(results, self_test).items() if not k.startswith("verifier.")}
+
+
+def by_category(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, dict[str, float]]:
+    """The question figures of each gold-set category (factual, paraphrase, …), with its size:
+    where the answerer is weak matters more than its average."""
+    groups: dict[str, list[QuestionResult]] = {}
+    for r in results:
+        groups.setdefault(r.category, []).append(r)
+    return {
+        category: {
+            "questions": float(len(group)),
+            "answerable": float(sum(r.answerable for r in group)),
+            "abstained": m.mean(float(r.abstained) for r in group),
+            **question_figures(group, self_test),
+        }
+        for category, group in sorted(groups.items())
+    }

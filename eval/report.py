@@ -18,7 +18,7 @@ from rich.table import Table
 
 from eval.corruptions import CONTROL_KINDS, EXTRA_KINDS, KINDS
 from eval.gate import GateCheck
-from eval.harness import CURVE_KS, LEVELS, MODES, EvalResult, QuestionResult
+from eval.harness import CURVE_KS, LEVELS, MODES, EvalResult, QuestionResult, by_category
 from eval.intervals import LEVEL, ROUNDS
 
 #: Headline metrics shown first (others stay in the JSON).
@@ -133,6 +133,7 @@ def report_dict(
                 {"metric": g.metric, "value": g.value, "minimum": g.minimum, "passed": g.passed} for g in gate
             ],
         },
+        "by_category": by_category(result.questions, result.self_test),
         "recall_curves": {"k": list(CURVE_KS), **result.curves},
         "verifier_self_test": {
             kind: {"total": k.total, "flagged": k.flagged, "rate": k.rate, "misses": k.misses}
@@ -201,6 +202,27 @@ def markdown(
         for level in LEVELS:
             values = " | ".join(f"{result.metrics[f'retrieval.{mode}.{level}.{n}']:.3f}" for n in names)
             lines.append(f"| {mode} | {level} | {values} |")
+    lines += [
+        "",
+        "## By category",
+        "",
+        "Figures over answerable questions show – for a category that has none.",
+        "",
+        "| category | questions | passed | ranked recall@1 | citation precision | answer correct "
+        "| abstained |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for category, f in by_category(result.questions, result.self_test).items():
+        answerable = f["answerable"] > 0
+
+        def cell(name: str, answerable: bool = answerable, f: Mapping[str, float] = f) -> str:
+            return f"{f[name]:.2f}" if answerable else "–"
+
+        lines.append(
+            f"| {category} | {f['questions']:.0f} | {f['questions.passed']:.2f} "
+            f"| {cell('retrieval.hybrid.ranked.recall@1')} | {cell('citation.precision')} "
+            f"| {cell('answer.correct')} | {f['abstained']:.2f} |"
+        )
     lines += [
         "",
         "## Verifier self-test",

@@ -70,12 +70,18 @@ def test_reports_are_written(extractive: harness.EvalResult, tmp_path: Path) -> 
         "verifier_self_test",
         "recall_curves",
     }
+    categories = report["by_category"]
+    assert set(categories) == {r.category for r in extractive.questions}
+    assert sum(c["questions"] for c in categories.values()) == 82
+    assert categories["unanswerable_offtopic"]["answerable"] == 0
+    assert categories["factual"]["answerable"] == categories["factual"]["questions"]
     low, high = report["intervals"]["citation.precision"]
     assert low <= report["metrics"]["citation.precision"] <= high
     assert len(report["questions"]) == 82
     markdown = paths["markdown"].read_text(encoding="utf-8")
     assert "## Questions (failures first)" in markdown and "eval-report.png" in markdown
     assert "| metric | value | 95% CI | minimum | |" in markdown
+    assert re.search(r"\| unanswerable_offtopic \| 9 \| [\d.]+ \| – \| – \| – \|", markdown)
     rows = [line for line in markdown.splitlines() if re.match(r"\| q\d{3} \|", line)]
     assert len(rows) == 82
     results = ["fail" in row.split("|")[3] for row in rows]
