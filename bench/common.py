@@ -305,9 +305,24 @@ def stop_process(process: subprocess.Popen[bytes], grace_s: float) -> None:
             process.wait(10)
 
 
-def write_result(name: str, payload: dict[str, Any]) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_result(name: str, payload: dict[str, Any], results: Path = RESULTS) -> Path:
+    """Write ``<name>.json``, which docs/benchmarks.md is made from. A run over fewer corpus sizes
+    than that file holds (``--sizes bundled`` for a quick check) must not replace the full run's
+    figures: it goes to ``<name>.<sizes>.json`` instead (ignored by git), and says so."""
+    results.mkdir(parents=True, exist_ok=True)
+    path = results / f"{name}.json"
+    sizes = set(payload.get("sizes", {}))
+    if sizes and path.exists():
+        try:
+            earlier = set(json.loads(path.read_text(encoding="utf-8")).get("sizes", {}))
+        except (OSError, ValueError):
+            earlier = set()
+        if not earlier <= sizes:
+            path = results / f"{name}.{'+'.join(sorted(sizes))}.json"
+            print(
+                f"{name}: this run measured {', '.join(sorted(sizes))} only; {name}.json (also "
+                f"{', '.join(sorted(earlier - sizes))}) is left as it was; these figures go to {path.name}"
+            )
     payload = {"benchmark": name, "machine": machine(), **payload}
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
