@@ -212,16 +212,12 @@ def markdown(
         "| abstained |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
+    answerable_only = ("retrieval.hybrid.ranked.recall@1", "citation.precision", "answer.correct")
     for category, f in by_category(result.questions, result.self_test).items():
-        answerable = f["answerable"] > 0
-
-        def cell(name: str, answerable: bool = answerable, f: Mapping[str, float] = f) -> str:
-            return f"{f[name]:.2f}" if answerable else "–"
-
+        cells = [f"{f[n]:.2f}" if f["answerable"] else "–" for n in answerable_only]
         lines.append(
-            f"| {category} | {f['questions']:.0f} | {f['questions.passed']:.2f} "
-            f"| {cell('retrieval.hybrid.ranked.recall@1')} | {cell('citation.precision')} "
-            f"| {cell('answer.correct')} | {f['abstained']:.2f} |"
+            f"| {category} | {f['questions']:.0f} | {f['questions.passed']:.2f} | {' | '.join(cells)} "
+            f"| {f['abstained']:.2f} |"
         )
     lines += [
         "",

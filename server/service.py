@@ -10,7 +10,7 @@ from typing import Any
 from server.abstention import ABSTENTION_MESSAGE, decide
 from server.conversation import already_said, previous_answers, standalone_question
 from server.evidence import Evidence, SentenceVectors, Weights, gather
-from server.extractive import margins, runner_up, select
+from server.extractive import margin, runner_up, select
 from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
 from server.retrieval import Retriever
 from server.schemas import (
@@ -130,8 +130,7 @@ class Sourcier:
         unsupported: list[str] = []
         mode: str = "extractive"
         chosen: list[tuple[str, Evidence]] = []
-        stands: dict[Evidence, float | None] = {}  # extractive sentences: margin over the runner-up
-        next_best: Evidence | None = None
+        next_best: Evidence | None = None  # of an extractive answer: the best sentence not chosen
         if not decision.abstain:
             if self.generator is not None and use_generator:
                 try:
@@ -147,7 +146,6 @@ class Sourcier:
             if not chosen:
                 picked = select(decision.usable, self.settings.answer_max_sentences, request.question)
                 chosen = [(e.text, e) for e in picked]
-                stands = dict(zip(picked, margins(picked, fresh), strict=True))
                 next_best = runner_up(picked, fresh)
         answered_at = time.perf_counter()
         embed_ms = retrieval.embed_ms
@@ -157,7 +155,7 @@ class Sourcier:
             answer=round((answered_at - ranked_at) * 1000, 2),
             total=round((answered_at - started) * 1000, 2),
         )
-        return self._response(chosen, timings, standalone, mode, notice, unsupported, stands, next_best)
+        return self._response(chosen, timings, standalone, mode, notice, unsupported, next_best)
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.settings.max_question_chars:
@@ -186,8 +184,7 @@ class Sourcier:
         mode: str,
         notice: str | None,
         unsupported: list[str],
-        stands: dict[Evidence, float | None] | None = None,
-        next_best: Evidence | None = None,
+        next_best: Evidence | None,
     ) -> AskResponse:
         if not chosen:
             return AskResponse(
@@ -208,10 +205,10 @@ class Sourcier:
             if key not in citations:
                 citations[key] = Citation(n=len(citations) + 1, **_located(evidence))
             sentence = AnswerSentence(text=text, citations=[citations[key].n])
-            if stands is not None and evidence in stands:
-                margin = stands[evidence]
-                sentence.margin = None if margin is None else round(margin, 4)
-                sentence.confident = margin is None or margin >= self.settings.confident_margin
+            if mode == "extractive":  # a generated sentence was not chosen by the ranker
+                lead = margin(evidence, next_best)
+                sentence.margin = None if lead is None else round(lead, 4)
+                sentence.confident = lead is None or lead >= self.settings.confident_margin
                 if not sentence.confident and next_best is not None:
                     sentence.alternative = Passage(**_located(next_best))
             sentences.append(sentence)

@@ -13,7 +13,7 @@ from server.alignment import alignments, content_positions, rarity
 from server.answer_types import AnswerType, expected_type, provides
 from server.conversation import standalone_question
 from server.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
-from server.extractive import asks_across_documents, facts_asked, margins, runner_up
+from server.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.grounding import names
 from server.schemas import AskRequest, Turn
 from sourcier.lexical import LexicalEncoder
@@ -252,9 +252,13 @@ def _scored(start: int, score: float) -> Evidence:
 
 def test_margin_is_over_the_best_sentence_not_chosen() -> None:
     ranked = [_scored(0, 1.0), _scored(10, 0.97), _scored(20, 0.9)]
-    assert margins(ranked[:1], ranked) == [pytest.approx(0.03)]
-    assert margins([ranked[0], ranked[2]], ranked) == [pytest.approx(0.03), pytest.approx(-0.07)]
-    assert margins(ranked, ranked) == [None, None, None]
+
+    def margins(chosen: list[Evidence]) -> list[float | None]:
+        return [margin(e, runner_up(chosen, ranked)) for e in chosen]
+
+    assert margins(ranked[:1]) == [pytest.approx(0.03)]
+    assert margins([ranked[0], ranked[2]]) == [pytest.approx(0.03), pytest.approx(-0.07)]
+    assert margins(ranked) == [None, None, None]
     assert runner_up([ranked[0], ranked[2]], ranked) == ranked[1]
     assert runner_up(ranked, ranked) is None
 
