@@ -298,9 +298,14 @@ def write_out(
         'plus hand-written unanswerable ones"\n'
         'source = "../shared/dev-sets/manpages_fr_dev.jsonl over ../shared/bench-corpus/debian_fr_docs.jsonl.gz '
         '(manpages-fr, GPL-3+)"\n'
-        'documents = "documents"\n',
+        'documents = "documents"\n'
+        'gold = "gold.jsonl"\n'
+        'holdout = "holdout.jsonl"\n'
+        'gate = "gate.toml"\n',
         encoding="utf-8",
     )
+    if out.resolve() != SUITE_DIR:
+        shutil.copyfile(SUITE_DIR / "gate.toml", out / "gate.toml")
 
 
 def main(argv: list[str] | None = None) -> int:
