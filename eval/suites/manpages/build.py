@@ -184,7 +184,9 @@ def choose(
     return kept, skipped
 
 
-def split_halves(records: list[dict[str, Any]], seed: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split_halves(
+    records: list[dict[str, Any]], seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Half and half by category, in seeded order: every category lands in both halves."""
     gold: list[dict[str, Any]] = []
     holdout: list[dict[str, Any]] = []
@@ -223,7 +225,9 @@ def read_unanswerable(pages: dict[str, Page]) -> list[dict[str, Any]]:
     return records
 
 
-def distractors(pages: dict[str, Page], used: set[str], count: int, seed: int, max_chars: int | None) -> list[str]:
+def distractors(
+    pages: dict[str, Page], used: set[str], count: int, seed: int, max_chars: int | None
+) -> list[str]:
     """``count`` other pages, in seeded order, no longer than the sample's limit."""
     pool = [p for p in pages if p not in used and (max_chars is None or len(pages[p].text) <= max_chars)]
     return sorted(stable_order(pool, seed + 1)[:count])
@@ -296,8 +300,8 @@ def write_out(
         'name = "manpages"\n'
         f'description = "French man pages: {kind} the mechanical option/command questions, '
         'plus hand-written unanswerable ones"\n'
-        'source = "../shared/dev-sets/manpages_fr_dev.jsonl over ../shared/bench-corpus/debian_fr_docs.jsonl.gz '
-        '(manpages-fr, GPL-3+)"\n'
+        'source = "../shared/dev-sets/manpages_fr_dev.jsonl over '
+        '../shared/bench-corpus/debian_fr_docs.jsonl.gz (manpages-fr, GPL-3+)"\n'
         'documents = "documents"\n'
         'gold = "gold.jsonl"\n'
         'holdout = "holdout.jsonl"\n'
@@ -310,9 +314,13 @@ def write_out(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--corpus", type=Path, required=True, help="debian_fr_docs.jsonl.gz of the bench corpus")
+    parser.add_argument(
+        "--corpus", type=Path, required=True, help="debian_fr_docs.jsonl.gz of the bench corpus"
+    )
     parser.add_argument("--questions", type=Path, required=True, help="manpages_fr_dev.jsonl")
-    parser.add_argument("--out", type=Path, default=SUITE_DIR, help="suite folder to write (default: this one)")
+    parser.add_argument(
+        "--out", type=Path, default=SUITE_DIR, help="suite folder to write (default: this one)"
+    )
     parser.add_argument("--all", action="store_true", help="every question and its pages, no distractors")
     parser.add_argument("--sample", type=int, default=SAMPLE_SIZE, help="questions in the sample")
     parser.add_argument("--seed", type=int, default=SEED)
