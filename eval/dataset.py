@@ -25,9 +25,18 @@ CATEGORIES = frozenset(
         "followup",
         "unanswerable_related",
         "unanswerable_offtopic",
+        # the docs and manpages suites' kinds (eval/suites/README.md)
+        "how_to",
+        "why",
+        "list",
+        "option",
+        "command",
+        "unanswerable",
+        "leave_out",
     }
 )
-UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic"})
+#: ``leave_out``: answerable from a document the suite does not ship, so it must be refused.
+UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic", "unanswerable", "leave_out"})
 FIELDS: dict[str, type] = {
     "id": str,
     "question": str,
@@ -37,6 +46,8 @@ FIELDS: dict[str, type] = {
     "key_facts": list,
     "history": list,
 }
+#: Fields a record may carry besides ``FIELDS`` (a leave-out case names the left-out passage).
+OPTIONAL_FIELDS: dict[str, type] = {"left_out": dict}
 
 
 class GoldSetError(ValueError):
@@ -96,8 +107,13 @@ def read_records(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
 
 
 def _parse(record: Mapping[str, Any], where: str) -> GoldQuestion:
-    if set(record) != set(FIELDS):
-        raise GoldSetError(f"{where}: fields {sorted(record)} != {sorted(FIELDS)}")
+    if not set(FIELDS) <= set(record) <= set(FIELDS) | set(OPTIONAL_FIELDS):
+        raise GoldSetError(
+            f"{where}: fields {sorted(record)} != {sorted(FIELDS)} (+ optional {sorted(OPTIONAL_FIELDS)})"
+        )
+    for name, typ in OPTIONAL_FIELDS.items():
+        if name in record and not isinstance(record[name], typ):
+            raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
     for name, typ in FIELDS.items():
         if not isinstance(record[name], typ):
             raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
