@@ -102,7 +102,7 @@ class Engine:
                 )
             if not composed.citations.sentences:
                 composed = yield from composition.extractive(
-                    understanding, decision, evidence, config, composed
+                    understanding, decision, evidence, config, self.lexical, composed
                 )
         answered_at = time.perf_counter()
         timings = Timings(
