@@ -33,6 +33,7 @@ deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
 subprocess.run([sys.executable, '-m', 'pip', 'install', *[d for d in deps if not d.startswith('torch')]], check=True)"
 
 COPY sourcier ./sourcier
+COPY sourcier_cli ./sourcier_cli
 COPY ingest ./ingest
 COPY server ./server
 COPY ui ./ui

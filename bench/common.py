@@ -135,8 +135,8 @@ def gold_questions() -> list[dict[str, Any]]:
 def retrieval_query(row: dict[str, Any]) -> str:
     """The text every retriever is given: the question, made standalone for follow-ups with the
     product's own rule (shared by all systems so that only retrieval is compared)."""
-    from server.conversation import standalone_question
-    from server.schemas import Turn
+    from server.api.schemas import Turn
+    from server.engine.conversation import standalone_question
 
     history = [Turn(**t) for t in row.get("history") or []]
     return standalone_question(row["question"], history) or row["question"]

@@ -238,7 +238,7 @@ def child_env(data_dir: Path) -> dict[str, str]:
 def ingest_bundled(data_dir: Path) -> None:
     print(f"ingesting the bundled corpus into {data_dir} …", flush=True)
     result = subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ingest"],
+        [sys.executable, "-m", "sourcier_cli", "ingest"],
         env=child_env(data_dir),
         capture_output=True,
         text=True,
@@ -253,7 +253,7 @@ def local_server(data_dir: Path, ready_timeout: float) -> Iterator[tuple[str, in
     """``sourcier serve --no-ui`` on a free loopback port; yields (url, pid); always stopped."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "sourcier.cli", "serve", "--no-ui", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "sourcier_cli", "serve", "--no-ui", "--host", "127.0.0.1"]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [*command, "--port", str(port)], env=child_env(data_dir), stdout=log, stderr=subprocess.STDOUT

@@ -82,8 +82,8 @@ def worker(size_dir: Path) -> dict[str, Any]:
 
     from bench.ingest_throughput import our_chunk_texts
     from bench.query_latency import open_llama
-    from server.schemas import SearchRequest
-    from server.service import Sourcier
+    from server.api.schemas import SearchRequest
+    from server.engine.service import Sourcier
     from sourcier.embedding import load_embedder
     from sourcier.store import open_store
 

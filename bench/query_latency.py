@@ -56,8 +56,8 @@ from bench.common import (
 TOP_K = 8
 #: Our functions whose share of a warm ``Sourcier.ask`` the profile reports.
 ASK_TARGETS = {
-    "ask": "server/service.py:Sourcier.ask",
-    "retrieve": "server/retrieval.py:Retriever.retrieve",
+    "ask": "server/engine/service.py:Sourcier.ask",
+    "retrieve": "server/engine/retrieval.py:Retriever.retrieve",
     # one forward pass giving the pooled vector and the token states (the query in retrieve; in
     # gather, any uncached sentences, and a follow-up as asked only when its pieces do not line
     # up with the start of its rewritten version)
@@ -65,14 +65,14 @@ ASK_TARGETS = {
     "encode_query (lexical)": "sourcier/lexical.py:LexicalEncoder.encode_query",
     "store.search": "sourcier/store/edge.py:EdgeStore.search",
     "Chunk.from_payload": "sourcier/documents.py:Chunk.from_payload",
-    "gather (evidence)": "server/evidence.py:gather",
-    "SentenceVectors.encode": "server/evidence.py:SentenceVectors.encode",
-    "alignments": "server/alignment.py:alignments",
+    "gather (evidence)": "server/engine/evidence.py:gather",
+    "SentenceVectors.encode": "server/engine/evidence.py:SentenceVectors.encode",
+    "alignments": "server/engine/alignment.py:alignments",
     "sentence_spans": "sourcier/sentences.py:sentence_spans",
     "lexical terms": "sourcier/lexical.py:LexicalEncoder.terms",
-    "decide (abstention)": "server/abstention.py:decide",
-    "select (extractive)": "server/extractive.py:select",
-    "_response": "server/service.py:Sourcier._response",
+    "decide (abstention)": "server/engine/abstention.py:decide",
+    "select (extractive)": "server/engine/extractive.py:select",
+    "_response": "server/engine/service.py:Sourcier._response",
 }
 
 
@@ -149,7 +149,7 @@ class Systems:
     from other processes: on a shared 2-core machine, separate runs drift apart)."""
 
     def __init__(self, size_dir: Path, with_qdrant: bool) -> None:
-        from server.service import Sourcier
+        from server.engine.service import Sourcier
         from sourcier.embedding import load_embedder
         from sourcier.store import open_store
 
@@ -169,13 +169,13 @@ class Systems:
         self.embedder.embed_query("requête de chauffe")
 
     def ask(self, service: Any, row: dict[str, Any]) -> Any:
-        from server.schemas import AskRequest, Turn
+        from server.api.schemas import AskRequest, Turn
 
         history = [Turn(**t) for t in row.get("history") or []]
         return service.ask(AskRequest(question=row["question"], history=history, top_k=TOP_K))
 
     def search(self, service: Any, row: dict[str, Any]) -> Any:
-        from server.schemas import SearchRequest
+        from server.api.schemas import SearchRequest
 
         return service.search(SearchRequest(query=retrieval_query(row), top_k=TOP_K))
 
@@ -433,9 +433,9 @@ def worker_startup(data_dir: Path) -> dict[str, Any]:
         return out
 
     settings = make_settings(data_dir)
-    phase("import fastapi + server.app", lambda: __import__("server.app"))
+    phase("import fastapi + server.api.app", lambda: __import__("server.api.app"))
     phase("import gradio (ui.app)", lambda: __import__("ui.app"))
-    from server.app import create_app
+    from server.api.app import create_app
 
     phase("create_app (routes, UI mounted)", lambda: create_app(settings, with_ui=True))
     phase("import torch", lambda: __import__("torch"))
@@ -506,7 +506,7 @@ def start_server(data_dir: Path, log: Path, ui: bool) -> tuple[subprocess.Popen[
     import httpx
 
     port = free_port()
-    command = [sys.executable, "-m", "sourcier.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "sourcier_cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if not ui:
         command.append("--no-ui")
     started = time.perf_counter()

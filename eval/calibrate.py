@@ -4,7 +4,7 @@ Why it runs the real ``Sourcier.ask`` for every configuration (with query embedd
 instead of re-implementing it: the answering code changes, and a sweep over a copy would tune
 the copy. The one shortcut is the similarity floor ``abstain_min_dense``: ``ask`` is run with it
 disabled, and a question counts as refused at floor ``d`` when its best evidence sentence is
-less similar than ``d`` (the first rule of ``server.abstention.decide``). The recommended
+less similar than ``d`` (the first rule of ``server.engine.abstention.decide``). The recommended
 configuration is then re-run for real and its confirmed figures are reported.
 
 Nothing is written to ``server/``: the output is a recommendation for its owner.
@@ -35,9 +35,9 @@ from eval.harness import (
     verifier_self_test,
 )
 from eval.verifier import Verifier
-from server.evidence import Evidence, Weights
-from server.grounding import Thresholds
-from server.service import Sourcier
+from server.engine.evidence import Evidence, Weights
+from server.engine.grounding import Thresholds
+from server.engine.service import Sourcier
 
 #: Called with a short status line as the sweep advances.
 Progress = Callable[[str], None]
@@ -482,7 +482,7 @@ def _markdown(section: Mapping[str, Any]) -> str:
             for r in a["ranking"]
         ),
         "",
-        "Verifier (`server.grounding.Thresholds`): most corruptions caught with untouched and benign "
+        "Verifier (`server.engine.grounding.Thresholds`): most corruptions caught with untouched and benign "
         "controls ≥ 0.95, ties to the loosest thresholds.",
         "",
     ]

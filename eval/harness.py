@@ -23,19 +23,19 @@ from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, r
 from eval.dataset import GoldQuestion, Span
 from eval.intervals import bootstrap
 from eval.verifier import Verifier
-from server.conversation import already_said, previous_answers, standalone_question
-from server.evidence import Evidence, Weights, gather
-from server.grounding import Thresholds
-from server.schemas import AskRequest, AskResponse
-from server.schemas import Turn as AskTurn
-from server.service import Sourcier
+from server.api.schemas import AskRequest, AskResponse
+from server.api.schemas import Turn as AskTurn
+from server.engine.conversation import already_said, previous_answers, standalone_question
+from server.engine.evidence import Evidence, Weights, gather
+from server.engine.grounding import Thresholds
+from server.engine.service import Sourcier
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import TokenStates
 from sourcier.sentences import sentence_spans
 
 MODES = ("dense", "sparse", "hybrid")
 #: chunks: first stage only; sentences: the retrieved chunks' sentences in retrieval order;
-#: ranked: the same sentences after the second-stage ranking (``server.evidence.gather``).
+#: ranked: the same sentences after the second-stage ranking (``server.engine.evidence.gather``).
 LEVELS = ("chunks", "sentences", "ranked")
 CURVE_KS = tuple(range(1, 11))
 

@@ -51,7 +51,7 @@ def open_service(settings: Any, needed: set[str], console: Console) -> tuple[Any
     """The service over ``settings``' index; when it lacks the gold documents (e.g. a fresh
     checkout), over the bundled corpus ingested into a temporary data dir instead."""
     from ingest.pipeline import Ingestor
-    from server.service import Sourcier
+    from server.engine.service import Sourcier
     from sourcier.config import BUNDLED_CORPUS
     from sourcier.store import open_store
 

@@ -1,4 +1,4 @@
-"""The deterministic verifier as the harness uses it: ``server.grounding.check_support`` plus the
+"""The deterministic verifier as the harness uses it: ``server.engine.grounding.check_support`` plus the
 embedding similarity it needs, computed exactly as the generative answerer's alignment does
 (passage embeddings of both texts, cosine), and cached so threshold sweeps cost nothing.
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.evidence import SentenceVectors
-from server.grounding import SupportCheck, Thresholds, check_support
+from server.engine.evidence import SentenceVectors
+from server.engine.grounding import SupportCheck, Thresholds, check_support
 from sourcier.lexical import LexicalEncoder
 
 

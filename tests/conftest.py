@@ -104,7 +104,7 @@ def copy_index(source: Settings, target_dir: Path, **overrides: Any) -> Settings
 @pytest.fixture(scope="session")
 def service(corpus_index: Settings, embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The Python API over a copy of the ingested corpus, sharing the session's embedder."""
-    from server.service import Sourcier
+    from server.engine.service import Sourcier
     from sourcier.store import open_store
 
     settings = copy_index(corpus_index, tmp_path_factory.mktemp("service-index"))
@@ -122,7 +122,7 @@ class LiveServer:
         self.log = log
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sourcier.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "sourcier_cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

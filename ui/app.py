@@ -1,6 +1,6 @@
 """The Gradio chat: ask in French, read the streamed answer, click a source to see it in context.
 
-The UI calls the same :class:`server.service.Sourcier` as the HTTP API, through a getter: when
+The UI calls the same :class:`server.engine.service.Sourcier` as the HTTP API, through a getter: when
 mounted in ``sourcier serve`` the service only exists once FastAPI's lifespan has loaded it, so
 the UI asks for it on every event instead of capturing it at build time. Everything runs offline:
 analytics off, system fonts, no share links.
@@ -24,7 +24,7 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from pydantic import ValidationError  # noqa: E402
 
-from server.schemas import (  # noqa: E402
+from server.api.schemas import (  # noqa: E402
     AnswerSentence,
     AskRequest,
     AskResponse,
@@ -33,7 +33,7 @@ from server.schemas import (  # noqa: E402
     SearchRequest,
     Turn,
 )
-from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier  # noqa: E402
+from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier  # noqa: E402
 from sourcier.config import Settings  # noqa: E402
 from sourcier.store import StoreError  # noqa: E402
 from ui import formatting as fmt  # noqa: E402

@@ -13,7 +13,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from server.schemas import AnswerSentence, Citation, DocumentDetail, SearchResult
+from server.api.schemas import AnswerSentence, Citation, DocumentDetail, SearchResult
 
 ABSTENTION_TITLE = "Le corpus ne dit rien à ce sujet."
 #: Documents longer than this are shown as a window around the cited span (a 20 MB page would hang).

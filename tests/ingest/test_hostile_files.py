@@ -95,7 +95,7 @@ def run(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
     outside.write_bytes(EXPLICIT_UNSUPPORTED.content)
     settings = make_settings(root / "data", max_file_bytes=MAX_FILE_BYTES)
     result = subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ingest", str(corpus), str(outside)],
+        [sys.executable, "-m", "sourcier_cli", "ingest", str(corpus), str(outside)],
         env=child_env(settings, SOURCIER_MAX_FILE_BYTES=str(MAX_FILE_BYTES), COLUMNS="400"),
         capture_output=True,
         text=True,
@@ -159,7 +159,7 @@ def test_html_scripts_never_reach_the_document_text(run: Run) -> None:
 def test_the_index_is_clean_after_a_rerun(run: Run) -> None:
     """Re-running over the same mess adds nothing and reports the same failures."""
     again = subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ingest", str(run.corpus)],
+        [sys.executable, "-m", "sourcier_cli", "ingest", str(run.corpus)],
         env=child_env(run.settings, SOURCIER_MAX_FILE_BYTES=str(MAX_FILE_BYTES), COLUMNS="400"),
         capture_output=True,
         text=True,

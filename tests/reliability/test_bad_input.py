@@ -381,8 +381,8 @@ class ObedientModel:
 def test_an_obedient_model_cannot_pass_the_injection_through(
     injected_index: Settings, embedder: Any, tmp_path: Path
 ) -> None:
-    from server.schemas import AskRequest
-    from server.service import Sourcier
+    from server.api.schemas import AskRequest
+    from server.engine.service import Sourcier
     from sourcier.store import open_store
 
     settings = copy_index(injected_index, tmp_path / "index")

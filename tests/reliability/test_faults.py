@@ -175,7 +175,7 @@ class ProgressReader:
 
 def run_ingest(settings: Settings, corpus: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ingest", str(corpus)],
+        [sys.executable, "-m", "sourcier_cli", "ingest", str(corpus)],
         env=child_env(settings, **ingest_env()),
         capture_output=True,
         text=True,
@@ -210,7 +210,7 @@ def test_ingest_killed_mid_directory_then_rerun_equals_a_clean_run(
 
     # 1. Start ingesting, SIGKILL once progress shows the first documents are done.
     process = subprocess.Popen(
-        [sys.executable, "-m", "sourcier.cli", "ingest", str(corpus)],
+        [sys.executable, "-m", "sourcier_cli", "ingest", str(corpus)],
         env=child_env(
             killed, TTY_INTERACTIVE="1", TTY_COMPATIBLE="1", **ingest_env()
         ),  # live progress on a pipe
@@ -555,7 +555,7 @@ def test_ingest_while_the_server_holds_the_embedded_store(
     answers = ask_all(server, questions)
 
     result = subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ingest", str(BUNDLED_CORPUS)],
+        [sys.executable, "-m", "sourcier_cli", "ingest", str(BUNDLED_CORPUS)],
         env=child_env(settings, COLUMNS="200"),
         capture_output=True,
         text=True,

@@ -52,7 +52,7 @@ class ApiServer(LiveServer):
             [
                 sys.executable,
                 "-m",
-                "sourcier.cli",
+                "sourcier_cli",
                 "serve",
                 "--host",
                 "127.0.0.1",

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from server.schemas import AnswerSentence, Citation, DocumentDetail, Passage, SearchResult
+from server.api.schemas import AnswerSentence, Citation, DocumentDetail, Passage, SearchResult
 from ui import formatting as fmt
 
 #: Every element the UI itself emits; anything else in the output came from untrusted text.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from server.evidence import Evidence
+from server.engine.evidence import Evidence
 
 #: A question asks for as many facts as it has interrogative clauses: "Qu'est-ce qu'Avocado et
 #: quand doit-il sortir ?" has two. Each joined clause opens with "et" and a question word.

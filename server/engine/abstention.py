@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from server.answer_types import AnswerType, expected_type, provides
-from server.evidence import Evidence
-from server.grounding import names
+from server.engine.answer_types import AnswerType, expected_type, provides
+from server.engine.evidence import Evidence
+from server.engine.grounding import names
 from sourcier.lexical import LexicalEncoder
 
 ABSTENTION_MESSAGE = (
@@ -33,7 +33,7 @@ TYPED_DEPTH = 8
 #: A sentence offering the expected kind of answer must, with the sentence before it, cover at
 #: least this share of the question's terms: a date elsewhere in the article answers nothing.
 TYPED_MIN_COVERAGE = 0.5
-#: ...or be this aligned with it (``server.alignment``): paraphrases share few stemmed terms.
+#: ...or be this aligned with it (``server.engine.alignment``): paraphrases share few stemmed terms.
 TYPED_MIN_ALIGNMENT = 0.6
 
 

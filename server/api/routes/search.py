@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
-from server.deps import ServiceDep
-from server.schemas import SearchRequest, SearchResponse
+from server.api.deps import ServiceDep
+from server.api.schemas import SearchRequest, SearchResponse
 
 router = APIRouter(tags=["search"])
 

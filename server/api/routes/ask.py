@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from server.deps import ServiceDep
-from server.schemas import AskRequest, AskResponse
+from server.api.deps import ServiceDep
+from server.api.schemas import AskRequest, AskResponse
 
 router = APIRouter(tags=["answers"])
 

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 
-from server.deps import ServiceDep
-from server.schemas import DocumentDetail, DocumentList
+from server.api.deps import ServiceDep
+from server.api.schemas import DocumentDetail, DocumentList
 
 router = APIRouter(tags=["documents"])
 

@@ -3,7 +3,7 @@
 The model writes French with ``[n]`` markers pointing at numbered source chunks. Its markers
 are not trusted: each generated sentence is re-aligned to the single source sentence that
 best supports it (embedding similarity plus the number/name/negation/content checks of
-:mod:`server.grounding`). A sentence that no source span supports is dropped from the answer
+:mod:`server.engine.grounding`). A sentence that no source span supports is dropped from the answer
 and reported in ``unsupported``: it is never shown as cited.
 """
 
@@ -16,9 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from server.evidence import Evidence, SentenceVectors
-from server.grounding import SupportCheck, Thresholds, check_support
-from server.schemas import Turn
+from server.api.schemas import Turn
+from server.engine.evidence import Evidence, SentenceVectors
+from server.engine.grounding import SupportCheck, Thresholds, check_support
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import split_sentences
 

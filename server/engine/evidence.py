@@ -1,7 +1,7 @@
 """Second-stage ranking: the source sentences of the retrieved chunks, scored against the question.
 
 A chunk is the unit of retrieval; a sentence is the unit of citation. Each candidate sentence
-gets these signals: its soft term alignment with the question (``server.alignment``; for a
+gets these signals: its soft term alignment with the question (``server.engine.alignment``; for a
 follow-up, with the follow-up as asked too), its pooled embedding similarity, the rank of the
 chunk it came from, whether it holds the kind of answer the question asks for (a date for
 "quand"), and how much of it the conversation already said. Their blend orders the evidence the
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from server.alignment import alignments
-from server.answer_types import AnswerType, expected_type, provides
-from server.grounding import names
+from server.engine.alignment import alignments
+from server.engine.answer_types import AnswerType, expected_type, provides
+from server.engine.grounding import names
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
@@ -99,7 +99,7 @@ class Evidence:
     score: float
     context: str = ""  # the chunk it came from: names the sentence refers back to ("ce laboratoire")
     context_coverage: float = 0.0  # coverage by this sentence and the one before it ("Il serait prévu…")
-    alignment: float = 0.0  # soft term alignment with the question (server.alignment)
+    alignment: float = 0.0  # soft term alignment with the question (server.engine.alignment)
 
 
 class SentenceVectors:

@@ -13,7 +13,7 @@ from tests.conftest import child_env, make_settings
 
 def run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", *args],
+        [sys.executable, "-m", "sourcier_cli", *args],
         env=child_env(make_settings(data_dir), COLUMNS="200", **env),
         capture_output=True,
         text=True,

@@ -13,11 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from server.deps import require_api_key
-from server.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
-from server.routes import ask, documents, health, search
-from server.schemas import ErrorResponse
-from server.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
+from server.api.deps import require_api_key
+from server.api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
+from server.api.routes import ask, documents, health, search
+from server.api.schemas import ErrorResponse
+from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
 from sourcier.config import Settings, get_settings
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.runtime import release_free_memory

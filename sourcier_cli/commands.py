@@ -133,8 +133,8 @@ def ask(
     """Answer one question from the index and print the answer with its citations."""
     from pydantic import ValidationError
 
-    from server.schemas import AskRequest, Filters
-    from server.service import QuestionTooLongError, Sourcier
+    from server.api.schemas import AskRequest, Filters
+    from server.engine.service import QuestionTooLongError, Sourcier
     from sourcier.store import StoreError
 
     settings = _settings()
@@ -188,7 +188,7 @@ def serve(
     """Serve the HTTP API (and the chat at /ui) on the ingested index."""
     import uvicorn
 
-    from server.app import create_app
+    from server.api.app import create_app
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from server.service import Sourcier
+from server.engine.service import Sourcier
 from sourcier.config import Settings
 
 _bearer = HTTPBearer(auto_error=False)

@@ -7,13 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from server.abstention import ABSTENTION_MESSAGE, decide
-from server.conversation import already_said, previous_answers, standalone_question
-from server.evidence import Evidence, SentenceVectors, Weights, gather
-from server.extractive import margin, runner_up, select
-from server.generative import GenerationError, Generator, OpenAICompatibleGenerator, align, build_messages
-from server.retrieval import Retriever
-from server.schemas import (
+from server.api.schemas import (
     AnswerSentence,
     AskRequest,
     AskResponse,
@@ -28,6 +22,18 @@ from server.schemas import (
     SearchResult,
     Timings,
 )
+from server.engine.abstention import ABSTENTION_MESSAGE, decide
+from server.engine.conversation import already_said, previous_answers, standalone_question
+from server.engine.evidence import Evidence, SentenceVectors, Weights, gather
+from server.engine.extractive import margin, runner_up, select
+from server.engine.generative import (
+    GenerationError,
+    Generator,
+    OpenAICompatibleGenerator,
+    align,
+    build_messages,
+)
+from server.engine.retrieval import Retriever
 from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.embedding import Embedder, load_embedder

@@ -15,7 +15,7 @@ from tests.conftest import child_env, copy_index
 
 def run_ask(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sourcier.cli", "ask", *args],
+        [sys.executable, "-m", "sourcier_cli", "ask", *args],
         env=child_env(settings),
         capture_output=True,
         text=True,

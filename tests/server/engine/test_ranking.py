@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from server.abstention import names_present
-from server.alignment import alignments, content_positions, rarity
-from server.answer_types import AnswerType, expected_type, provides
-from server.conversation import standalone_question
-from server.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
-from server.extractive import asks_across_documents, facts_asked, margin, runner_up
-from server.grounding import names
-from server.schemas import AskRequest, Turn
+from server.api.schemas import AskRequest, Turn
+from server.engine.abstention import names_present
+from server.engine.alignment import alignments, content_positions, rarity
+from server.engine.answer_types import AnswerType, expected_type, provides
+from server.engine.conversation import standalone_question
+from server.engine.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
+from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
+from server.engine.grounding import names
 from sourcier.lexical import LexicalEncoder
 
 CLOSED = (

@@ -1,0 +1,1 @@
+"""The HTTP API over the answering engine: app, dependencies, middleware, routes, schemas."""

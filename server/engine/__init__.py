@@ -1,0 +1,1 @@
+"""The answering engine: question understanding, retrieval, evidence, decision, composition."""

@@ -1,1 +1,0 @@
-"""HTTP routes: thin layers over :class:`server.service.Sourcier`."""
