@@ -435,9 +435,9 @@ def worker_startup(data_dir: Path) -> dict[str, Any]:
     settings = make_settings(data_dir)
     phase("import fastapi + server.api.app", lambda: __import__("server.api.app"))
     phase("import gradio (ui.app)", lambda: __import__("ui.app"))
-    from server.api.app import create_app
+    from sourcier_cli.serving import build_app
 
-    phase("create_app (routes, UI mounted)", lambda: create_app(settings, with_ui=True))
+    phase("create_app (routes, UI mounted)", lambda: build_app(settings, with_ui=True))
     phase("import torch", lambda: __import__("torch"))
     phase("import sentence_transformers", lambda: __import__("sentence_transformers"))
     from sourcier.embedding import load_embedder

@@ -1,8 +1,10 @@
 """Calibration: sweep the answering and verifier knobs on the gold set and recommend values.
 
-Why it runs the real ``Sourcier.ask`` for every configuration (with query embeddings cached)
-instead of re-implementing it: the answering code changes, and a sweep over a copy would tune
-the copy. The one shortcut is the similarity floor ``abstain_min_dense``: ``ask`` is run with it
+Why it runs the engine's whole pipeline for every configuration (each an ``AnswerConfig`` passed
+per call, query embeddings cached by an engine of its own over the same store) instead of
+re-implementing it: the answering code changes, and a sweep over a copy would tune the copy. The
+running service is never touched. The one shortcut is the similarity floor
+``abstain_min_dense``: the pipeline is run with it
 disabled, and a question counts as refused at floor ``d`` when its best evidence sentence is
 less similar than ``d`` (the first rule of ``server.engine.abstention.decide``). The recommended
 configuration is then re-run for real and its confirmed figures are reported.
@@ -14,8 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +28,19 @@ from eval.harness import (
     Answer,
     EvalResult,
     Trace,
+    engine_answerer,
     evidence,
     fresh_evidence,
     gold_claims,
     self_test_cases,
-    service_answerer,
     verifier_self_test,
 )
 from eval.verifier import Verifier
+from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, Weights
 from server.engine.grounding import Thresholds
-from server.engine.service import Sourcier
+from server.engine.pipeline import Engine
+from sourcier.embedding import TokenStates
 
 #: Called with a short status line as the sweep advances.
 Progress = Callable[[str], None]
@@ -83,31 +86,21 @@ class Grid:
 
 
 class _CachedQueries:
-    """The embedder with memoised query vectors: a sweep asks the same questions many times."""
+    """The embedder with memoised query encodings: a sweep asks the same questions many times."""
 
     def __init__(self, embedder: Any) -> None:
         self._embedder = embedder
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[str, tuple[np.ndarray, list[TokenStates]]] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embedder, name)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        if text not in self._cache:
-            self._cache[text] = self._embedder.embed_query(text)
-        return self._cache[text]
-
-
-@contextmanager
-def _configured(service: Sourcier, weights: Weights, **settings: Any) -> Iterator[Sourcier]:
-    """Temporarily run ``service`` with other weights and settings (restored afterwards)."""
-    saved = (service.settings, service.weights)
-    service.settings = service.settings.model_copy(update=settings)
-    service.weights = weights
-    try:
-        yield service
-    finally:
-        service.settings, service.weights = saved
+    def encode(self, texts: Sequence[str], kind: str) -> tuple[np.ndarray, list[TokenStates]]:
+        if kind != "query" or len(texts) != 1:
+            return self._embedder.encode(texts, kind)  # type: ignore[no-any-return]
+        if texts[0] not in self._cache:
+            self._cache[texts[0]] = self._embedder.encode(texts, kind)
+        return self._cache[texts[0]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +109,14 @@ class Config:
     top_k: int
     max_sentences: int
     min_dense: float
+
+    def answer_config(self, base: AnswerConfig) -> AnswerConfig:
+        return base.replace(
+            weights=self.weights,
+            top_k=self.top_k,
+            max_sentences=self.max_sentences,
+            abstain_min_dense=self.min_dense,
+        )
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -198,7 +199,8 @@ def _distance(c: Config, current: Config) -> float:
 
 
 def sweep_answering(
-    service: Sourcier,
+    engine: Engine,
+    base: AnswerConfig,
     traces: Sequence[Trace],
     gold: Mapping[str, tuple[Span, ...]],
     verifier: Verifier,
@@ -207,17 +209,16 @@ def sweep_answering(
 ) -> tuple[Config, list[tuple[Config, dict[str, float]]]]:
     """The current configuration, and every configuration of the grid ranked best first."""
     questions = [t.question for t in traces]
-    s = service.settings
-    current = Config(service.weights, s.top_k, s.answer_max_sentences, s.abstain_min_dense)
+    base = base.replace(answerer="extractive")
+    current = Config(base.weights, base.top_k, base.max_sentences, base.abstain_min_dense)
 
-    def answers(weights: Weights, **settings: Any) -> list[Answer]:
-        with _configured(service, weights, **settings) as svc:
-            ask = service_answerer(svc, use_generator=False)
-            return [ask(q) for q in questions]
+    def answers(config: Config) -> list[Answer]:
+        ask = engine_answerer(engine, config.answer_config(base))
+        return [ask(q) for q in questions]
 
     weight_options = grid.weight_options(current.weights)
     best_dense: dict[int, list[float]] = {
-        k: [max((e.dense for e in fresh_evidence_k(service, t, k)), default=0.0) for t in traces]
+        k: [max((e.dense for e in fresh_evidence_k(engine, base, t, k)), default=0.0) for t in traces]
         for k in grid.top_k
     }
     results: list[tuple[Config, dict[str, float]]] = []
@@ -225,14 +226,10 @@ def sweep_answering(
     for i, (weights, top_k, max_sentences) in enumerate(combos, 1):
         if progress is not None:
             progress(f"answering configuration {i}/{len(combos)}")
-        base = answers(
-            weights,
-            top_k=top_k,
-            answer_max_sentences=max_sentences,
-            abstain_min_dense=-1.0,
-        )
+        unfloored = answers(Config(weights, top_k, max_sentences, -1.0))
         scored = [
-            score_answer(q, a, gold[q.id], verifier.supports) for q, a in zip(questions, base, strict=True)
+            score_answer(q, a, gold[q.id], verifier.supports)
+            for q, a in zip(questions, unfloored, strict=True)
         ]
         refused = [_REFUSED_ANSWERABLE if q.answerable else _REFUSED_UNANSWERABLE for q in questions]
         for min_dense in grid.min_dense:
@@ -246,18 +243,19 @@ def sweep_answering(
     return current, results
 
 
-def fresh_evidence_k(service: Sourcier, t: Trace, top_k: int) -> list[Evidence]:
-    with _configured(service, service.weights, top_k=top_k):
-        return fresh_evidence(service, t)
+def fresh_evidence_k(engine: Engine, base: AnswerConfig, t: Trace, top_k: int) -> list[Evidence]:
+    return fresh_evidence(engine, base.replace(top_k=top_k), t)
 
 
-def ranking_by_weights(service: Sourcier, traces: Sequence[Trace], grid: Grid) -> list[dict[str, Any]]:
+def ranking_by_weights(
+    engine: Engine, base: AnswerConfig, traces: Sequence[Trace], grid: Grid
+) -> list[dict[str, Any]]:
     """Second-stage ranking quality (hybrid, answerable questions) for each weight setting."""
     rows = []
-    for weights in grid.weight_options(service.weights):
+    for weights in grid.weight_options(base.weights):
         scores = [
             m.retrieval_scores(
-                [Span(e.document_id, e.start, e.end) for e in evidence(service, t, "hybrid", None, weights)],
+                [Span(e.document_id, e.start, e.end) for e in evidence(engine, base, t, "hybrid", weights)],
                 t.gold,
             )
             for t in traces
@@ -269,23 +267,17 @@ def ranking_by_weights(service: Sourcier, traces: Sequence[Trace], grid: Grid) -
 
 
 def confirm(
-    service: Sourcier,
+    engine: Engine,
+    base: AnswerConfig,
     config: Config,
     traces: Sequence[Trace],
     gold: Mapping[str, tuple[Span, ...]],
     verifier: Verifier,
 ) -> dict[str, float]:
     """The configuration's figures from the real ``ask``, its floor included."""
-    with _configured(
-        service,
-        config.weights,
-        top_k=config.top_k,
-        answer_max_sentences=config.max_sentences,
-        abstain_min_dense=config.min_dense,
-    ) as svc:
-        ask = service_answerer(svc, use_generator=False)
-        questions = [t.question for t in traces]
-        return answer_metrics(questions, [ask(q) for q in questions], gold, verifier.supports)
+    ask = engine_answerer(engine, config.answer_config(base.replace(answerer="extractive")))
+    questions = [t.question for t in traces]
+    return answer_metrics(questions, [ask(q) for q in questions], gold, verifier.supports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +331,8 @@ def _better(p: VerifierPoint, than: VerifierPoint) -> bool:
 
 
 def calibrate(
-    service: Sourcier,
+    engine: Engine,
+    base: AnswerConfig,
     result: EvalResult,
     questions: Sequence[GoldQuestion],
     gold: Mapping[str, tuple[Span, ...]],
@@ -350,18 +343,14 @@ def calibrate(
 ) -> tuple[dict[str, Any], str]:
     """Run both sweeps; return the JSON section and a Markdown summary."""
     grid = grid or Grid()
-    verifier = Verifier(service.vectors, service.lexical)
+    verifier = Verifier(engine.vectors, engine.lexical)
     verifier.prefetch(c.text for c in gold_claims(questions, gold))
-    original = service.retriever.embedder
-    service.retriever.embedder = _CachedQueries(original)
-    try:
-        current, ranked = sweep_answering(service, result.traces, gold, verifier, grid, progress)
-        best_config, best_scores = ranked[0]
-        confirmed = confirm(service, best_config, result.traces, gold, verifier)
-        baseline = confirm(service, current, result.traces, gold, verifier)
-        ranking = ranking_by_weights(service, result.traces, grid)
-    finally:
-        service.retriever.embedder = original
+    cached = engine.with_embedder(_CachedQueries(engine.retriever.embedder))
+    current, ranked = sweep_answering(cached, base, result.traces, gold, verifier, grid, progress)
+    best_config, best_scores = ranked[0]
+    confirmed = confirm(cached, base, best_config, result.traces, gold, verifier)
+    baseline = confirm(cached, base, current, result.traces, gold, verifier)
+    ranking = ranking_by_weights(cached, base, result.traces, grid)
     if progress is not None:
         progress("verifier thresholds")
     v_current, v_best, v_frontier = sweep_verifier(result, verifier, documents, seed, grid)

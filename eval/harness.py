@@ -1,36 +1,36 @@
 """Running the gold set through Sourcier and scoring every question.
 
-Why the internals and not only ``Sourcier.ask``: retrieval quality must be measured per mode
-(dense / sparse / hybrid) and before/after the second-stage sentence ranking, and the
-calibration re-runs the answer step many times from cached retrieval. So each question is first
-*traced* (retrieval in every mode, ranked evidence), and the answer itself comes from the
-answerer under test: the real ``Sourcier.ask`` for the extractive and generative answerers, never
-a copy of its logic, so the figures are the product's.
+Why the stages and not only the whole answer: retrieval quality must be measured per mode
+(dense / sparse / hybrid) and before/after the second-stage sentence ranking. So each question
+is first *traced* through the engine's own stages (``server.engine.pipeline.Engine``:
+understanding, retrieval in every mode, evidence), and the answer itself comes from the
+answerer under test: the engine's whole pipeline for the extractive and generative answerers,
+with the eval's own ``AnswerConfig`` — never a copy of its logic, and never a change to a
+running service — so the figures are the product's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from eval import metrics as m
 from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
 from eval.dataset import GoldQuestion, Span
 from eval.intervals import bootstrap
 from eval.verifier import Verifier
-from server.api.schemas import AskRequest, AskResponse
-from server.api.schemas import Turn as AskTurn
-from server.engine.conversation import already_said, previous_answers, standalone_question
+from server.engine import types as engine_types
+from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, Weights, gather
 from server.engine.grounding import Thresholds
-from server.engine.service import Sourcier
+from server.engine.pipeline import Engine
+from server.engine.retrieval import Retrieval
+from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
-from sourcier.embedding import TokenStates
 from sourcier.sentences import sentence_spans
 
 MODES = ("dense", "sparse", "hybrid")
@@ -48,57 +48,51 @@ class Trace:
     """What the system does with one question before answering (reused by calibration)."""
 
     question: GoldQuestion
-    query: str  # the standalone question retrieval sees (follow-ups are rewritten)
-    history: list[AskTurn]
+    understanding: Understanding  # the engine's first stage (query: what retrieval sees)
     gold: tuple[Span, ...]
     chunks: dict[str, list[ScoredChunk]]  # per mode, best first
-    query_vector: np.ndarray
-    query_states: TokenStates
+    retrieval: Retrieval  # the hybrid one: the query's vector and token states
+
+    @property
+    def query(self) -> str:
+        return self.understanding.query
+
+    def retrieved(self, mode: str, top_k: int) -> Retrieval:
+        """Retrieval in ``mode`` cut to its ``top_k`` best chunks."""
+        return dataclasses.replace(self.retrieval, chunks=self.chunks[mode][:top_k])
 
 
-def ask_turns(question: GoldQuestion) -> list[AskTurn]:
-    return [AskTurn(role=t.role, content=t.content) for t in question.history]
+def engine_question(question: GoldQuestion) -> engine_types.Question:
+    history = tuple(engine_types.Turn(t.role, t.content) for t in question.history)
+    return engine_types.Question(question.question, history)
 
 
-def trace(service: Sourcier, question: GoldQuestion, gold: tuple[Span, ...], depth: int) -> Trace:
-    history = ask_turns(question)
-    query = standalone_question(question.question, history) or question.question
+def trace(engine: Engine, question: GoldQuestion, gold: tuple[Span, ...], depth: int) -> Trace:
+    understanding = engine.understand(engine_question(question))
     chunks: dict[str, list[ScoredChunk]] = {}
     retrieval = None
     for mode in MODES:
-        retrieval = service.retriever.retrieve(query, depth, None, mode)  # type: ignore[arg-type]
+        retrieval = engine.retriever.retrieve(understanding.query, depth, None, mode)  # type: ignore[arg-type]
         chunks[mode] = retrieval.chunks
     assert retrieval is not None
-    return Trace(question, query, history, gold, chunks, retrieval.query_vector, retrieval.query_states)
+    return Trace(question, understanding, gold, chunks, retrieval)
 
 
 def evidence(
-    service: Sourcier,
+    engine: Engine,
+    config: AnswerConfig,
     t: Trace,
     mode: str = "hybrid",
-    top_k: int | None = None,
     weights: Weights | None = None,
 ) -> list[Evidence]:
-    """The second-stage ranking over the top ``top_k`` chunks, exactly as ``ask`` builds it."""
-    k = top_k or service.settings.top_k
-    return gather(
-        t.query,
-        t.query_vector,
-        t.query_states,
-        t.chunks[mode][:k],
-        service.lexical,
-        service.vectors,
-        weights or service.weights,
-        focus=t.question.question if t.query != t.question.question else None,
-        said=previous_answers(t.history),
-    )
+    """The engine's second-stage ranking over the top ``config.top_k`` chunks of ``mode``."""
+    retrieval = t.retrieved(mode, config.top_k)
+    return gather(t.understanding, retrieval, engine.lexical, engine.vectors, weights or config.weights)
 
 
-def fresh_evidence(service: Sourcier, t: Trace) -> list[Evidence]:
-    """The ranked evidence minus what the conversation already said (as ``ask`` filters it)."""
-    ranked = evidence(service, t)
-    said = already_said(t.history)
-    return [e for e in ranked if e.text not in said] or ranked
+def fresh_evidence(engine: Engine, config: AnswerConfig, t: Trace) -> list[Evidence]:
+    """The evidence stage as the answer runs it: ranked, minus what the conversation said."""
+    return engine.gather(t.understanding, t.retrieved("hybrid", config.top_k), config)
 
 
 # --- answers -----------------------------------------------------------------------------
@@ -117,7 +111,7 @@ class Answer:
 Answerer = Callable[[GoldQuestion], Answer]
 
 
-def from_response(response: AskResponse) -> Answer:
+def from_engine(response: engine_types.Answer) -> Answer:
     cites = {c.n: c for c in response.citations}
     sentences = []
     for sentence in response.sentences:
@@ -137,12 +131,12 @@ def from_evidence(chosen: Sequence[Evidence]) -> Answer:
     )
 
 
-def service_answerer(service: Sourcier, use_generator: bool) -> Answerer:
-    """The real ``Sourcier.ask`` (extractive, or generative when an LLM is configured)."""
+def engine_answerer(engine: Engine, config: AnswerConfig) -> Answerer:
+    """The engine's whole pipeline under ``config`` (extractive, or generative when
+    ``config.answerer`` says so and a language model is configured)."""
 
     def answer(q: GoldQuestion) -> Answer:
-        request = AskRequest(question=q.question, top_k=None, filters=None, history=ask_turns(q))
-        return from_response(service.ask(request, use_generator=use_generator))
+        return from_engine(engine.answer(engine_question(q), config))
 
     return answer
 
@@ -210,9 +204,9 @@ class QuestionResult:
         return not self.failures
 
 
-def ranked_units(service: Sourcier, t: Trace, mode: str) -> dict[str, list[Span]]:
+def ranked_units(engine: Engine, config: AnswerConfig, t: Trace, mode: str) -> dict[str, list[Span]]:
     chunks = [Span(c.chunk.document_id, c.chunk.start, c.chunk.end) for c in t.chunks[mode]]
-    ranked = evidence(service, t, mode)
+    ranked = evidence(engine, config, t, mode)
     in_order = sorted(ranked, key=lambda e: (e.chunk_rank, e.start))
     return {
         "chunks": chunks,
@@ -222,7 +216,8 @@ def ranked_units(service: Sourcier, t: Trace, mode: str) -> dict[str, list[Span]
 
 
 def score_question(
-    service: Sourcier,
+    engine: Engine,
+    config: AnswerConfig,
     t: Trace,
     answer: Answer,
     documents: Mapping[str, str],
@@ -234,7 +229,7 @@ def score_question(
     curves: dict[str, dict[str, list[float]]] = {}
     if q.answerable:
         for mode in MODES:
-            units = ranked_units(service, t, mode)
+            units = ranked_units(engine, config, t, mode)
             retrieval[mode] = {level: m.retrieval_scores(units[level], t.gold) for level in LEVELS}
             curves[mode] = {
                 level: [m.recall_at_k(units[level], t.gold, k) for k in CURVE_KS] for level in LEVELS
@@ -266,11 +261,11 @@ def score_question(
     covered = (
         m.passages_covered(answer.sentences, t.gold, gold_texts, verifier.supports) if q.answerable else 0
     )
-    ranked = fresh_evidence(service, t)
+    ranked = fresh_evidence(engine, config, t)
     evidence_spans = [Span(e.document_id, e.start, e.end) for e in ranked]
     gold_rank = [r + 1 for r in m.covered(evidence_spans, t.gold)]
     best = max((e.dense for e in ranked), default=0.0)
-    minimum = service.settings.abstain_min_dense
+    minimum = config.abstain_min_dense
     why = f"best sentence similarity {best:.3f} {'<' if best < minimum else '>='} min_dense {minimum}"
     result = QuestionResult(
         id=q.id,
@@ -291,7 +286,7 @@ def score_question(
         gold_total=len(t.gold),
         gold_rank=gold_rank,
     )
-    diagnose(result, service.settings.top_k)
+    diagnose(result, config.top_k)
     return result
 
 
@@ -432,7 +427,8 @@ def _sentences(text: str) -> list[str]:
 
 
 def evaluate(
-    service: Sourcier,
+    engine: Engine,
+    config: AnswerConfig,
     questions: Sequence[GoldQuestion],
     gold: Mapping[str, tuple[Span, ...]],
     documents: Mapping[str, str],
@@ -443,12 +439,12 @@ def evaluate(
     on_question: Callable[[GoldQuestion], Any] | None = None,
 ) -> EvalResult:
     """Trace, answer and score every question, then run the verifier's self-test."""
-    verifier = Verifier(service.vectors, service.lexical)
-    depth = max(10, service.settings.top_k)
+    verifier = Verifier(engine.vectors, engine.lexical)
+    depth = max(10, config.top_k)
     results, traces = [], []
     for q in questions:
-        t = trace(service, q, gold[q.id], depth)
-        results.append(score_question(service, t, answerer(q), documents, verifier))
+        t = trace(engine, q, gold[q.id], depth)
+        results.append(score_question(engine, config, t, answerer(q), documents, verifier))
         traces.append(t)
         if on_question is not None:
             on_question(q)

@@ -1,16 +1,23 @@
-"""``sourcier eval``: run the gold set, print and write the report, optionally gate or calibrate.
+"""``sourcier eval``: run the eval suites, print and write their reports, optionally gate or calibrate.
 
-Exit codes: 0 done (and the gate passed, with ``--gate``), 1 the gate failed, 2 the eval could
-not run (configuration, store, gold set or gate file problem).
+Each suite (``eval.suite``) is evaluated on an index of its own, built from its documents in a
+fresh temporary directory: the figures never depend on what a user ingested into ``.sourcier``.
+Its tuning set is gated by its ``gate.toml``; its held-out set is reported beside it.
+
+Exit codes: 0 done (and every gate passed, with ``--gate``), 1 a gate failed, 2 the eval could
+not run (configuration, suite, question set or gate file problem).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,72 +25,107 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eval import harness
-from eval.dataset import GOLD_PATH, GoldSetError, gold_document_ids, load_gold, locate_passages
-from eval.gate import DEFAULT_CONFIG, GateCheck, GateConfigError, check, load_thresholds
+from eval.dataset import GoldQuestion, GoldSetError, load_gold, locate_passages
+from eval.gate import GateCheck, GateConfigError, check, load_thresholds
 from eval.report import print_summary, write_all
+from eval.suite import Suite, SuiteError, builtin_suites, find_suite
+from server.engine.config import AnswerConfig
+from server.engine.service import Sourcier, generator_from_settings
+from sourcier.config import Settings
+from sourcier.embedding import Embedder
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="sourcier eval",
-        description="Grounding eval on the French gold set: retrieval, citations, groundedness, "
-        "answer correctness, abstention, and a self-test of the verifier.",
+        description="Grounding eval of every built-in suite (or one): retrieval, citations, "
+        "groundedness, answer correctness, abstention, and a self-test of the verifier. Each suite "
+        "runs on a fresh index of its own documents.",
     )
-    parser.add_argument("--report-dir", type=Path, default=Path("reports/eval"), help="where reports go")
+    parser.add_argument(
+        "--suite",
+        default=None,
+        help="a built-in suite's name or a suite folder (suite.toml, documents/, gold.jsonl, "
+        "holdout.jsonl, gate.toml); default: every built-in suite",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports/eval"),
+        help="where reports go: <dir>/<suite>/ and <dir>/<suite>-holdout/ (with --gold: <dir>/)",
+    )
     parser.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its minimum")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="gate thresholds (TOML)")
-    parser.add_argument("--data-dir", type=Path, default=None, help="index location (else SOURCIER_DATA_DIR)")
-    parser.add_argument("--gold", type=Path, default=GOLD_PATH, help="gold set (JSONL)")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="gate thresholds (TOML; default: the suite's)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="build the suite's index here and keep it (default: a temporary directory, removed after)",
+    )
+    parser.add_argument(
+        "--gold", type=Path, default=None, help="only this question set (JSONL), on the suite's documents"
+    )
     parser.add_argument(
         "--answerer",
         choices=("extractive", "generative", "random"),
         default="extractive",
         help="extractive (default), generative (needs SOURCIER_LLM_*), random (a deliberately bad one)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the corruptions and the random answerer")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the corruptions, the random answerer and --sample"
+    )
+    parser.add_argument(
+        "--sample", type=int, default=None, help="evaluate N questions of each set (seeded sample)"
+    )
     parser.add_argument(
         "--calibrate", action="store_true", help="also sweep abstention, ranking and verifier thresholds"
     )
     return parser.parse_args(list(argv))
 
 
-def open_service(settings: Any, needed: set[str], console: Console) -> tuple[Any, str, Path | None]:
-    """The service over ``settings``' index; when it lacks the gold documents (e.g. a fresh
-    checkout), over the bundled corpus ingested into a temporary data dir instead."""
-    from ingest.pipeline import Ingestor
-    from server.engine.service import Sourcier
-    from sourcier.config import BUNDLED_CORPUS
-    from sourcier.store import open_store
+@dataclass(frozen=True, slots=True)
+class QuestionSet:
+    """One set of questions to evaluate, where its report goes, and its gate: the report always
+    shows the gate's checks; only a ``gated`` set fails the run with ``--gate``."""
 
-    with console.status("Loading the index and the embedding model…"):
-        service = Sourcier.from_settings(settings)
-    present = {r.document.id for r in service.store.list_documents()}
-    if needed <= present:
-        return (
-            service,
-            f"index at {settings.data_dir if settings.store_mode == 'edge' else settings.qdrant_url}",
-            None,
-        )
-    service.store.close()
-    temp = Path(tempfile.mkdtemp(prefix="sourcier-eval-"))
-    console.print(
-        f"[yellow]The index at {settings.data_dir} lacks the gold set's documents "
-        f"({len(needed - present)} missing): ingesting the bundled corpus into {temp} for this run.[/yellow]"
-    )
-    fresh = settings.model_copy(
-        update={"data_dir": temp, "model_cache_dir": settings.models_dir, "qdrant_url": None}
-    )
-    store = open_store(fresh)
-    with console.status("Ingesting the bundled corpus…"):
-        report = Ingestor(store, service.embedder, fresh).ingest([BUNDLED_CORPUS])
-    if not report.ok:
-        store.close()
-        raise RuntimeError(f"ingesting the bundled corpus failed: {report.failed}")
-    return (
-        Sourcier(fresh, store, service.embedder, service.generator),
-        f"bundled corpus ingested into {temp}",
-        temp,
-    )
+    label: str
+    path: Path
+    report_dir: Path
+    thresholds: dict[str, float]
+    gate_path: Path
+    gated: bool = True
+
+
+def plan(args: argparse.Namespace) -> list[tuple[Suite, list[QuestionSet]]]:
+    """The suites to run and, for each, its question sets (gate files read now: errors exit 2)."""
+    suites = [find_suite(args.suite)] if args.suite else builtin_suites()
+    if args.gold and not args.suite:
+        suites = [find_suite("articles")]
+    if not suites:
+        raise SuiteError("no suite to run")
+    planned = []
+    for suite in suites:
+        gate_path = args.config or suite.gate
+        thresholds = load_thresholds(gate_path)
+        if args.gold:
+            sets = [QuestionSet(args.gold.name, args.gold, args.report_dir, thresholds, gate_path)]
+        else:
+            sets = [QuestionSet("tuning", suite.gold, args.report_dir / suite.name, thresholds, gate_path)]
+            if suite.holdout is not None:
+                holdout_dir = args.report_dir / f"{suite.name}-holdout"
+                sets.append(QuestionSet("holdout", suite.holdout, holdout_dir, thresholds, gate_path, False))
+        planned.append((suite, sets))
+    return planned
+
+
+def sample(questions: list[GoldQuestion], n: int | None, seed: int) -> list[GoldQuestion]:
+    """``n`` questions drawn with ``seed`` (all of them when ``n`` is None or not smaller)."""
+    if n is None or n >= len(questions):
+        return questions
+    picked = set(random.Random(seed).sample(range(len(questions)), n))
+    return [q for i, q in enumerate(questions) if i in picked]
 
 
 def main(argv: Sequence[str]) -> int:
@@ -93,56 +135,91 @@ def main(argv: Sequence[str]) -> int:
     out = Console()
     from pydantic import ValidationError
 
-    from sourcier.config import Settings
+    from sourcier.embedding import load_embedder
     from sourcier.runtime import configure_runtime
     from sourcier.store import StoreError
 
     configure_runtime()
     try:
-        thresholds = load_thresholds(args.config)
-        questions = load_gold(args.gold)
-        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    except (GateConfigError, GoldSetError, ValidationError, OSError) as error:
+        if args.sample is not None and args.sample < 1:
+            raise SuiteError("--sample must be at least 1")
+        planned = plan(args)
+        for _, sets in planned:
+            for s in sets:
+                load_gold(s.path)
+        settings = Settings()
+    except (SuiteError, GateConfigError, GoldSetError, ValidationError, OSError) as error:
         console.print(f"[red]error:[/red] {error}")
         return 2
-    started = time.perf_counter()
-    try:
-        service, index_note, temp = open_service(settings, gold_document_ids(questions), console)
-    except (StoreError, RuntimeError, OSError) as error:
-        console.print(f"[red]error:[/red] cannot open the index: {error}")
+    if args.answerer == "generative" and not (settings.llm_base_url and settings.llm_model):
+        console.print(
+            "[red]error:[/red] --answerer generative needs SOURCIER_LLM_BASE_URL and SOURCIER_LLM_MODEL"
+        )
         return 2
-    try:
-        if args.answerer == "generative" and service.generator is None:
-            console.print(
-                "[red]error:[/red] --answerer generative needs SOURCIER_LLM_BASE_URL and SOURCIER_LLM_MODEL"
-            )
+    with console.status("Loading the embedding model…"):
+        embedder = load_embedder(settings)
+    codes = []
+    for suite, sets in planned:
+        try:
+            with suite_service(settings, embedder, suite, args.data_dir, console) as service:
+                codes.append(max(_run(args, suite, s, service, console, out) for s in sets))
+        except (StoreError, RuntimeError, OSError) as error:
+            console.print(f"[red]error:[/red] suite {suite.name}: cannot build its index: {error}")
             return 2
-        return _run(args, service, questions, thresholds, index_note, started, console, out)
-    except (GoldSetError, GateConfigError) as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 2
+        except (GoldSetError, GateConfigError) as error:
+            console.print(f"[red]error:[/red] suite {suite.name}: {error}")
+            return 2
+    return max(codes)
+
+
+@contextmanager
+def suite_service(
+    settings: Settings, embedder: Embedder, suite: Suite, data_dir: Path | None, console: Console
+) -> Iterator[Sourcier]:
+    """The service over an index of the suite's documents alone, built in ``data_dir`` (kept) or
+    in a temporary directory (removed afterwards)."""
+    from sourcier.store import open_store
+
+    folder = data_dir or Path(tempfile.mkdtemp(prefix=f"sourcier-eval-{suite.name}-"))
+    local = settings.model_copy(
+        update={"data_dir": folder, "model_cache_dir": settings.models_dir, "qdrant_url": None}
+    )
+    store = open_store(local)
+    try:
+        service = Sourcier(local, store, embedder, generator_from_settings(local))
+        with console.status(f"Suite {suite.name}: indexing {suite.documents} into {folder}…"):
+            report = service.ingest([suite.documents])
+        if not report.ok:
+            raise RuntimeError(f"ingesting {suite.documents} failed: {report.failed}")
+        console.print(f"Suite [bold]{suite.name}[/bold]: {report.files} documents indexed into {folder}")
+        yield service
     finally:
-        service.close()
-        if temp is not None:
-            shutil.rmtree(temp, ignore_errors=True)
+        store.close()
+        if data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run(
     args: argparse.Namespace,
-    service: Any,
-    questions: list[Any],
-    thresholds: dict[str, float],
-    index_note: str,
-    started: float,
+    suite: Suite,
+    question_set: QuestionSet,
+    service: Sourcier,
     console: Console,
     out: Console,
 ) -> int:
+    started = time.perf_counter()
+    questions = sample(load_gold(question_set.path), args.sample, args.seed)
     documents = {r.document.id: r.document.text for r in service.store.list_documents()}
     gold = locate_passages(questions, documents)
+    config: AnswerConfig = service.config.replace(
+        answerer="generative" if args.answerer == "generative" else "extractive"
+    )
+    engine = service.engine
     if args.answerer == "random":
         answerer = harness.random_answerer(documents, args.seed)
     else:
-        answerer = harness.service_answerer(service, use_generator=args.answerer == "generative")
+        answerer = harness.engine_answerer(engine, config)
+    out.rule(f"{suite.name} — {question_set.label} ({len(questions)} questions)")
     with Progress(
         TextColumn("[bold]Evaluating"),
         BarColumn(),
@@ -154,7 +231,8 @@ def _run(
     ) as progress:
         task = progress.add_task("", total=len(questions))
         result = harness.evaluate(
-            service,
+            engine,
+            config,
             questions,
             gold,
             documents,
@@ -163,15 +241,17 @@ def _run(
             seed=args.seed,
             on_question=lambda q: progress.update(task, advance=1, description=q.id),
         )
-    checks: list[GateCheck] = check(result.metrics, thresholds)
+    gated = question_set.gated
+    checks: list[GateCheck] = check(result.metrics, question_set.thresholds)
     calibration: dict[str, Any] | None = None
     calibration_md: str | None = None
-    if args.calibrate:
+    if args.calibrate and gated:
         from eval.calibrate import calibrate
 
         with console.status("Calibrating…") as status:
             calibration, calibration_md = calibrate(
-                service,
+                engine,
+                config,
                 result,
                 questions,
                 gold,
@@ -180,26 +260,28 @@ def _run(
                 lambda text: status.update(f"Calibrating: {text}…"),
             )
         out.print(calibration_md, markup=False, highlight=False)
-    s = service.settings
     meta = {
+        "suite": suite.name,
         "answerer": args.answerer,
         "questions": len(questions),
-        "index": index_note,
-        "gold set": str(args.gold),
-        "gate config": str(args.config),
-        "settings": f"top_k={s.top_k}, abstain_min_dense={s.abstain_min_dense}, "
-        f"answer_max_sentences={s.answer_max_sentences}, weights={service.weights}",
+        "index": f"{suite.documents} indexed into a fresh index",
+        "gold set": str(question_set.path),
+        "gate config": f"{question_set.gate_path}{'' if gated else ' (reported, not gated)'}",
+        "settings": config.describe(),
         "seed": args.seed,
+        "sample": args.sample,
         "seconds": round(time.perf_counter() - started, 1),
     }
     print_summary(out, result, checks)
-    paths = write_all(args.report_dir, result, checks, meta, calibration, calibration_md)
+    paths = write_all(question_set.report_dir, result, checks, meta, calibration, calibration_md)
     console.print("Reports: " + ", ".join(str(p) for p in paths.values()))
     failing = [g for g in checks if not g.passed]
-    if args.gate and failing:
+    if args.gate and gated and failing:
         for g in failing:
-            console.print(f"[red]gate:[/red] {g.metric} = {g.value:.3f} < minimum {g.minimum:.2f}")
+            console.print(
+                f"[red]gate {suite.name}:[/red] {g.metric} = {g.value:.3f} < minimum {g.minimum:.2f}"
+            )
         return 1
-    if args.gate:
-        console.print("[green]gate passed[/green]")
+    if args.gate and gated:
+        console.print(f"[green]gate {suite.name} passed[/green]")
     return 0

@@ -133,7 +133,7 @@ def ask(
     """Answer one question from the index and print the answer with its citations."""
     from pydantic import ValidationError
 
-    from server.api.schemas import AskRequest, Filters
+    from server.api.schemas import AskRequest, AskResponse, Filters
     from server.engine.service import QuestionTooLongError, Sourcier
     from sourcier.store import StoreError
 
@@ -148,11 +148,12 @@ def ask(
         with console.status("Loading…"):
             service = Sourcier.from_settings(settings)
         try:
-            response = service.ask(request)
+            answer = service.ask(request.to_engine(), request.config(service.config))
         finally:
             service.close()
     except (StoreError, QuestionTooLongError) as error:
         raise _fail(str(error)) from error
+    response = AskResponse.from_engine(answer)
     if as_json:
         out.print_json(json.dumps(response.model_dump(), ensure_ascii=False))
         return
@@ -188,12 +189,12 @@ def serve(
     """Serve the HTTP API (and the chat at /ui) on the ingested index."""
     import uvicorn
 
-    from server.api.app import create_app
+    from sourcier_cli.serving import build_app
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
     console.print(f"Sourcier on http://{host}:{port}  (API docs: /docs{', chat: /ui' if ui else ''})")
-    uvicorn.run(create_app(settings, with_ui=ui), host=host, port=port, log_level="info")
+    uvicorn.run(build_app(settings, with_ui=ui), host=host, port=port, log_level="info")
 
 
 @app.command(name="ui")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,11 +28,19 @@ from server.api.schemas import (  # noqa: E402
     AskRequest,
     AskResponse,
     Citation,
+    DocumentDetail,
     Filters,
     SearchRequest,
+    SearchResponse,
     Turn,
 )
-from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier  # noqa: E402
+from server.engine.service import (  # noqa: E402
+    DocumentNotFoundError,
+    QuestionTooLongError,
+    Sourcier,
+    UnsupportedFileError,
+)
+from server.engine.types import Done, SentenceReady, Standalone  # noqa: E402
 from sourcier.config import Settings  # noqa: E402
 from sourcier.store import StoreError  # noqa: E402
 from ui import formatting as fmt  # noqa: E402
@@ -224,15 +231,15 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         standalone: str | None = None
         response: AskResponse | None = None
         try:
-            for event in service.ask_stream(request):
-                if event.event == "standalone":
-                    standalone = str(event.data["question"])
-                elif event.event == "sentence":
-                    sentences.append(AnswerSentence.model_validate(event.data))
+            for event in service.ask_stream(request.to_engine(), request.config(service.config)):
+                if isinstance(event, Standalone):
+                    standalone = event.question
+                elif isinstance(event, SentenceReady):
+                    sentences.append(AnswerSentence.from_engine(event.sentence))
                     chat[-1] = {"role": "assistant", "content": fmt.answer_chat(sentences)}
                     yield chat, turns, answers, [], pending, pending
-                elif event.event == "done":
-                    response = AskResponse.model_validate(event.data)
+                elif isinstance(event, Done):
+                    response = AskResponse.from_engine(event.answer)
         except QuestionTooLongError as error:
             chat.pop()
             yield fail(f"Question trop longue : {error}.")
@@ -268,10 +275,11 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         yield chat, turns, answers, shown, panel, pending
 
         try:
-            found = service.search(
-                SearchRequest(query=standalone or question, top_k=PASSAGES_TOP_K, filters=filters)
+            search = SearchRequest(query=standalone or question, top_k=PASSAGES_TOP_K, filters=filters)
+            found = SearchResponse.from_engine(
+                service.search(search.query, search.top_k, search.filters_to_engine(), search.mode)
             )
-            titles = {d.id: d.title for d in service.documents().documents}
+            titles = {d.id: d.title for d in service.documents()}
             passages = fmt.passages_html(found.results, titles)
         except (StoreError, ValidationError) as error:
             passages = fmt.placeholder_html(f"Passages indisponibles : {error}")
@@ -288,7 +296,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         if service is None:
             return fmt.sources_html(citations, chosen.n), fmt.placeholder_html(NOT_READY)
         try:
-            document = service.document(chosen.document_id)
+            document = DocumentDetail.from_engine(service.document(chosen.document_id))
         except DocumentNotFoundError:
             message = f"Le document {chosen.document_id} n'est plus dans l'index."
             return fmt.sources_html(citations, chosen.n), fmt.placeholder_html(message)
@@ -307,7 +315,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         service = get_service()
         if service is None:
             return gr.Dropdown(choices=[]), NOT_READY
-        documents = service.documents().documents
+        documents = service.documents()
         choices = [(f"{d.title} ({fmt.format_date(d.date)})", d.id) for d in documents]
         count = f"{len(documents)} document{'s' if len(documents) > 1 else ''}"
         return gr.Dropdown(choices=choices), f"Corpus : {count}. Chaque phrase de réponse cite un passage."
@@ -327,23 +335,14 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         if service is None:
             return fmt.ingest_report_html(0, 0, 0, [("", NOT_READY)]), gr.Dropdown(), ""
         source = Path(path)
-        if source.suffix.lower() not in UPLOAD_SUFFIXES:
+        try:
+            report = service.ingest_file(source)
+        except UnsupportedFileError:
             reason = f"type de fichier {source.suffix or '(aucun)'} non pris en charge : .txt, .md ou .html."
             return fmt.ingest_report_html(0, 0, 0, [(source.name, reason)]), gr.Dropdown(), ""
-        from ingest.pipeline import Ingestor
-
-        uploads = service.settings.data_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        target = uploads / source.name
-        existed = target.exists()
-        shutil.copyfile(source, target)
-        try:
-            report = Ingestor(service.store, service.embedder, service.settings).ingest([target])
         except StoreError as error:
-            report_html = fmt.ingest_report_html(0, 0, 0, [(target.name, f"index indisponible : {error}")])
+            report_html = fmt.ingest_report_html(0, 0, 0, [(source.name, f"index indisponible : {error}")])
             return report_html, gr.Dropdown(), ""
-        if report.failed and not existed:
-            target.unlink(missing_ok=True)
         dropdown, status = load_documents()
         html = fmt.ingest_report_html(report.added, report.updated, report.unchanged, report.failed)
         return html, dropdown, status

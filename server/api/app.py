@@ -1,10 +1,13 @@
-"""The FastAPI application: routes, error handling, middleware, and the service's lifespan."""
+"""The FastAPI application: routes, error handling, middleware, and the service's lifespan.
+
+Every error body is ``{"detail": <one sentence>, "code": <stable identifier>}``: clients (the
+chat) choose what to show from ``code``, never from the wording of ``detail``."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, status
@@ -12,8 +15,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.deps import require_api_key
+from server.api.errors import ErrorCode, error_body
 from server.api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
 from server.api.routes import ask, documents, health, search
 from server.api.schemas import ErrorResponse
@@ -80,10 +85,10 @@ def _open_when_free(app: FastAPI, settings: Settings, embedder: Embedder, stoppi
         return
 
 
-def create_app(
-    settings: Settings | None = None, service: Sourcier | None = None, *, with_ui: bool = True
-) -> FastAPI:
-    """Build the app. With no ``service``, it is built from ``settings`` at start-up."""
+def create_app(settings: Settings | None = None, service: Sourcier | None = None) -> FastAPI:
+    """Build the app. With no ``service``, it is built from ``settings`` at start-up (and closed
+    at shut-down); a given one is the caller's. The chat is mounted by the caller
+    (``ui.app.mount_ui``): the API does not depend on it."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -131,33 +136,7 @@ def create_app(
         app.include_router(router, dependencies=[Depends(require_api_key)], responses=ERROR_RESPONSES)
     app.include_router(health.router)  # open: orchestrators probe it without credentials
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _validation_message(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-    @app.exception_handler(QuestionTooLongError)
-    async def too_long(_: Request, error: QuestionTooLongError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-    @app.exception_handler(DocumentNotFoundError)
-    async def not_found(_: Request, error: DocumentNotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status.HTTP_404_NOT_FOUND)
-
-    @app.exception_handler(StoreError)
-    async def store_down(_: Request, error: StoreError) -> JSONResponse:
-        return JSONResponse({"detail": f"Index unavailable: {error}"}, status.HTTP_503_SERVICE_UNAVAILABLE)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unexpected error on %s", request.url.path)
-        return JSONResponse(
-            {"detail": "Internal error; see the server log."}, status.HTTP_500_INTERNAL_SERVER_ERROR
-        )
-
-    if with_ui:
-        from ui.app import mount_ui
-
-        mount_ui(app, settings)
+    _handle_errors(app)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -169,3 +148,44 @@ def create_app(
         )
     app.add_middleware(RequestLogMiddleware)
     return app
+
+
+def _handle_errors(app: FastAPI) -> None:
+    """Map the service's errors to HTTP statuses, all with an ``ErrorResponse`` body."""
+
+    def reply(
+        status_code: int, code: ErrorCode, detail: str, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
+        return JSONResponse(error_body(detail, code), status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return reply(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_request", _validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code: ErrorCode = {
+            400: "unreadable_body",
+            401: "unauthorized",
+            404: "not_found",
+            405: "method_not_allowed",
+            503: "service_unavailable",
+        }.get(error.status_code, "http_error")  # type: ignore[assignment]
+        return reply(error.status_code, code, str(error.detail), error.headers)
+
+    @app.exception_handler(QuestionTooLongError)
+    async def too_long(_: Request, error: QuestionTooLongError) -> JSONResponse:
+        return reply(status.HTTP_422_UNPROCESSABLE_CONTENT, "question_too_long", str(error))
+
+    @app.exception_handler(DocumentNotFoundError)
+    async def not_found(_: Request, error: DocumentNotFoundError) -> JSONResponse:
+        return reply(status.HTTP_404_NOT_FOUND, "document_not_found", str(error))
+
+    @app.exception_handler(StoreError)
+    async def store_down(_: Request, error: StoreError) -> JSONResponse:
+        return reply(status.HTTP_503_SERVICE_UNAVAILABLE, "index_unavailable", f"Index unavailable: {error}")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unexpected error on %s", request.url.path)
+        return reply(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal", "Internal error; see the server log.")

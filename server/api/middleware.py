@@ -16,11 +16,19 @@ from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.api.errors import ErrorCode, error_body
+
 logger = logging.getLogger("sourcier.http")
 
 
-async def _json_error(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = []) -> None:  # noqa: B006
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+async def _json_error(
+    send: Send,
+    status: int,
+    detail: str,
+    code: ErrorCode,
+    headers: list[tuple[bytes, bytes]] = [],  # noqa: B006
+) -> None:
+    body = json.dumps(error_body(detail, code), ensure_ascii=False).encode()
     await send(
         {
             "type": "http.response.start",
@@ -90,7 +98,7 @@ class BodySizeLimitMiddleware:
         length = dict(scope.get("headers", [])).get(b"content-length")
         too_large = f"Request body too large: the limit is {self.max_bytes:,} bytes."
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await _json_error(send, 413, too_large)
+            await _json_error(send, 413, too_large, "body_too_large")
             return
         received = 0
         exceeded = False
@@ -114,7 +122,7 @@ class BodySizeLimitMiddleware:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, limited_receive, guarded_send)
         if exceeded:
-            await _json_error(send, 413, too_large)
+            await _json_error(send, 413, too_large, "body_too_large")
 
 
 class _BodyTooLarge(Exception):
@@ -157,6 +165,7 @@ class RateLimitMiddleware:
                 send,
                 429,
                 f"Too many requests: the limit is {self.per_minute} per minute per client.",
+                "rate_limited",
                 [(b"retry-after", str(max(1, int(retry) + 1)).encode())],
             )
             return

@@ -1,4 +1,8 @@
-"""The API's request and response models, shared by HTTP, the CLI, the UI and the eval harness."""
+"""The HTTP API's request and response models, and their mapping to the engine's types.
+
+The engine has its own types (``server.engine.types``); these models add what HTTP needs (strict
+validation, OpenAPI descriptions) and convert at the edge: ``to_engine`` on requests,
+``from_engine`` on responses."""
 
 from __future__ import annotations
 
@@ -6,6 +10,10 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from server.engine import types as engine
+from server.engine.config import AnswerConfig
+from sourcier.documents import SearchFilters
 
 DocumentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-/]{1,300}$")]
 
@@ -26,6 +34,13 @@ class Filters(Strict):
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from must not be after date_to")
         return self
+
+    def to_engine(self) -> SearchFilters:
+        return SearchFilters(
+            document_ids=tuple(self.document_ids or ()),
+            date_from=self.date_from.isoformat() if self.date_from else None,
+            date_to=self.date_to.isoformat() if self.date_to else None,
+        )
 
 
 class Turn(Strict):
@@ -57,6 +72,17 @@ class AskRequest(Strict):
 
     _check_question = field_validator("question")(classmethod(lambda cls, v: _question_text(v)))
 
+    def to_engine(self) -> engine.Question:
+        return engine.Question(
+            self.question,
+            tuple(engine.Turn(t.role, t.content) for t in self.history),
+            self.filters.to_engine() if self.filters else None,
+        )
+
+    def config(self, base: AnswerConfig) -> AnswerConfig:
+        """``base`` with this request's ``top_k`` (when it gives one)."""
+        return base.replace(top_k=self.top_k) if self.top_k else base
+
 
 class Passage(BaseModel):
     """A source sentence, located: ``quote == GET /documents/{document_id}.text[start:end]``."""
@@ -72,6 +98,22 @@ class Passage(BaseModel):
 
 class Citation(Passage):
     n: int
+
+    @classmethod
+    def from_engine(cls, c: engine.Citation) -> Citation:
+        return cls(n=c.n, **_passage(c))
+
+
+def _passage(p: engine.Passage) -> dict[str, object]:
+    return {
+        "document_id": p.document_id,
+        "title": p.title,
+        "date": p.date,
+        "start": p.start,
+        "end": p.end,
+        "quote": p.quote,
+        "score": p.score,
+    }
 
 
 class AnswerSentence(BaseModel):
@@ -93,6 +135,17 @@ class AnswerSentence(BaseModel):
         description="When confident is false: the source sentence that ranked next, not cited, so "
         "that the reader can compare the two.",
     )
+
+    @classmethod
+    def from_engine(cls, s: engine.AnswerSentence) -> AnswerSentence:
+        alternative = Passage(**_passage(s.alternative)) if s.alternative is not None else None
+        return cls(
+            text=s.text,
+            citations=list(s.citations),
+            margin=s.margin,
+            confident=s.confident,
+            alternative=alternative,
+        )
 
 
 class Timings(BaseModel):
@@ -118,6 +171,21 @@ class AskResponse(BaseModel):
         description="Generated sentences dropped because no source span supports them.",
     )
 
+    @classmethod
+    def from_engine(cls, a: engine.Answer) -> AskResponse:
+        t = a.timings
+        return cls(
+            answer=a.text,
+            abstained=a.abstained,
+            sentences=[AnswerSentence.from_engine(s) for s in a.sentences],
+            citations=[Citation.from_engine(c) for c in a.citations],
+            timings_ms=Timings(embed=t.embed, search=t.search, answer=t.answer, total=t.total),
+            standalone_question=a.standalone_question,
+            mode=a.mode,
+            notice=a.notice,
+            unsupported=list(a.unsupported),
+        )
+
 
 class SearchRequest(Strict):
     query: str
@@ -126,6 +194,9 @@ class SearchRequest(Strict):
     mode: Literal["dense", "sparse", "hybrid"] = "hybrid"
 
     _check_query = field_validator("query")(classmethod(lambda cls, v: _question_text(v)))
+
+    def filters_to_engine(self) -> SearchFilters | None:
+        return self.filters.to_engine() if self.filters else None
 
 
 class SearchResult(BaseModel):
@@ -140,6 +211,22 @@ class SearchResult(BaseModel):
 class SearchResponse(BaseModel):
     results: list[SearchResult]
 
+    @classmethod
+    def from_engine(cls, hits: list[engine.SearchHit]) -> SearchResponse:
+        return cls(
+            results=[
+                SearchResult(
+                    document_id=h.document_id,
+                    chunk_id=h.chunk_id,
+                    start=h.start,
+                    end=h.end,
+                    text=h.text,
+                    score=h.score,
+                )
+                for h in hits
+            ]
+        )
+
 
 class DocumentSummary(BaseModel):
     id: str
@@ -152,11 +239,22 @@ class DocumentSummary(BaseModel):
 class DocumentList(BaseModel):
     documents: list[DocumentSummary]
 
+    @classmethod
+    def from_engine(cls, documents: list[engine.DocumentSummary]) -> DocumentList:
+        return cls(
+            documents=[
+                DocumentSummary(id=d.id, title=d.title, date=d.date, source=d.source, chunks=d.chunks)
+                for d in documents
+            ]
+        )
+
 
 class ErrorResponse(BaseModel):
-    """Every error the API answers (4xx/5xx): one sentence saying what is wrong."""
+    """Every error the API answers (4xx/5xx): one sentence saying what is wrong, and a stable
+    code saying which error it is (``server.api.errors.ErrorCode``)."""
 
     detail: str
+    code: str = Field(description="Stable identifier of the error, e.g. question_too_long.")
 
 
 class DocumentDetail(BaseModel):
@@ -165,3 +263,7 @@ class DocumentDetail(BaseModel):
     date: str | None
     source: str
     text: str
+
+    @classmethod
+    def from_engine(cls, d: engine.DocumentDetail) -> DocumentDetail:
+        return cls(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)

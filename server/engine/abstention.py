@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from server.engine.answer_types import AnswerType, expected_type, provides
+from server.engine.answer_types import AnswerType, provides
 from server.engine.evidence import Evidence
-from server.engine.grounding import names
+from server.engine.understanding import Understanding
 from sourcier.lexical import LexicalEncoder
 
 ABSTENTION_MESSAGE = (
@@ -47,34 +47,31 @@ class Decision:
 
 
 def decide(
-    question: str,
+    understanding: Understanding,
     evidence: Sequence[Evidence],
     lexical: LexicalEncoder,
     min_dense: float,
-    entity_question: str | None = None,
 ) -> Decision:
-    """Abstain unless the evidence is close, names what the question names, and holds an answer
-    of the expected type. ``usable`` is the evidence an answerer may pick from, best first."""
+    """Stage 4: abstain unless the evidence is close, names what the question names, and holds an
+    answer of the expected type. ``usable`` is the evidence an answerer may pick from, best first."""
     if not evidence:
         return Decision(True, "nothing retrieved")
     best_dense = max(e.dense for e in evidence)
     if best_dense < min_dense:
         return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
-    answer_type = expected_type(question)
-    asked_in = entity_question or question
+    answer_type = understanding.answer_type
     usable = [
         e
         for e in evidence
         if answer_type is AnswerType.ANY
         or (
             (e.context_coverage >= TYPED_MIN_COVERAGE or e.alignment >= TYPED_MIN_ALIGNMENT)
-            and provides(answer_type, e.text, asked_in)
+            and provides(answer_type, e.text, understanding.query)
         )
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
-    asked = names(question, lexical)
-    carried = names(asked_in, lexical) - asked
+    asked, carried = set(understanding.names), set(understanding.carried)
     if asked or carried:
         usable = [e for e in usable if names_present(e, asked, carried, lexical)]
         if not usable:

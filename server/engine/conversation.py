@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from server.api.schemas import Turn
+from server.engine.types import Turn
 from sourcier.lexical import STOP_WORDS
 from sourcier.sentences import split_sentences
 

@@ -11,7 +11,6 @@ checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 g
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -20,41 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from server.engine.alignment import alignments
-from server.engine.answer_types import AnswerType, expected_type, provides
-from server.engine.grounding import names
+from server.engine.answer_types import AnswerType, provides
+from server.engine.retrieval import Retrieval
+from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import sentence_spans
 
-_NUMBER = re.compile(r"\d[\d.,°%-]*")
-#: Words that shape a question without saying what it is about (and the glue of follow-ups),
-#: as analysed terms (stems).
-QUESTION_STOP_TERMS = frozenset(
-    {
-        "quand",
-        "comment",
-        "pourquoi",
-        "combien",
-        "quel",
-        "quell",
-        "qui",
-        "que",
-        "quoi",
-        "ou",
-        "est",
-        "ce",
-        "propos",
-        # words about the corpus itself ("d'après les deux articles", "selon les documents")
-        "apres",
-        "selon",
-        "chacun",
-        "articl",
-        "docu",
-        "sourc",
-        "text",
-    }
-)
 _MIN_WORDS = 4
 #: A sentence opening with one of these leans on the one before it ("Il serait prévu pour…").
 _REFERRING_OPENERS = frozenset(
@@ -148,16 +120,6 @@ class SentenceVectors:
         return len(self._cache)
 
 
-def question_terms(question: str, lexical: LexicalEncoder) -> dict[str, float]:
-    """The question's content terms with weights: names, acronyms and numbers count double."""
-    entities = names(question, lexical) | {t for n in _NUMBER.findall(question) for t in lexical.terms(n)}
-    return {
-        term: 2.0 if term in entities else 1.0
-        for term in lexical.terms(question)
-        if term not in QUESTION_STOP_TERMS
-    }
-
-
 def coverage(terms: dict[str, float], sentence_terms: set[str]) -> float:
     """Weighted share of the question's terms that the sentence contains."""
     total = sum(terms.values())
@@ -189,27 +151,55 @@ def repetition(sentence_terms: set[str], said_terms: Sequence[set[str]]) -> floa
 
 
 def gather(
-    question: str,
-    query_vector: np.ndarray,
-    query_states: TokenStates,
-    chunks: Sequence[ScoredChunk],
+    understanding: Understanding,
+    retrieval: Retrieval,
     lexical: LexicalEncoder,
     vectors: SentenceVectors,
     weights: Weights = Weights(),
-    focus: str | None = None,
-    said: Sequence[str] = (),
 ) -> list[Evidence]:
-    """Every distinct sentence of the retrieved chunks, scored and sorted best first.
+    """Stage 3: every distinct sentence of the retrieved chunks, scored and sorted best first.
 
-    ``question`` is what was searched (for a follow-up, the standalone version) and
-    ``query_states`` its token states; ``focus`` is the follow-up as asked: a sentence answering
-    it may share words with either. ``said`` holds the assistant's earlier answers."""
-    terms = question_terms(question, lexical)
-    focus_terms = question_terms(focus, lexical) if focus else {}
-    answer_type = expected_type(focus or question)
-    said_terms = [set(lexical.terms(text)) for text in said]
+    The sentences are matched against what was searched (for a follow-up, the standalone
+    version, whose token states ``retrieval`` carries) and against the follow-up as asked: a
+    sentence answering it may share words with either."""
+    located = _locate(retrieval.chunks)
+    if not located:
+        return []
+    u = understanding
+    texts = [c.text for c in located]
+    sentence_vectors, sentence_states = vectors.encode(texts)
+    similarities = sentence_vectors @ retrieval.query_vector
+    aligned = _aligned(u, retrieval.query_states, located, sentence_states, vectors, weights)
+    said_terms = [set(lexical.terms(text)) for text in u.said]
+    evidence = [
+        _scored(u, candidate, float(similarity), alignment, lexical, said_terms, weights)
+        for candidate, similarity, alignment in zip(located, similarities, aligned, strict=True)
+    ]
+    evidence.sort(key=lambda e: e.score, reverse=True)
+    return evidence
+
+
+def fresh(evidence: list[Evidence], understanding: Understanding) -> list[Evidence]:
+    """The evidence minus the sentences the conversation already gave (all of it if nothing is
+    left): a follow-up should bring something new."""
+    said = understanding.said_sentences
+    return [e for e in evidence if e.text not in said] or evidence
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    scored: ScoredChunk
+    rank: int
+    start: int
+    end: int
+    text: str
+    previous: str  # the sentence before it in its chunk ("" for the first)
+
+
+def _locate(chunks: Sequence[ScoredChunk]) -> list[_Candidate]:
+    """The chunks' sentences, each once, headings and fragments left out."""
     seen: set[tuple[str, int]] = set()
-    located: list[tuple[ScoredChunk, int, int, int, str]] = []  # chunk, rank, start, end, previous
+    located: list[_Candidate] = []
     for rank, scored in enumerate(chunks):
         chunk = scored.chunk
         headings = set(chunk.heading_path)
@@ -219,17 +209,27 @@ def gather(
             key = (chunk.document_id, chunk.start + span.start)
             if key not in seen and text not in headings and len(text.split()) >= _MIN_WORDS:
                 seen.add(key)
-                located.append((scored, rank, chunk.start + span.start, chunk.start + span.end, previous))
+                located.append(
+                    _Candidate(scored, rank, chunk.start + span.start, chunk.start + span.end, text, previous)
+                )
             previous = text
-    if not located:
-        return []
-    texts = [s.chunk.text[a - s.chunk.start : b - s.chunk.start] for s, _, a, b, _ in located]
-    sentence_vectors, sentence_states = vectors.encode(texts)
-    similarities = sentence_vectors @ query_vector
+    return located
+
+
+def _aligned(
+    u: Understanding,
+    query_states: TokenStates,
+    located: Sequence[_Candidate],
+    sentence_states: Sequence[TokenStates],
+    vectors: SentenceVectors,
+    weights: Weights,
+) -> list[float]:
+    """Each sentence's alignment with the query (and, for a follow-up, with it as asked), a
+    sentence that refers back read together with the one before it."""
+    paired = list(sentence_states)
     if weights.context:
-        leaning = [i for i, t in enumerate(texts) if refers_back(t) and located[i][4]]
-        _, before = vectors.encode([located[i][4] for i in leaning])
-        paired = list(sentence_states)
+        leaning = [i for i, c in enumerate(located) if refers_back(c.text) and c.previous]
+        _, before = vectors.encode([located[i].previous for i in leaning])
         for i, b in zip(leaning, before, strict=True):
             paired[i] = TokenStates(
                 b.pieces + paired[i].pieces, np.concatenate([b.vectors, paired[i].vectors])
@@ -243,47 +243,52 @@ def gather(
         return [(a + weights.context * c) / (1 + weights.context) for a, c in zip(own, together, strict=True)]
 
     aligned = aligned_with(query_states)
+    focus = u.focus
     if focus:
         focus_states = leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0]
         aligned = [
             (a + weights.focus * f) / (1 + weights.focus)
             for a, f in zip(aligned, aligned_with(focus_states), strict=True)
         ]
-    evidence = []
-    for (scored, rank, start, end, previous), text, similarity, alignment in zip(
-        located, texts, similarities, aligned, strict=True
-    ):
-        sentence_terms = set(lexical.terms(text))
-        context_terms = sentence_terms | set(lexical.terms(previous))
-        cov = coverage(terms, sentence_terms)
-        typed = 0.0
-        if answer_type is not AnswerType.ANY:
-            typed = 1.0 if provides(answer_type, text, focus or question) else -1.0
-        score = (
-            weights.alignment * alignment
-            + weights.dense * float(similarity)
-            + weights.coverage * cov
-            + weights.chunk_rank / (rank + 1)
-            + weights.answer_type * typed
-            - weights.repeated * repetition(sentence_terms, said_terms)
-        )
-        chunk = scored.chunk
-        evidence.append(
-            Evidence(
-                chunk.document_id,
-                chunk.title,
-                chunk.date,
-                start,
-                end,
-                text,
-                rank,
-                float(similarity),
-                cov,
-                score,
-                chunk.text,
-                max(coverage(terms, context_terms), coverage(focus_terms, context_terms)),
-                alignment,
-            )
-        )
-    evidence.sort(key=lambda e: e.score, reverse=True)
-    return evidence
+    return aligned
+
+
+def _scored(
+    u: Understanding,
+    c: _Candidate,
+    similarity: float,
+    alignment: float,
+    lexical: LexicalEncoder,
+    said_terms: Sequence[set[str]],
+    weights: Weights,
+) -> Evidence:
+    sentence_terms = set(lexical.terms(c.text))
+    context_terms = sentence_terms | set(lexical.terms(c.previous))
+    cov = coverage(u.terms, sentence_terms)
+    typed = 0.0
+    if u.answer_type is not AnswerType.ANY:
+        typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
+    score = (
+        weights.alignment * alignment
+        + weights.dense * similarity
+        + weights.coverage * cov
+        + weights.chunk_rank / (c.rank + 1)
+        + weights.answer_type * typed
+        - weights.repeated * repetition(sentence_terms, said_terms)
+    )
+    chunk = c.scored.chunk
+    return Evidence(
+        document_id=chunk.document_id,
+        title=chunk.title,
+        date=chunk.date,
+        start=c.start,
+        end=c.end,
+        text=c.text,
+        chunk_rank=c.rank,
+        dense=similarity,
+        coverage=cov,
+        score=score,
+        context=chunk.text,
+        context_coverage=max(coverage(u.terms, context_terms), coverage(u.focus_terms, context_terms)),
+        alignment=alignment,
+    )

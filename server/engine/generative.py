@@ -10,17 +10,17 @@ and reported in ``unsupported``: it is never shown as cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from server.api.schemas import Turn
 from server.engine.evidence import Evidence, SentenceVectors
 from server.engine.grounding import SupportCheck, Thresholds, check_support
+from server.engine.types import Turn
 from sourcier.lexical import LexicalEncoder
-from sourcier.sentences import split_sentences
+from sourcier.sentences import sentence_spans
 
 SYSTEM_PROMPT = (
     "Tu es Sourcier, un assistant qui répond en français uniquement à partir des sources "
@@ -42,6 +42,9 @@ class Generator(Protocol):
 
     def generate(self, messages: Sequence[tuple[str, str]]) -> str:
         """Chat completion: ``messages`` are (role, content) pairs."""
+
+    def stream(self, messages: Sequence[tuple[str, str]]) -> Iterator[str]:
+        """The same completion, as the pieces of text arrive."""
 
 
 class OpenAICompatibleGenerator:
@@ -71,6 +74,16 @@ class OpenAICompatibleGenerator:
             raise GenerationError(f"{type(error).__name__}: {error}") from error
         return str(response.message.content or "")
 
+    def stream(self, messages: Sequence[tuple[str, str]]) -> Iterator[str]:
+        from llama_index.core.llms import ChatMessage
+
+        try:
+            for response in self._llm.stream_chat([ChatMessage(role=r, content=c) for r, c in messages]):
+                if response.delta:
+                    yield response.delta
+        except Exception as error:  # the client raises many transport-specific types
+            raise GenerationError(f"{type(error).__name__}: {error}") from error
+
 
 def build_messages(
     question: str, sources: Sequence[Evidence], history: Sequence[Turn]
@@ -90,6 +103,68 @@ class AlignedSentence:
     check: SupportCheck | None
 
 
+class SentenceBuffer:
+    """Cuts streamed text into sentences: ``feed`` returns the sentences a piece of text completed
+    (a sentence is complete once the next one has begun), ``flush`` the last one. Fed a whole
+    text at once, it yields the same sentences as splitting that text."""
+
+    def __init__(self) -> None:
+        self._text = ""
+
+    def feed(self, piece: str) -> list[str]:
+        self._text += piece
+        spans = sentence_spans(self._text)
+        if len(spans) < 2:
+            return []
+        done, self._text = self._text[: spans[-1].start], self._text[spans[-1].start :]
+        return _cleaned(done)
+
+    def flush(self) -> list[str]:
+        done, self._text = self._text, ""
+        return _cleaned(done)
+
+
+def _cleaned(text: str) -> list[str]:
+    """The sentences of ``text`` without the model's own ``[n]`` markers (re-aligned instead)."""
+    return [s for s in (_MARKER.sub("", text[x.start : x.end]).strip() for x in sentence_spans(text)) if s]
+
+
+def refuses(sentence: str) -> bool:
+    """The model says the sources do not answer (as the system prompt tells it to)."""
+    return "ne contient pas de réponse" in sentence
+
+
+class Aligner:
+    """Aligns generated sentences, one at a time, to the numbered sources they were written from."""
+
+    def __init__(
+        self,
+        sources: Sequence[Evidence],
+        vectors: SentenceVectors,
+        lexical: LexicalEncoder,
+        thresholds: Thresholds = Thresholds(),
+    ) -> None:
+        self.sources = sources
+        self.vectors = vectors
+        self.lexical = lexical
+        self.thresholds = thresholds
+        self._source_vectors: np.ndarray | None = None
+
+    def align(self, sentence: str) -> AlignedSentence:
+        """The source sentence among the five most similar that supports ``sentence`` (or none)."""
+        if not self.sources:
+            return AlignedSentence(sentence, None, None)
+        if self._source_vectors is None:
+            self._source_vectors = self.vectors.embed([s.text for s in self.sources])
+        similarity = self.vectors.embed([sentence])[0] @ self._source_vectors.T
+        for j in np.argsort(-similarity)[:5]:
+            source = self.sources[j]
+            check = check_support(sentence, source.text, float(similarity[j]), self.lexical, self.thresholds)
+            if check.supported:
+                return AlignedSentence(sentence, source, check)
+        return AlignedSentence(sentence, None, None)
+
+
 def align(
     answer: str,
     sources: Sequence[Evidence],
@@ -98,19 +173,6 @@ def align(
     thresholds: Thresholds = Thresholds(),
 ) -> list[AlignedSentence]:
     """Align each generated sentence to its best supporting source sentence (or to none)."""
-    sentences = [s for s in (_MARKER.sub("", x).strip() for x in split_sentences(answer)) if s]
-    if not sentences or not sources:
-        return [AlignedSentence(s, None, None) for s in sentences]
-    generated = vectors.embed(sentences)
-    source_vectors = vectors.embed([s.text for s in sources])
-    similarity = generated @ source_vectors.T
-    aligned = []
-    for i, sentence in enumerate(sentences):
-        best: tuple[Evidence, SupportCheck] | None = None
-        for j in np.argsort(-similarity[i])[:5]:
-            check = check_support(sentence, sources[j].text, float(similarity[i, j]), lexical, thresholds)
-            if check.supported:
-                best = (sources[j], check)
-                break
-        aligned.append(AlignedSentence(sentence, *(best or (None, None))))
-    return aligned
+    buffer = SentenceBuffer()
+    aligner = Aligner(sources, vectors, lexical, thresholds)
+    return [aligner.align(s) for s in [*buffer.feed(answer), *buffer.flush()]]

@@ -1,48 +1,40 @@
-"""The Python API of Sourcier: what HTTP, the CLI, the UI and the eval harness all call."""
+"""The service facade: the engine over an open store, and the operations callers need on it.
+
+HTTP, the CLI, the chat and the eval all call this class: ask (whole or streamed), search, list
+and read documents, ingest files, reopen the store. Answering is the engine's stages
+(``server.engine.pipeline``) with the product's ``AnswerConfig`` unless the caller passes its own.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from server.api.schemas import (
-    AnswerSentence,
-    AskRequest,
-    AskResponse,
-    Citation,
-    DocumentDetail,
-    DocumentList,
-    DocumentSummary,
-    Filters,
-    Passage,
-    SearchRequest,
-    SearchResponse,
-    SearchResult,
-    Timings,
-)
-from server.engine.abstention import ABSTENTION_MESSAGE, decide
-from server.engine.conversation import already_said, previous_answers, standalone_question
-from server.engine.evidence import Evidence, SentenceVectors, Weights, gather
-from server.engine.extractive import margin, runner_up, select
-from server.engine.generative import (
-    GenerationError,
-    Generator,
-    OpenAICompatibleGenerator,
-    align,
-    build_messages,
-)
+from server.engine.config import AnswerConfig
+from server.engine.evidence import SentenceVectors
+from server.engine.generative import Generator, OpenAICompatibleGenerator
+from server.engine.pipeline import Engine
 from server.engine.retrieval import Retriever
+from server.engine.types import (
+    Answer,
+    DocumentDetail,
+    DocumentSummary,
+    Question,
+    SearchHit,
+    StreamEvent,
+)
 from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import sentence_spans
-from sourcier.store import VectorStore, open_store
+from sourcier.store import SearchMode, VectorStore, open_store
 
-#: How many evidence sentences the generative answerer sees as numbered sources.
-GENERATION_SOURCES = 8
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
+
 #: Sentences embedded per batch while warming up (small, so queries are not held up long).
 WARM_UP_BATCH = 32
 
@@ -55,22 +47,16 @@ class DocumentNotFoundError(LookupError):
     """No document with this id in the index."""
 
 
-def to_search_filters(filters: Filters | None) -> SearchFilters | None:
-    if filters is None:
+class UnsupportedFileError(ValueError):
+    """An uploaded file of a type the loaders do not read."""
+
+
+def generator_from_settings(settings: Settings) -> Generator | None:
+    """The configured OpenAI-compatible language model (None when ``SOURCIER_LLM_*`` is unset)."""
+    if not (settings.llm_base_url and settings.llm_model):
         return None
-    return SearchFilters(
-        document_ids=tuple(filters.document_ids or ()),
-        date_from=filters.date_from.isoformat() if filters.date_from else None,
-        date_to=filters.date_to.isoformat() if filters.date_to else None,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class StreamEvent:
-    """One Server-Sent Event: ``sentence`` (as ready), ``citations``, then ``done``."""
-
-    event: str
-    data: dict[str, Any]
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return OpenAICompatibleGenerator(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_s)
 
 
 class Sourcier:
@@ -83,85 +69,46 @@ class Sourcier:
         embedder: Embedder,
         generator: Generator | None = None,
         lexical: LexicalEncoder | None = None,
-        weights: Weights = Weights(),
     ) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self.generator = generator
         self.lexical = lexical or LexicalEncoder()
-        self.weights = weights
-        self.retriever = Retriever(store, embedder, self.lexical)
-        self.vectors = SentenceVectors(embedder, settings.sentence_cache_mb * 2**20)
+        self.engine = Engine(
+            Retriever(store, embedder, self.lexical),
+            self.lexical,
+            SentenceVectors(embedder, settings.sentence_cache_mb * 2**20),
+            generator,
+        )
+        #: The product's answering configuration (callers pass their own per call to change it).
+        self.config = AnswerConfig.from_settings(settings)
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:
         """Open the configured store, load the embedder (unless given) and, if configured, the LLM."""
-        generator: Generator | None = None
-        if settings.llm_base_url and settings.llm_model:
-            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-            generator = OpenAICompatibleGenerator(
-                settings.llm_base_url, settings.llm_model, key, settings.llm_timeout_s
-            )
         embedder = embedder or load_embedder(settings)
-        return cls(settings, open_store(settings), embedder, generator)
+        return cls(settings, open_store(settings), embedder, generator_from_settings(settings))
 
-    # --- answering ---------------------------------------------------------------------
+    @property
+    def generator(self) -> Generator | None:
+        return self.engine.generator
 
-    def ask(self, request: AskRequest, *, use_generator: bool = True) -> AskResponse:
+    @property
+    def vectors(self) -> SentenceVectors:
+        return self.engine.vectors
+
+    # --- answering -------------------------------------------------------------------------
+
+    def ask(self, question: Question, config: AnswerConfig | None = None) -> Answer:
         """Answer a question from the corpus, citing a source span for every sentence."""
-        started = time.perf_counter()
-        self._check_length(request.question)
-        standalone = standalone_question(request.question, request.history)
-        query = standalone or request.question
-        retrieval = self.retriever.retrieve(
-            query, request.top_k or self.settings.top_k, to_search_filters(request.filters)
-        )
-        ranked_at = time.perf_counter()
-        evidence = gather(
-            query,
-            retrieval.query_vector,
-            retrieval.query_states,
-            retrieval.chunks,
-            self.lexical,
-            self.vectors,
-            self.weights,
-            focus=request.question if standalone else None,
-            said=previous_answers(request.history),
-        )
-        said = already_said(request.history)
-        fresh = [e for e in evidence if e.text not in said] or evidence
-        decision = decide(request.question, fresh, self.lexical, self.settings.abstain_min_dense, query)
-        notice: str | None = None
-        unsupported: list[str] = []
-        mode: str = "extractive"
-        chosen: list[tuple[str, Evidence]] = []
-        next_best: Evidence | None = None  # of an extractive answer: the best sentence not chosen
-        if not decision.abstain:
-            if self.generator is not None and use_generator:
-                try:
-                    chosen, unsupported = self._generate(request, query, decision.usable)
-                    if chosen:
-                        mode = "generative"
-                    elif unsupported:
-                        notice = "Aucune phrase générée n'était étayée par les sources : réponse extractive."
-                    else:
-                        notice = "Le modèle de langage a jugé les sources insuffisantes : réponse extractive."
-                except GenerationError as error:
-                    notice = f"Le modèle de langage est injoignable ({error}) : réponse extractive."
-            if not chosen:
-                picked = select(decision.usable, self.settings.answer_max_sentences, request.question)
-                chosen = [(e.text, e) for e in picked]
-                next_best = runner_up(picked, fresh)
-        answered_at = time.perf_counter()
-        embed_ms = retrieval.embed_ms
-        timings = Timings(
-            embed=round(embed_ms, 2),
-            search=round(retrieval.search_ms, 2),
-            answer=round((answered_at - ranked_at) * 1000, 2),
-            total=round((answered_at - started) * 1000, 2),
-        )
-        return self._response(chosen, timings, standalone, mode, notice, unsupported, next_best)
+        self._check_length(question.text)
+        return self.engine.answer(question, config or self.config)
+
+    def ask_stream(self, question: Question, config: AnswerConfig | None = None) -> Iterator[StreamEvent]:
+        """The same answer as events, each as soon as it is ready (see ``Engine.stream``). The
+        question's length is checked before the first event."""
+        self._check_length(question.text)
+        return self.engine.stream(question, config or self.config)
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.settings.max_question_chars:
@@ -170,112 +117,37 @@ class Sourcier:
                 f"the limit is {self.settings.max_question_chars}"
             )
 
-    def _generate(
-        self, request: AskRequest, query: str, evidence: list[Evidence]
-    ) -> tuple[list[tuple[str, Evidence]], list[str]]:
-        assert self.generator is not None
-        sources = evidence[:GENERATION_SOURCES]
-        text = self.generator.generate(build_messages(query, sources, request.history))
-        if "ne contient pas de réponse" in text:
-            return [], []
-        aligned = align(text, sources, self.vectors, self.lexical)
-        kept = [(a.text, a.evidence) for a in aligned if a.evidence is not None]
-        return kept, [a.text for a in aligned if a.evidence is None]
+    # --- search and documents --------------------------------------------------------------
 
-    def _response(
-        self,
-        chosen: list[tuple[str, Evidence]],
-        timings: Timings,
-        standalone: str | None,
-        mode: str,
-        notice: str | None,
-        unsupported: list[str],
-        next_best: Evidence | None,
-    ) -> AskResponse:
-        if not chosen:
-            return AskResponse(
-                answer=ABSTENTION_MESSAGE,
-                abstained=True,
-                sentences=[],
-                citations=[],
-                timings_ms=timings,
-                standalone_question=standalone,
-                mode=mode,
-                notice=notice,
-                unsupported=unsupported,
+    def search(
+        self, query: str, top_k: int = 10, filters: SearchFilters | None = None, mode: SearchMode = "hybrid"
+    ) -> list[SearchHit]:
+        self._check_length(query)
+        retrieval = self.engine.retriever.retrieve(query, top_k, filters, mode)
+        return [
+            SearchHit(
+                document_id=s.chunk.document_id,
+                chunk_id=s.point_id,
+                start=s.chunk.start,
+                end=s.chunk.end,
+                text=s.chunk.text,
+                score=round(s.score, 6),
             )
-        citations: dict[tuple[str, int, int], Citation] = {}
-        sentences = []
-        for text, evidence in chosen:
-            key = (evidence.document_id, evidence.start, evidence.end)
-            if key not in citations:
-                citations[key] = Citation(n=len(citations) + 1, **_located(evidence))
-            sentence = AnswerSentence(text=text, citations=[citations[key].n])
-            if mode == "extractive":  # a generated sentence was not chosen by the ranker
-                lead = margin(evidence, next_best)
-                sentence.margin = None if lead is None else round(lead, 4)
-                sentence.confident = lead is None or lead >= self.settings.confident_margin
-                if not sentence.confident and next_best is not None:
-                    sentence.alternative = Passage(**_located(next_best))
-            sentences.append(sentence)
-        answer = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
-        return AskResponse(
-            answer=answer,
-            abstained=False,
-            sentences=sentences,
-            citations=list(citations.values()),
-            timings_ms=timings,
-            standalone_question=standalone,
-            mode=mode,
-            notice=notice,
-            unsupported=unsupported,
-        )
+            for s in retrieval.chunks
+        ]
 
-    def ask_stream(self, request: AskRequest) -> Iterator[StreamEvent]:
-        """The answer as events: each sentence when ready, then the citations, then the whole."""
-        response = self.ask(request)
-        if response.standalone_question:
-            yield StreamEvent("standalone", {"question": response.standalone_question})
-        for sentence in response.sentences:
-            yield StreamEvent("sentence", sentence.model_dump())
-        yield StreamEvent("citations", {"citations": [c.model_dump() for c in response.citations]})
-        yield StreamEvent("done", response.model_dump())
-
-    # --- search and documents ----------------------------------------------------------
-
-    def search(self, request: SearchRequest) -> SearchResponse:
-        self._check_length(request.query)
-        retrieval = self.retriever.retrieve(
-            request.query, request.top_k, to_search_filters(request.filters), request.mode
-        )
-        return SearchResponse(
-            results=[
-                SearchResult(
-                    document_id=s.chunk.document_id,
-                    chunk_id=s.point_id,
-                    start=s.chunk.start,
-                    end=s.chunk.end,
-                    text=s.chunk.text,
-                    score=round(s.score, 6),
-                )
-                for s in retrieval.chunks
-            ]
-        )
-
-    def documents(self) -> DocumentList:
+    def documents(self) -> list[DocumentSummary]:
         records = sorted(self.store.list_documents(), key=lambda r: r.document.id)
-        return DocumentList(
-            documents=[
-                DocumentSummary(
-                    id=r.document.id,
-                    title=r.document.title,
-                    date=r.document.date,
-                    source=r.document.source,
-                    chunks=len(r.chunk_ids),
-                )
-                for r in records
-            ]
-        )
+        return [
+            DocumentSummary(
+                id=r.document.id,
+                title=r.document.title,
+                date=r.document.date,
+                source=r.document.source,
+                chunks=len(r.chunk_ids),
+            )
+            for r in records
+        ]
 
     def document(self, document_id: str) -> DocumentDetail:
         record = self.store.get_document(document_id)
@@ -283,6 +155,54 @@ class Sourcier:
             raise DocumentNotFoundError(f"no document with id {document_id!r}")
         d = record.document
         return DocumentDetail(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)
+
+    # --- the index -------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        prune: bool = False,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> IngestReport:
+        """Add (or update) the files under ``paths`` in this service's index, with its embedder."""
+        from ingest.pipeline import Ingestor
+
+        ingestor = Ingestor(self.store, self.embedder, self.settings, self.lexical)
+        return ingestor.ingest(paths, prune=prune, progress=progress)
+
+    def ingest_file(self, source: Path) -> IngestReport:
+        """Copy an uploaded file into ``<data_dir>/uploads`` and index it; a file that fails and
+        was not there before is removed again. Raises ``UnsupportedFileError`` for a type the
+        loaders do not read."""
+        from ingest.loaders import SUPPORTED_SUFFIXES
+
+        if source.suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise UnsupportedFileError(
+                f"unsupported file type {source.suffix or '(none)'}: "
+                f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+            )
+        uploads = self.settings.data_dir / "uploads"
+        uploads.mkdir(parents=True, exist_ok=True)
+        target = uploads / source.name
+        existed = target.exists()
+        shutil.copyfile(source, target)
+        report = self.ingest([target])
+        if report.failed and not existed:
+            target.unlink(missing_ok=True)
+        return report
+
+    def reopen_store(self) -> None:
+        """Close the store and open it again from the settings (e.g. after another process wrote
+        to it); the loaded model and the sentence cache are kept."""
+        self.store.close()
+        self.store = open_store(self.settings)
+        self.engine = Engine(
+            Retriever(self.store, self.embedder, self.lexical),
+            self.lexical,
+            self.engine.vectors,
+            self.engine.generator,
+        )
 
     def warm_up(self, max_sentences: int) -> int:
         """Embed the corpus's sentences ahead of the first questions (small corpora only), so that
@@ -296,7 +216,7 @@ class Sourcier:
             if len(texts) > max_sentences:
                 return 0
         for i in range(0, len(texts), WARM_UP_BATCH):
-            self.vectors.embed(texts[i : i + WARM_UP_BATCH])
+            self.engine.vectors.embed(texts[i : i + WARM_UP_BATCH])
         return len(texts)
 
     def check_ready(self) -> None:
@@ -305,16 +225,3 @@ class Sourcier:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _located(evidence: Evidence) -> dict[str, Any]:
-    """The fields of a ``Passage`` (and of a ``Citation``) for a source sentence."""
-    return {
-        "document_id": evidence.document_id,
-        "title": evidence.title,
-        "date": evidence.date,
-        "start": evidence.start,
-        "end": evidence.end,
-        "quote": evidence.text,
-        "score": round(evidence.score, 4),
-    }

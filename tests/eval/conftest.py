@@ -21,5 +21,6 @@ def setup(service: Any) -> tuple[Any, list[Any], Any, dict[str, str]]:
 @pytest.fixture(scope="session")
 def extractive(setup: tuple[Any, ...]) -> harness.EvalResult:
     service, questions, gold, documents = setup
-    answerer = harness.service_answerer(service, use_generator=False)
-    return harness.evaluate(service, questions, gold, documents, answerer, "extractive")
+    config = service.config.replace(answerer="extractive")
+    answerer = harness.engine_answerer(service.engine, config)
+    return harness.evaluate(service.engine, config, questions, gold, documents, answerer, "extractive")

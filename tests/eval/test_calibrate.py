@@ -1,5 +1,6 @@
 """Calibration sweeps a grid with one shortcut (the similarity floor applied after the fact):
-these tests hold its predictions to what the real ``ask`` gives, on a small grid."""
+these tests hold its predictions to what the engine's real pipeline gives, on a small grid, and
+check that no attribute of the live service changes."""
 
 from __future__ import annotations
 
@@ -34,9 +35,11 @@ def test_sweep_predicts_the_real_ask_at_every_floor(
     setup: tuple[Any, ...], extractive: harness.EvalResult
 ) -> None:
     service, _, gold, _ = setup
-    verifier = Verifier(service.vectors, service.lexical)
-    current, ranked = sweep_answering(service, extractive.traces, gold, verifier, SMALL)
-    assert current == Config(service.weights, 8, 2, service.settings.abstain_min_dense)
+    before = dict(vars(service))
+    engine, base = service.engine, service.config
+    verifier = Verifier(engine.vectors, engine.lexical)
+    current, ranked = sweep_answering(engine, base, extractive.traces, gold, verifier, SMALL)
+    assert current == Config(base.weights, 8, 2, base.abstain_min_dense)
     assert len(ranked) == 2 * 3
     predicted = {config: scores for config, scores in ranked}
     # the current configuration's predicted figures are the eval's own
@@ -44,7 +47,8 @@ def test_sweep_predicts_the_real_ask_at_every_floor(
     # the floor shortcut agrees with ask run at that floor, and the floors do change the answers
     for min_dense in SMALL.min_dense:
         config = dataclasses.replace(current, min_dense=min_dense)
-        assert confirm(service, config, extractive.traces, gold, verifier) == pytest.approx(predicted[config])
+        confirmed = confirm(engine, base, config, extractive.traces, gold, verifier)
+        assert confirmed == pytest.approx(predicted[config])
     assert (
         len(
             {
@@ -57,23 +61,26 @@ def test_sweep_predicts_the_real_ask_at_every_floor(
     # best first: no later configuration meets more of the gate's bars
     met = [sum(s[k] >= v - 1e-9 for k, v in ANSWER_BARS.items()) for _, s in ranked]
     assert met == sorted(met, reverse=True)
-    # the sweep leaves the service as it found it
-    assert service.settings.top_k == 8 and service.settings.abstain_min_dense == current.min_dense
+    # the sweep changed no attribute of the service (same objects, same configuration)
+    assert vars(service) == before and all(vars(service)[k] is v for k, v in before.items())
+    assert service.config == base and service.engine is engine
 
 
 def test_calibrate_reports_confirmed_figures(setup: tuple[Any, ...], extractive: harness.EvalResult) -> None:
     service, questions, gold, documents = setup
+    before = dict(vars(service))
     steps: list[str] = []
     section, markdown = calibrate(
-        service, extractive, questions, gold, documents, progress=steps.append, grid=SMALL
+        service.engine, service.config, extractive, questions, gold, documents, progress=steps.append, grid=SMALL
     )
+    assert all(vars(service)[k] is v for k, v in before.items())  # the live service is untouched
     answering, verifier = section["answering"], section["verifier"]
     assert answering["configurations"] == 6
     assert answering["current_scores"] == pytest.approx({k: extractive.metrics[k] for k in ANSWER_FIGURES})
     assert answering["confirmed"] == pytest.approx(answering["predicted"])
     # ranking rows: one per weight option; the current weights rank as the report says
     assert len(answering["ranking"]) == 2
-    row = next(r for r in answering["ranking"] if r["weights"] == dataclasses.asdict(service.weights))
+    row = next(r for r in answering["ranking"] if r["weights"] == dataclasses.asdict(service.config.weights))
     assert row["mrr"] == pytest.approx(extractive.metrics["retrieval.hybrid.ranked.mrr"])
     # the verifier's current point is the self-test the report gates on
     now = verifier["current"]

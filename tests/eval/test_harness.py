@@ -49,9 +49,8 @@ def test_gate_names_must_exist(extractive: harness.EvalResult) -> None:
 
 def test_gate_fails_on_the_random_answerer(setup: tuple[Any, ...]) -> None:
     service, questions, gold, documents = setup
-    result = harness.evaluate(
-        service, questions, gold, documents, harness.random_answerer(documents, seed=1), "random"
-    )
+    answerer = harness.random_answerer(documents, seed=1)
+    result = harness.evaluate(service.engine, service.config, questions, gold, documents, answerer, "random")
     failing = {g.metric for g in check(result.metrics, load_thresholds()) if not g.passed}
     assert result.metrics["citation.confident_share"] == 0.0  # it says nothing of its confidence
     assert {"citation.precision", "abstention.recall"} <= failing

@@ -4,21 +4,26 @@ bad answerer, configuration errors, and the generative answerer against a real H
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from eval.dataset import GOLD_PATH
 from eval.runner import main
 from tests.conftest import MODEL_CACHE, free_port
 from tests.server.fake_llm import INVENTED, FakeLLM
 
 
-def test_main_gate_exits_nonzero_for_random_answerer_on_a_fresh_checkout(
+@pytest.mark.slow
+def test_main_gate_exits_nonzero_for_random_answerer_on_its_own_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An empty data dir: main() ingests the bundled corpus into a temporary dir, says so,
-    evaluates the random answerer, writes the reports and fails the gate."""
+    """The suite is indexed afresh (the user's data dir is never opened), its tuning and held-out
+    sets are reported side by side, and the random answerer fails the tuning set's gate."""
+    user_data = tmp_path / "user-data"
     monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
+    monkeypatch.setenv("SOURCIER_DATA_DIR", str(user_data))
     monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
     reports = tmp_path / "reports"
     code = main(
@@ -26,18 +31,62 @@ def test_main_gate_exits_nonzero_for_random_answerer_on_a_fresh_checkout(
             "--gate",
             "--answerer",
             "random",
-            "--data-dir",
-            str(tmp_path / "empty"),
+            "--suite",
+            "articles",
+            "--sample",
+            "12",
             "--report-dir",
             str(reports),
         ]
     )
     err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert code == 1
-    assert "ingesting the bundled corpus" in err
-    assert "citation.precision" in err and "< minimum" in err
-    assert {p.name for p in reports.iterdir()} == {"eval-report.json", "eval-report.md", "eval-report.png"}
-    assert json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))["gate"]["passed"] is False
+    assert "Suite articles: 2 documents indexed" in err
+    assert "gate articles: citation.precision" in err and "< minimum" in err
+    assert not user_data.exists()
+    assert {p.name for p in reports.iterdir()} == {"articles", "articles-holdout"}
+    for folder in ("articles", "articles-holdout"):
+        assert {p.name for p in (reports / folder).iterdir()} == {
+            "eval-report.json",
+            "eval-report.md",
+            "eval-report.png",
+        }
+    tuning = json.loads((reports / "articles" / "eval-report.json").read_text(encoding="utf-8"))
+    holdout = json.loads((reports / "articles-holdout" / "eval-report.json").read_text(encoding="utf-8"))
+    assert tuning["gate"]["passed"] is False
+    assert tuning["meta"]["questions"] == holdout["meta"]["questions"] == 12
+    assert holdout["meta"]["gate config"].endswith("(reported, not gated)")
+
+
+@pytest.mark.slow
+def test_a_suite_folder_of_ones_own_is_evaluated_and_gated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any folder in the suite format works: documents/, gold.jsonl, gate.toml (no holdout)."""
+    from eval.gate import DEFAULT_CONFIG
+    from sourcier.config import BUNDLED_CORPUS
+
+    suite = tmp_path / "mine"
+    shutil.copytree(BUNDLED_CORPUS, suite / "documents")
+    lines = GOLD_PATH.read_text(encoding="utf-8").splitlines()[:6]
+    (suite / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shutil.copy(DEFAULT_CONFIG, suite / "gate.toml")
+    (suite / "suite.toml").write_text('name = "mine"\ndescription = "a copy"\n', encoding="utf-8")
+    monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
+    monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
+    reports = tmp_path / "reports"
+    assert main(["--suite", str(suite), "--report-dir", str(reports)]) == 0
+    assert [p.name for p in reports.iterdir()] == ["mine"]
+    report = json.loads((reports / "mine" / "eval-report.json").read_text(encoding="utf-8"))
+    assert report["meta"]["suite"] == "mine" and report["meta"]["questions"] == 6
+
+
+def test_a_missing_suite_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--suite", "no-such-suite"]) == 2
+    assert "no suite 'no-such-suite'" in capsys.readouterr().err
+    (tmp_path / "suite.toml").write_text("description = 1\n", encoding="utf-8")
+    assert main(["--suite", str(tmp_path)]) == 2
+    assert "'name'" in " ".join(capsys.readouterr().err.split())
 
 
 def test_main_reports_configuration_errors(tmp_path: Path) -> None:
@@ -46,6 +95,7 @@ def test_main_reports_configuration_errors(tmp_path: Path) -> None:
     assert main(["--config", str(bad)]) == 2
 
 
+@pytest.mark.slow
 def test_main_evaluates_the_generative_answerer_through_a_real_llm_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,9 +108,7 @@ def test_main_evaluates_the_generative_answerer_through_a_real_llm_server(
     monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
     reports = tmp_path / "reports"
     try:
-        code = main(
-            ["--answerer", "generative", "--data-dir", str(tmp_path / "data"), "--report-dir", str(reports)]
-        )
+        code = main(["--answerer", "generative", "--gold", str(GOLD_PATH), "--report-dir", str(reports)])
     finally:
         llm.stop()
     assert code == 0

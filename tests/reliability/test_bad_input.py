@@ -381,8 +381,9 @@ class ObedientModel:
 def test_an_obedient_model_cannot_pass_the_injection_through(
     injected_index: Settings, embedder: Any, tmp_path: Path
 ) -> None:
-    from server.api.schemas import AskRequest
+    from server.api.schemas import AskResponse
     from server.engine.service import Sourcier
+    from server.engine.types import Question
     from sourcier.store import open_store
 
     settings = copy_index(injected_index, tmp_path / "index")
@@ -391,7 +392,7 @@ def test_an_obedient_model_cannot_pass_the_injection_through(
     try:
         texts = {r.document.id: r.document.text for r in service.store.list_documents()}
         for question in QUESTIONS:
-            answer = service.ask(AskRequest(question=question)).model_dump()
+            answer = AskResponse.from_engine(service.ask(Question(question))).model_dump()
             # Generated sentences may rephrase their source, so they need not be verbatim quotes;
             # each must still cite an exact span, and the obeyed instruction must be gone.
             citations = {c["n"]: c for c in answer["citations"]}

@@ -4,21 +4,25 @@ It speaks ``POST /v1/chat/completions`` and ``GET /v1/models`` on 127.0.0.1 (uvi
 thread) and answers from the numbered sources it finds in the prompt, the way a model that
 follows Sourcier's prompt would: it copies one source sentence with its ``[n]`` marker, then
 adds one invented sentence that no source supports. Every request is recorded so tests can
-check what the service sent (prompt, model name, API key).
+check what the service sent (prompt, model name, API key). With ``"stream": true`` it streams
+the same answer word by word as Server-Sent Events, ``delay_s`` apart: a slow model.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 #: The sentence the fake model makes up: no source mentions a parameter count for Avocado.
 INVENTED = "Avocado comptera 400 milliards de paramètres [1]."
@@ -33,10 +37,12 @@ def parse_sources(prompt: str) -> dict[int, str]:
 
 @dataclass
 class FakeLLM:
-    """``mode``: "grounded+invented" (default), "refuse", or "error" (HTTP 500)."""
+    """``mode``: "grounded+invented" (default), "refuse", or "error" (HTTP 500). ``delay_s``: the
+    pause before each streamed word."""
 
     port: int
     mode: str = "grounded+invented"
+    delay_s: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -63,13 +69,15 @@ class FakeLLM:
         async def models() -> dict[str, Any]:
             return {"object": "list", "data": [{"id": "fake-fr", "object": "model", "owned_by": "tests"}]}
 
-        @app.post("/v1/chat/completions")
-        async def chat(request: Request) -> JSONResponse:
+        @app.post("/v1/chat/completions", response_model=None)
+        async def chat(request: Request) -> JSONResponse | StreamingResponse:
             body = await request.json()
             self.requests.append({"body": body, "authorization": request.headers.get("authorization")})
             if self.mode == "error":
                 return JSONResponse({"error": {"message": "boom", "type": "server_error"}}, 500)
             content = self.answer(body["messages"])
+            if body.get("stream"):
+                return StreamingResponse(self.chunks(content, body), media_type="text/event-stream")
             return JSONResponse(
                 {
                     "id": f"chatcmpl-{len(self.requests)}",
@@ -88,6 +96,26 @@ class FakeLLM:
             )
 
         return app
+
+    async def chunks(self, content: str, body: dict[str, Any]) -> AsyncIterator[str]:
+        """The answer as OpenAI's ``chat.completion.chunk`` events, one word each."""
+        words = re.findall(r"\S+\s*", content)
+        for i, word in enumerate(words):
+            await asyncio.sleep(self.delay_s)
+            delta = {"role": "assistant", "content": word} if i == 0 else {"content": word}
+            yield self._chunk(body, delta, None)
+        yield self._chunk(body, {}, "stop")
+        yield "data: [DONE]\n\n"
+
+    def _chunk(self, body: dict[str, Any], delta: dict[str, str], finish: str | None) -> str:
+        chunk = {
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body.get("model", "fake-fr"),
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
     def start(self) -> FakeLLM:
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning")

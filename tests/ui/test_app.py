@@ -47,9 +47,9 @@ def test_the_chat_asks_for_the_api_key_when_one_is_set(tmp_path: Path) -> None:
     # the UI calls the service directly: without this, /ui would bypass SOURCIER_API_KEY
     from fastapi.testclient import TestClient
 
-    from server.api.app import create_app
+    from sourcier_cli.serving import build_app
 
-    client = TestClient(create_app(make_settings(tmp_path, api_key="s3cret")))  # no lifespan: no model
+    client = TestClient(build_app(make_settings(tmp_path, api_key="s3cret")))  # no lifespan: no model
     assert client.get("/ui/config").status_code == 401
     assert client.post("/ui/login", data={"username": "x", "password": "wrong"}).status_code == 400
     assert client.post("/ui/login", data={"username": "x", "password": "s3cret"}).status_code == 200
@@ -59,7 +59,7 @@ def test_the_chat_asks_for_the_api_key_when_one_is_set(tmp_path: Path) -> None:
 def test_the_chat_is_open_without_an_api_key(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from server.api.app import create_app
+    from sourcier_cli.serving import build_app
 
-    client = TestClient(create_app(make_settings(tmp_path)))
+    client = TestClient(build_app(make_settings(tmp_path)))
     assert client.get("/ui/config").status_code == 200

@@ -15,11 +15,11 @@ router = APIRouter(tags=["documents"])
 
 @router.get("/documents", response_model=DocumentList, summary="The indexed documents")
 async def list_documents(service: ServiceDep) -> DocumentList:
-    return await run_in_threadpool(service.documents)
+    return DocumentList.from_engine(await run_in_threadpool(service.documents))
 
 
 @router.get("/documents/{document_id:path}", response_model=DocumentDetail, summary="One document's text")
 async def get_document(
     document_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-/]{1,300}$")], service: ServiceDep
 ) -> DocumentDetail:
-    return await run_in_threadpool(service.document, document_id)
+    return DocumentDetail.from_engine(await run_in_threadpool(service.document, document_id))

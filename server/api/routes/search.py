@@ -13,4 +13,7 @@ router = APIRouter(tags=["search"])
 
 @router.post("/search", response_model=SearchResponse, summary="Hybrid search over the chunks")
 async def search(request: SearchRequest, service: ServiceDep) -> SearchResponse:
-    return await run_in_threadpool(service.search, request)
+    hits = await run_in_threadpool(
+        service.search, request.query, request.top_k, request.filters_to_engine(), request.mode
+    )
+    return SearchResponse.from_engine(hits)

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from server.api.schemas import AskRequest, Turn
 from server.engine.abstention import names_present
 from server.engine.alignment import alignments, content_positions, rarity
 from server.engine.answer_types import AnswerType, expected_type, provides
@@ -16,6 +15,7 @@ from server.engine.conversation import standalone_question
 from server.engine.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.engine.grounding import names
+from server.engine.types import Question, Turn
 from sourcier.lexical import LexicalEncoder
 
 CLOSED = (
@@ -152,8 +152,8 @@ def test_names_are_looked_for_in_the_chunk_and_the_title() -> None:
 def test_paraphrased_questions_get_the_sentence_that_answers_them(
     service: Any, question: str, expected: str
 ) -> None:
-    response = service.ask(AskRequest(question=question))
-    assert expected in response.answer, response.answer
+    response = service.ask(Question(text=question))
+    assert expected in response.text, response.text
 
 
 def test_follow_up_answer_is_new(service: Any) -> None:
@@ -165,9 +165,9 @@ def test_follow_up_answer_is_new(service: Any) -> None:
         "IA open source Behemoth au profit de versions fermées."
     )
     history = [Turn(role="user", content=first), Turn(role="assistant", content=answer)]
-    follow = service.ask(AskRequest(question="Et où en sont les tests ?", history=history))
-    assert "auraient été arrêtés" in follow.answer, follow.answer
-    assert "New York Times" not in follow.answer
+    follow = service.ask(Question("Et où en sont les tests ?", tuple(history)))
+    assert "auraient été arrêtés" in follow.text, follow.text
+    assert "New York Times" not in follow.text
 
 
 def test_amounts_and_years() -> None:
@@ -195,24 +195,24 @@ def test_facts_asked_and_documents_asked() -> None:
 
 
 def test_one_sentence_per_fact_asked(service: Any) -> None:
-    simple = service.ask(AskRequest(question="Quel est le nom de code du successeur de Llama ?"))
-    assert len(simple.citations) == 1, simple.answer
+    simple = service.ask(Question(text="Quel est le nom de code du successeur de Llama ?"))
+    assert len(simple.citations) == 1, simple.text
     compound = service.ask(
-        AskRequest(question="Qu'est-il arrivé à Behemoth après son entraînement, et où en sont les tests ?")
+        Question(text="Qu'est-il arrivé à Behemoth après son entraînement, et où en sont les tests ?")
     )
-    assert len(compound.citations) == 2, compound.answer
-    assert "terminé l'entraînement" in compound.answer and "auraient été arrêtés" in compound.answer
+    assert len(compound.citations) == 2, compound.text
+    assert "terminé l'entraînement" in compound.text and "auraient été arrêtés" in compound.text
     across = service.ask(
-        AskRequest(
-            question="Comment s'appellent les laboratoires de superintelligence de Meta dans chacun des deux articles ?"
+        Question(
+            text="Comment s'appellent les laboratoires de superintelligence de Meta dans chacun des deux articles ?"
         )
     )
-    assert len({c.document_id for c in across.citations}) == 2, across.answer
+    assert len({c.document_id for c in across.citations}) == 2, across.text
 
 
 def test_a_price_question_is_not_answered_with_a_year(service: Any) -> None:
-    response = service.ask(AskRequest(question="Quel est le prix d'abonnement d'Avocado ?"))
-    assert response.abstained, response.answer
+    response = service.ask(Question(text="Quel est le prix d'abonnement d'Avocado ?"))
+    assert response.abstained, response.text
 
 
 def test_common_acronyms_are_not_names() -> None:
@@ -225,12 +225,12 @@ def test_typed_evidence_may_be_a_paraphrase(service: Any) -> None:
     """ "Quelle somme…" shares few stemmed terms with the sentence giving the amount; its
     alignment with the question lets it count as holding the answer."""
     response = service.ask(
-        AskRequest(
-            question="Quelle somme accompagne l'effort de Meta pour bâtir ses capacités matérielles d'IA ?"
+        Question(
+            text="Quelle somme accompagne l'effort de Meta pour bâtir ses capacités matérielles d'IA ?"
         )
     )
     assert not response.abstained, response
-    assert "centaines de milliards de dollars" in response.answer
+    assert "centaines de milliards de dollars" in response.text
 
 
 def test_a_follow_up_reuses_the_states_of_its_standalone_version(embedder: Any) -> None:
@@ -266,12 +266,12 @@ def test_margin_is_over_the_best_sentence_not_chosen() -> None:
 def test_answer_sentences_say_whether_the_ranker_was_sure(service: Any) -> None:
     """A clear winner is confident; a question whose best two sentences nearly tie is flagged
     (on the eval set, the flagged first sentences are wrong more than half of the time)."""
-    clear = service.ask(AskRequest(question="Quel est le nom de code du successeur de Llama ?"))
+    clear = service.ask(Question(text="Quel est le nom de code du successeur de Llama ?"))
     [sentence] = clear.sentences
     assert sentence.confident is True and sentence.margin >= service.settings.confident_margin
     close = service.ask(
-        AskRequest(
-            question="Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
+        Question(
+            text="Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
         )
     )
     unsure = close.sentences[0]

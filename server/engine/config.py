@@ -1,0 +1,50 @@
+"""One call's answering configuration: every knob the stages read, passed with each question.
+
+Why per call and not read from a live service: the eval, the calibration and the bench answer the
+same questions under other configurations side by side; none of them may change what a running
+service does. ``AnswerConfig.from_settings`` is the product's configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from server.engine.evidence import Weights
+from server.engine.grounding import Thresholds
+from sourcier.config import Settings
+
+Answerer = Literal["extractive", "generative"]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerConfig:
+    """``answerer="generative"`` uses the language model when one is configured (else extractive)."""
+
+    top_k: int = 8
+    weights: Weights = field(default_factory=Weights)
+    abstain_min_dense: float = 0.815
+    max_sentences: int = 2
+    confident_margin: float = 0.04
+    answerer: Answerer = "extractive"
+    grounding: Thresholds = field(default_factory=Thresholds)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerConfig:
+        return cls(
+            top_k=settings.top_k,
+            abstain_min_dense=settings.abstain_min_dense,
+            max_sentences=settings.answer_max_sentences,
+            confident_margin=settings.confident_margin,
+            answerer="generative" if settings.llm_base_url and settings.llm_model else "extractive",
+        )
+
+    def replace(self, **changes: Any) -> AnswerConfig:
+        """A copy with some knobs changed (the original is frozen)."""
+        return dataclasses.replace(self, **changes)
+
+    def describe(self) -> str:
+        return (
+            f"top_k={self.top_k}, abstain_min_dense={self.abstain_min_dense}, "
+            f"answer_max_sentences={self.max_sentences}, weights={self.weights}"
+        )

@@ -1,0 +1,103 @@
+"""Stage 1, understanding the question — once per question, before anything is retrieved.
+
+What later stages need to know about the question: the form retrieval searches (a follow-up made
+standalone), the kind of answer it expects (a date, a quantity, a name), the names it uses and
+the ones it carries over from the conversation, its weighted content terms, and what the
+conversation already said. Ranking and abstention both read these; computing them here once keeps
+the two from disagreeing (and from doing the work twice)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from server.engine.answer_types import AnswerType, expected_type
+from server.engine.conversation import already_said, previous_answers, standalone_question
+from server.engine.grounding import names
+from server.engine.types import Question
+from sourcier.lexical import LexicalEncoder
+
+_NUMBER = re.compile(r"\d[\d.,°%-]*")
+#: Words that shape a question without saying what it is about (and the glue of follow-ups),
+#: as analysed terms (stems).
+QUESTION_STOP_TERMS = frozenset(
+    {
+        "quand",
+        "comment",
+        "pourquoi",
+        "combien",
+        "quel",
+        "quell",
+        "qui",
+        "que",
+        "quoi",
+        "ou",
+        "est",
+        "ce",
+        "propos",
+        # words about the corpus itself ("d'après les deux articles", "selon les documents")
+        "apres",
+        "selon",
+        "chacun",
+        "articl",
+        "docu",
+        "sourc",
+        "text",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """``asked`` is the question as asked; ``query`` what retrieval searches (``standalone`` for
+    a follow-up, else ``asked``). ``names`` are the names ``asked`` uses; ``carried`` those
+    ``query`` adds from the conversation."""
+
+    asked: str
+    query: str
+    standalone: str | None
+    answer_type: AnswerType
+    names: frozenset[str]
+    carried: frozenset[str]
+    terms: dict[str, float]  # of ``query``
+    focus_terms: dict[str, float]  # of ``asked``, for a follow-up only
+    said: tuple[str, ...]  # the assistant's earlier answers
+    said_sentences: frozenset[str]
+
+    @property
+    def focus(self) -> str | None:
+        """The follow-up as asked (None for a standalone question)."""
+        return self.asked if self.standalone else None
+
+
+def question_terms(
+    question: str, lexical: LexicalEncoder, entities: set[str] | frozenset[str]
+) -> dict[str, float]:
+    """The question's content terms with weights: names, acronyms and numbers count double."""
+    entities = set(entities) | {t for n in _NUMBER.findall(question) for t in lexical.terms(n)}
+    return {
+        term: 2.0 if term in entities else 1.0
+        for term in lexical.terms(question)
+        if term not in QUESTION_STOP_TERMS
+    }
+
+
+def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
+    """Everything later stages need to know about ``question`` (no model call: cheap)."""
+    asked = question.text
+    standalone = standalone_question(asked, question.history)
+    query = standalone or asked
+    asked_names = names(asked, lexical)
+    query_names = names(query, lexical) if standalone else asked_names
+    return Understanding(
+        asked=asked,
+        query=query,
+        standalone=standalone,
+        answer_type=expected_type(asked),
+        names=frozenset(asked_names),
+        carried=frozenset(query_names - asked_names),
+        terms=question_terms(query, lexical, query_names),
+        focus_terms=question_terms(asked, lexical, asked_names) if standalone else {},
+        said=tuple(previous_answers(question.history)),
+        said_sentences=frozenset(already_said(question.history)),
+    )

@@ -1,0 +1,20 @@
+"""The served application: the HTTP API with, unless asked not to, the chat mounted at ``/ui``.
+
+Here and not in ``server.api``: the API and the chat are siblings above the engine, and only the
+composition root may wire one into the other."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from server.api.app import create_app
+from sourcier.config import Settings
+
+
+def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
+    app = create_app(settings)
+    if with_ui:
+        from ui.app import mount_ui
+
+        mount_ui(app, settings)
+    return app
