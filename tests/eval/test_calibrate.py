@@ -71,7 +71,14 @@ def test_calibrate_reports_confirmed_figures(setup: tuple[Any, ...], extractive:
     before = dict(vars(service))
     steps: list[str] = []
     section, markdown = calibrate(
-        service.engine, service.config, extractive, questions, gold, documents, progress=steps.append, grid=SMALL
+        service.engine,
+        service.config,
+        extractive,
+        questions,
+        gold,
+        documents,
+        progress=steps.append,
+        grid=SMALL,
     )
     assert all(vars(service)[k] is v for k, v in before.items())  # the live service is untouched
     answering, verifier = section["answering"], section["verifier"]

@@ -16,8 +16,8 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn

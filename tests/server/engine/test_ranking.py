@@ -225,9 +225,7 @@ def test_typed_evidence_may_be_a_paraphrase(service: Any) -> None:
     """ "Quelle somme…" shares few stemmed terms with the sentence giving the amount; its
     alignment with the question lets it count as holding the answer."""
     response = service.ask(
-        Question(
-            text="Quelle somme accompagne l'effort de Meta pour bâtir ses capacités matérielles d'IA ?"
-        )
+        Question(text="Quelle somme accompagne l'effort de Meta pour bâtir ses capacités matérielles d'IA ?")
     )
     assert not response.abstained, response
     assert "centaines de milliards de dollars" in response.text
