@@ -48,7 +48,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Any:
     from sourcier.config import Settings
 
     values: dict[str, Any] = {"data_dir": data_dir, "model_cache_dir": MODEL_CACHE, **overrides}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def model_folder() -> Path:
@@ -135,10 +135,10 @@ def gold_questions() -> list[dict[str, Any]]:
 def retrieval_query(row: dict[str, Any]) -> str:
     """The text every retriever is given: the question, made standalone for follow-ups with the
     product's own rule (shared by all systems so that only retrieval is compared)."""
-    from server.api.schemas import Turn
     from server.engine.conversation import standalone_question
+    from server.engine.types import Turn
 
-    history = [Turn(**t) for t in row.get("history") or []]
+    history = [Turn(t["role"], t["content"]) for t in row.get("history") or []]
     return standalone_question(row["question"], history) or row["question"]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bench.common import REPO, RESULTS
@@ -818,7 +819,7 @@ def plot(ing: dict[str, Any] | None, q: dict[str, Any] | None, qual: dict[str, A
     if q:
         ax = axes[1]
         labels = ordered(q["sizes"])
-        series = {
+        series: dict[str, Callable[[Any], float]] = {
             "floor": lambda e: e["inprocess"]["edge"]["floor"]["p50"],
             "ours ask (Python)": lambda e: e["inprocess"]["edge"]["ask"]["p50"],
             "ours /ask (HTTP)": lambda e: e["http"]["ask"]["p50"],

@@ -36,6 +36,17 @@ MODEL_CACHE = Path(os.environ.get("SOURCIER_TEST_MODELS_DIR") or REPO / ".cache"
 ARTIFACTS = REPO / "test-artifacts"
 
 
+#: Fixtures that start real ``sourcier serve`` processes: a test using one is in the slow tier.
+SERVER_FIXTURES = frozenset({"live_server", "start_server", "server", "server_client", "configured"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: tests on real server processes are ``slow`` (``make test-fast`` leaves them out)."""
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a test: its own data dir, the shared model cache, no .env file."""
     values: dict[str, Any] = {"data_dir": data_dir, "model_cache_dir": MODEL_CACHE, **overrides}

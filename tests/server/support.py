@@ -129,15 +129,21 @@ def parse_sse(text: str) -> list[tuple[str, Any]]:
     return events
 
 
-def checked_client(base_url: str, checker: Checker, **headers: str) -> httpx.Client:
-    """An httpx client whose every response is checked (no 5xx, no trace, cited answers)."""
-    client = httpx.Client(base_url=base_url, timeout=120, headers=headers)
+def checked_client(
+    base_url: str, checker: Checker, client: httpx.Client | None = None, **headers: str
+) -> httpx.Client:
+    """An httpx client (or ``client``, e.g. an in-process ``TestClient``) whose every response is
+    checked: no 5xx, no trace, cited answers, and every error body has its ``code``."""
+    client = client or httpx.Client(base_url=base_url, timeout=120, headers=headers)
 
     def hook(response: httpx.Response) -> None:
         response.read()
         assert response.status_code < 500, f"{response.request.url}: {response.status_code} {response.text}"
         for marker in STACK_TRACE_MARKERS:
             assert marker not in response.text, f"stack trace in the response to {response.request.url}"
+        if response.status_code >= 400 and response.headers.get("content-type") == "application/json":
+            body = response.json()
+            assert isinstance(body.get("code"), str) and body["code"], f"no error code: {body}"
         if response.status_code != 200 or response.request.method != "POST":
             return
         path = response.request.url.path

@@ -7,8 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sourcier.config import BUNDLED_CORPUS
 from tests.conftest import child_env, make_settings
+
+pytestmark = pytest.mark.slow  # a real subprocess per test
 
 
 def run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
