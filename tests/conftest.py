@@ -36,14 +36,17 @@ MODEL_CACHE = Path(os.environ.get("SOURCIER_TEST_MODELS_DIR") or REPO / ".cache"
 ARTIFACTS = REPO / "test-artifacts"
 
 
-#: Fixtures that start real ``sourcier serve`` processes: a test using one is in the slow tier.
-SERVER_FIXTURES = frozenset({"live_server", "start_server", "server", "server_client", "configured"})
+#: Fixtures that make a test part of the slow tier: real ``sourcier serve`` processes, and the
+#: whole gold set run through the answerer (``extractive``).
+SLOW_FIXTURES = frozenset(
+    {"live_server", "start_server", "server", "server_client", "configured", "extractive"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tiers: tests on real server processes are ``slow`` (``make test-fast`` leaves them out)."""
+    """Tiers: tests using a slow fixture are marked ``slow`` (``make test-fast`` leaves them out)."""
     for item in items:
-        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

@@ -37,6 +37,8 @@ import pytest
 from sourcier.config import BUNDLED_CORPUS, Settings
 from tests.conftest import LiveServer, StartServer, child_env, copy_index, free_port, make_settings
 
+pytestmark = pytest.mark.slow  # real `sourcier` subprocesses
+
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "eval" / "data" / "gold.jsonl"
 STACK_TRACE = ("Traceback (most recent call last)", 'File "/')
