@@ -12,7 +12,7 @@ import pytest
 from eval.dataset import GOLD_PATH
 from eval.runner import main
 from tests.conftest import MODEL_CACHE, free_port
-from tests.server.fake_llm import INVENTED, FakeLLM
+from tests.support.fake_llm import INVENTED, FakeLLM
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ fake LLM.
 ``client`` is the fast tier's: ``create_app(settings, service=…)`` served in-process by Starlette's
 ``TestClient`` (the real app, routes, middleware and service; no socket). ``server`` and
 ``configured`` start real ``sourcier serve`` processes: tests using them are the slow tier.
-Clients come from :func:`tests.server.support.checked_client`, whose hook checks every
+Clients come from :func:`tests.support.http_checks.checked_client`, whose hook checks every
 response (no 5xx, no stack trace, the citation invariant on every answer).
 """
 
@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from server.api.app import create_app
 from sourcier.config import Settings
 from tests.conftest import LiveServer, child_env, copy_index, free_port
-from tests.server.fake_llm import FakeLLM, closed_port
-from tests.server.support import (
+from tests.support.fake_llm import FakeLLM, closed_port
+from tests.support.http_checks import (
     API_KEY,
     LLM_API_KEY,
     LLM_MODEL,

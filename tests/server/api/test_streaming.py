@@ -19,7 +19,7 @@ from server.engine.service import Sourcier
 from sourcier.config import Settings
 from sourcier.store import open_store
 from tests.conftest import copy_index
-from tests.server.fake_llm import INVENTED, FakeLLM
+from tests.support.fake_llm import INVENTED, FakeLLM
 from tests.support.threaded_server import ThreadedServer, free_port
 
 DELAY = 0.15
