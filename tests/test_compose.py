@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from sourcier.config import Settings
-from tests.conftest import LiveServer, free_port
+from tests.support.processes import LiveServer, free_port
 
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE = REPO / "compose.yaml"

@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from sourcier.config import Settings
-from tests.conftest import LiveServer, StartServer, copy_index
+from tests.support.index import copy_index
+from tests.support.processes import LiveServer, StartServer
 
 TEN_MB = 10 * 1024 * 1024
 STACK_TRACE = ("Traceback (most recent call last)", 'File "/', "site-packages")

@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 
 from server.api.app import create_app
 from sourcier.config import Settings
-from tests.conftest import LiveServer, child_env, copy_index, free_port
 from tests.support.fake_llm import FakeLLM, closed_port
 from tests.support.http_checks import (
     API_KEY,
@@ -33,6 +32,8 @@ from tests.support.http_checks import (
     ConfiguredServers,
     checked_client,
 )
+from tests.support.index import copy_index
+from tests.support.processes import LiveServer, child_env, free_port
 
 # --- servers ---------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from sourcier.config import Settings
-from tests.conftest import child_env, copy_index
+from tests.support.index import copy_index
+from tests.support.processes import child_env
 
 pytestmark = pytest.mark.slow  # a real subprocess per test (model load included)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from sourcier.config import BUNDLED_CORPUS
-from tests.conftest import child_env, make_settings
+from tests.support.index import make_settings
+from tests.support.processes import child_env
 
 pytestmark = pytest.mark.slow  # a real subprocess per test
 

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from sourcier.config import Settings
-from tests.conftest import LiveServer, free_port
+from tests.support.processes import LiveServer, free_port
 
 API_KEY = "cle-de-test-secrete"
 LLM_API_KEY = "cle-du-modele"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_settings
+from tests.support.index import make_settings
 from ui.app import build_demo, make_filters
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ARTIFACTS, LiveServer, StartServer, copy_index
+from tests.support.index import ARTIFACTS, copy_index
+from tests.support.processes import LiveServer, StartServer
 from ui.formatting import ABSTENTION_TITLE, ALTERNATIVE_LABEL, UNCERTAIN_HELP, UNCERTAIN_LABEL
 
 pytestmark = pytest.mark.browser
