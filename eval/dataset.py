@@ -25,9 +25,20 @@ CATEGORIES = frozenset(
         "followup",
         "unanswerable_related",
         "unanswerable_offtopic",
+        # the other suites' (eval/suites/): how-to, why and list questions, man-page options and
+        # commands, and unanswerable ones, including those whose document was left out
+        "how_to",
+        "why",
+        "list",
+        "option",
+        "command",
+        "unanswerable",
+        "leave_out",
     }
 )
-UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic"})
+UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic", "unanswerable", "leave_out"})
+#: Fields a question may have beside ``FIELDS``: what a leave-out question's left-out document said.
+OPTIONAL_FIELDS = frozenset({"left_out"})
 FIELDS: dict[str, type] = {
     "id": str,
     "question": str,
@@ -96,8 +107,10 @@ def read_records(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
 
 
 def _parse(record: Mapping[str, Any], where: str) -> GoldQuestion:
-    if set(record) != set(FIELDS):
-        raise GoldSetError(f"{where}: fields {sorted(record)} != {sorted(FIELDS)}")
+    if not set(FIELDS) <= set(record) <= set(FIELDS) | OPTIONAL_FIELDS:
+        raise GoldSetError(
+            f"{where}: fields {sorted(record)} != {sorted(FIELDS)} (+ {sorted(OPTIONAL_FIELDS)})"
+        )
     for name, typ in FIELDS.items():
         if not isinstance(record[name], typ):
             raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
