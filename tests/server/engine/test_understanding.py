@@ -27,7 +27,7 @@ def test_a_follow_up_carries_the_conversation() -> None:
     assert u.standalone is not None and u.query == u.standalone and u.focus == u.asked
     assert u.query.startswith("Et quel poste occupait-il avant ? (à propos de : Qui dirige le TBD Lab")
     assert not u.names  # the follow-up names nobody itself...
-    assert {"wang", "meta"} <= u.carried  # ...but carries the conversation's names
+    assert {"wang", "tbd"} <= u.carried  # ...but carries the conversation's names
     assert u.focus_terms and set(u.focus_terms) <= set(u.terms) | set(u.focus_terms)
     assert u.said == ("Le TBD Lab est dirigé par Alexandr Wang.",)
     assert "Le TBD Lab est dirigé par Alexandr Wang." in u.said_sentences
