@@ -25,18 +25,13 @@ CATEGORIES = frozenset(
         "followup",
         "unanswerable_related",
         "unanswerable_offtopic",
-        # the other suites' (eval/suites/): how-to, why and list questions, man-page options and
-        # commands, and unanswerable ones, including those whose document was left out
-        "how_to",
-        "why",
-        "list",
-        "option",
-        "command",
-        "unanswerable",
-        "leave_out",
     }
 )
-UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic", "unanswerable", "leave_out"})
+UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic"})
+#: The other suites' categories (eval/suites/): how-to, why and list questions, man-page options
+#: and commands, and unanswerable ones, including those whose document was left out.
+SUITE_UNANSWERABLE = UNANSWERABLE | {"unanswerable", "leave_out"}
+SUITE_CATEGORIES = CATEGORIES | SUITE_UNANSWERABLE | {"how_to", "why", "list", "option", "command"}
 #: Fields a question may have beside ``FIELDS``: what a leave-out question's left-out document said.
 OPTIONAL_FIELDS = frozenset({"left_out"})
 FIELDS: dict[str, type] = {
@@ -114,9 +109,9 @@ def _parse(record: Mapping[str, Any], where: str) -> GoldQuestion:
     for name, typ in FIELDS.items():
         if not isinstance(record[name], typ):
             raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
-    if record["category"] not in CATEGORIES:
+    if record["category"] not in SUITE_CATEGORIES:
         raise GoldSetError(f"{where}: unknown category {record['category']!r}")
-    if record["answerable"] is (record["category"] in UNANSWERABLE):
+    if record["answerable"] is (record["category"] in SUITE_UNANSWERABLE):
         raise GoldSetError(f"{where}: answerable contradicts category {record['category']}")
     passages = []
     for p in record["passages"]:

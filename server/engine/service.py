@@ -80,8 +80,11 @@ class Sourcier:
             SentenceVectors(embedder, settings.sentence_cache_mb * 2**20),
             generator,
         )
-        #: The product's answering configuration (callers pass their own per call to change it).
-        self.config = AnswerConfig.from_settings(settings)
+        #: The product's answering configuration (callers pass their own per call to change it):
+        #: the language model answers whenever there is one.
+        self.config = AnswerConfig.from_settings(settings).replace(
+            answerer="generative" if generator is not None else "extractive"
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:
