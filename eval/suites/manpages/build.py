@@ -165,12 +165,13 @@ def choose(
     workdir: Path,
 ) -> tuple[list[dict[str, Any]], int]:
     """Convert questions in seeded order until ``size`` are kept (all when None); also the skip count."""
-    by_id = {q["id"]: q for q in questions}
+    # The dev set reuses a few ids for different questions: key by id and question.
+    by_key = {f"{q['id']}\t{q['question']}": q for q in questions}
     kept: list[dict[str, Any]] = []
     skipped = 0
     cache: dict[str, tuple[str, list[tuple[int, int]]]] = {}
-    for qid in stable_order(by_id, seed):
-        question = by_id[qid]
+    for key in stable_order(by_key, seed):
+        question = by_key[key]
         page = pages.get(question["gold_doc_ids"][0])
         if page is None or (max_chars is not None and len(page.text) > max_chars):
             continue
