@@ -272,9 +272,7 @@ def load_embedder(settings: Settings) -> Embedder:
                 f"cannot prepare the ONNX int8 export of {name} under {settings.models_dir}: {exc} "
                 "(SOURCIER_EMBEDDING_BACKEND=torch runs the model without it)"
             ) from exc
-        return OnnxEmbedder(
-            exported, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
-        )
+        return OnnxEmbedder(exported, num_threads=settings.num_threads, name=name)
     return SentenceTransformerEmbedder(
         folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
     )

@@ -22,7 +22,6 @@ from sourcier.embedding import (
     TextKind,
     TokenStates,
     Vectors,
-    length_batches,
     text_piece_indices,
 )
 from sourcier.onnx_export import INPUTS, MODEL_FILE, OUTPUTS, SPEC_FILE, TOKENIZER_FILE
@@ -32,7 +31,7 @@ from sourcier.runtime import configure_runtime
 class OnnxEmbedder:
     """An exported model folder run by ONNX Runtime on the CPU (thread-safe, like the session)."""
 
-    def __init__(self, folder: Path, batch_size: int = 32, num_threads: int = 2, *, name: str) -> None:
+    def __init__(self, folder: Path, num_threads: int = 2, *, name: str) -> None:
         configure_runtime()
         import onnxruntime as ort
         from tokenizers import Tokenizer
@@ -58,12 +57,10 @@ class OnnxEmbedder:
         self._tokenizer = tokenizer
         self._tokenizer_lock = threading.Lock()  # count_tokens switches truncation off for a moment
         self._session = session
-        self._pad_id = int(spec["pad_token_id"])
         self.query_prefix: str = spec["query_prefix"]
         self.passage_prefix: str = spec["passage_prefix"]
         self.dimension: int = int(spec["dimension"])
         self.max_tokens: int = int(spec["max_tokens"])
-        self.batch_size = batch_size
         self.name = name
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
@@ -92,36 +89,31 @@ class OnnxEmbedder:
     def _run(
         self, texts: Sequence[str], prefix: str, *, with_states: bool
     ) -> tuple[Vectors, list[TokenStates]]:
-        """Longest texts first, in batches bounded like the torch engine's (memory grows with
-        padded length squared); vectors come back in the texts' order."""
+        """One text per pass. Dynamic quantization scales each activation tensor by its own
+        range, so in a padded batch a text's vector would depend on its neighbours (cosine 0.998
+        between the same text alone and batched): alone, a text always gets the same vector,
+        whatever the cache, the ingestion batch or the question it comes with."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32), []
         with self._tokenizer_lock:
             encodings = self._tokenizer.encode_batch([prefix + t for t in texts])
         text_from = len(prefix.rstrip())
         pooled = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        states: list[TokenStates | None] = [None] * len(texts)
-        for batch in length_batches([len(e.ids) for e in encodings], self.batch_size):
-            width = len(encodings[batch[0]].ids)
-            ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, index in enumerate(batch):
-                n = len(encodings[index].ids)
-                ids[row, :n] = encodings[index].ids
-                mask[row, :n] = 1
-            last, layer = self._session.run(list(OUTPUTS), {"input_ids": ids, "attention_mask": mask})
-            weights = mask[..., None].astype(np.float32)
-            means = (last * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            pooled[batch] = _normalise(means)
+        states: list[TokenStates] = []
+        for index, encoding in enumerate(encodings):
+            ids = np.asarray([encoding.ids], dtype=np.int64)
+            last, layer = self._session.run(
+                list(OUTPUTS), {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            )
+            pooled[index] = _normalise(last[0].mean(axis=0))
             if with_states:
-                for row, index in enumerate(batch):
-                    encoding = encodings[index]
-                    keep = text_piece_indices(encoding.offsets, encoding.attention_mask, text_from)
-                    states[index] = TokenStates(
-                        tuple(encoding.tokens[i] for i in keep),
-                        _normalise(layer[row, keep]).astype(np.float16),
+                keep = text_piece_indices(encoding.offsets, encoding.attention_mask, text_from)
+                states.append(
+                    TokenStates(
+                        tuple(encoding.tokens[i] for i in keep), _normalise(layer[0, keep]).astype(np.float16)
                     )
-        return pooled, [s for s in states if s is not None]
+                )
+        return pooled, states
 
 
 def _normalise(rows: npt.NDArray[Any]) -> Vectors:

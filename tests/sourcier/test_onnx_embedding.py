@@ -127,6 +127,18 @@ def test_french_rankings_unchanged(
                     assert abs(theirs[a] - theirs[b]) < 0.02, (mine, theirs)
 
 
+def test_a_text_gets_the_same_vector_whatever_comes_with_it(onnx_embedder: OnnxEmbedder) -> None:
+    """Dynamic int8 scales activations per tensor: batched with longer texts, a text would get
+    another vector. The engine runs texts one by one, so the sentence cache, ingestion and queries
+    all see one vector per text."""
+    alone = onnx_embedder.embed_passages([FRENCH[3]])
+    with_others = onnx_embedder.embed_passages([FRENCH[5] * 8, FRENCH[3], "court"])
+    np.testing.assert_array_equal(alone[0], with_others[1])
+    _, (states,) = onnx_embedder.encode([FRENCH[3]], "passage")
+    _, (_, batched_states) = onnx_embedder.encode([FRENCH[5] * 8, FRENCH[3]], "passage")
+    np.testing.assert_array_equal(states.vectors, batched_states.vectors)
+
+
 def test_token_counts_match_torch(
     onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder
 ) -> None:
