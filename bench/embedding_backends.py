@@ -90,8 +90,8 @@ def worker_ingest(backend: str, docs: Path, data_dir: Path) -> dict[str, Any]:
 
 
 def worker_queries(backend: str, data_dir: Path) -> dict[str, Any]:
-    from server.schemas import AskRequest, Turn
-    from server.service import Sourcier
+    from server.engine.service import Sourcier
+    from server.engine.types import Question, Turn
     from sourcier.embedding import load_embedder
     from sourcier.store import open_store
 
@@ -108,9 +108,9 @@ def worker_queries(backend: str, data_dir: Path) -> dict[str, Any]:
     try:
 
         def ask(row: dict[str, Any]) -> float:
-            history = [Turn(**t) for t in row.get("history") or []]
+            history = tuple(Turn(t["role"], t["content"]) for t in row.get("history") or [])
             started = time.perf_counter()
-            service.ask(AskRequest(question=row["question"], history=history))
+            service.ask(Question(row["question"], history))
             return (time.perf_counter() - started) * 1000
 
         cold = [ask(row) for row in rows]  # fills the sentence cache
@@ -199,7 +199,7 @@ def measure_server(backend: str, data_dir: Path, log: Path) -> dict[str, Any]:
 
 def measure_cold_ask(backend: str, data_dir: Path, runs: int) -> dict[str, Any]:
     """Wall seconds of the whole ``sourcier ask`` command, median of ``runs`` (one warm-up run)."""
-    command = [sys.executable, "-m", "sourcier.cli", "ask", QUESTION]
+    command = [sys.executable, "-m", "sourcier_cli", "ask", QUESTION]
     times = []
     for attempt in range(runs + 1):
         started = time.perf_counter()
