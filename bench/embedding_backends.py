@@ -12,7 +12,9 @@ Per backend, each measurement in its own fresh process, through the product's ow
 - server: ``sourcier serve --no-ui`` on the articles, every gold question asked over HTTP once after
   the start-up warm-up; peak RSS (VmHWM) and RSS at the end, seconds to ``/ready``;
 - cold ``sourcier ask``: the whole command, ``--runs`` times (median), model load included;
-- install: the size on disk of the distributions each runtime needs beyond the shared ones.
+- install: the size on disk of the distributions each runtime needs beyond the shared ones;
+- quality: ``sourcier eval`` on the gold set and on the held-out set (bundled corpus ingested
+  afresh with that backend); each ONNX figure is checked against the torch run's 95% interval.
 
 Results: ``bench/results/embedding_backends.json``. On a shared machine compare ratios and CPU
 seconds rather than wall times.
@@ -55,6 +57,28 @@ TORCH_STACK = ("torch", "sentence-transformers", "transformers", "sympy", "netwo
 #: Distributions only the ONNX runtime needs (``tokenizers`` is shared: both tokenize with it).
 ONNX_STACK = ("onnxruntime", "onnx", "flatbuffers", "ml_dtypes")
 QUESTION = "Quel est le nom de code du successeur de Llama ?"
+EVAL_SETS = {"gold": None, "holdout": REPO / "eval" / "data" / "holdout.jsonl"}
+#: The figures ``sourcier eval`` prints in its table (every figure with an interval is checked).
+HEADLINE = (
+    "retrieval.hybrid.chunks.recall@5",
+    "retrieval.hybrid.ranked.recall@5",
+    "retrieval.hybrid.ranked.mrr",
+    "citation.precision",
+    "citation.recall",
+    "citation.exact",
+    "citation.confident_share",
+    "citation.precision.confident",
+    "groundedness",
+    "answer.correct",
+    "answer.key_facts",
+    "abstention.recall",
+    "abstention.precision",
+    "abstention.answered",
+    "questions.passed",
+    "verifier.caught",
+    "verifier.untouched_passed",
+    "verifier.benign_passed",
+)
 
 
 # --- workers (child processes) --------------------------------------------------------------
@@ -213,6 +237,42 @@ def measure_cold_ask(backend: str, data_dir: Path, runs: int) -> dict[str, Any]:
     return {"runs": runs, "median_s": round(statistics.median(times), 2), "min_s": round(min(times), 2)}
 
 
+def measure_eval(backend: str, gold: Path | None, work: Path) -> dict[str, Any]:
+    """``sourcier eval`` on a fresh data dir (the bundled corpus ingested with ``backend``)."""
+    reports = work / "reports"
+    command = [sys.executable, "-m", "sourcier.cli", "eval", "--report-dir", str(reports)]
+    if gold is not None:
+        command += ["--gold", str(gold)]
+    done = subprocess.run(
+        command, env=backend_env(backend, work / "data"), capture_output=True, text=True, cwd=REPO
+    )
+    if done.returncode not in (0, 1):  # 1: a gate failed, the figures are still there
+        raise RuntimeError(f"sourcier eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    report = json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))
+    intervals = {k: v for k, v in report["intervals"].items() if isinstance(v, list)}
+    return {
+        "metrics": {
+            k: round(float(report["metrics"][k]), 4)
+            for k in report["metrics"]
+            if k in intervals or k in HEADLINE
+        },
+        "intervals": {k: [round(float(v[0]), 4), round(float(v[1]), 4)] for k, v in intervals.items()},
+        "gate_passed": bool(report["gate"]["passed"]) if gold is None else None,
+    }
+
+
+def outside_intervals(candidate: dict[str, Any], reference: dict[str, Any]) -> list[str]:
+    """The candidate's figures outside the reference run's 95% intervals (figures without an
+    interval, the verifier's, must be equal)."""
+    outside = []
+    for name, value in candidate["metrics"].items():
+        same = reference["metrics"].get(name)
+        low, high = reference["intervals"].get(name, [same, same])
+        if low is None or not low - 1e-9 <= value <= high + 1e-9:
+            outside.append(name)
+    return outside
+
+
 def distribution_mb(names: tuple[str, ...]) -> dict[str, float]:
     """Size on disk of each installed distribution's files (absent ones left out)."""
     sizes: dict[str, float] = {}
@@ -297,13 +357,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             print(f"[{backend}] server…", flush=True)
             server = measure_server(backend, articles, work / f"{backend}-server.log")
-            print(f"[{backend}] cold `sourcier ask`…", flush=True)
+            print(f"[{backend}] cold `sourcier ask`, then `sourcier eval` (gold, held-out)…", flush=True)
             cold = measure_cold_ask(backend, articles, args.runs)
             results["backends"][backend] = {
                 "ingest": ingest,
                 "queries": queries,
                 "server": server,
                 "cold_ask": cold,
+                "quality": {
+                    name: measure_eval(backend, gold, work / f"{backend}-eval-{name}")
+                    for name, gold in EVAL_SETS.items()
+                },
             }
             print(json.dumps(results["backends"][backend], indent=1), flush=True)
         results["install"] = install_sizes(Path(os.environ["SOURCIER_MODEL_CACHE_DIR"]))
@@ -321,6 +385,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "ask_p50": round(onnx["queries"]["ask_ms"]["p50"] / torch["queries"]["ask_ms"]["p50"], 2),
             "server_rss_peak": round(onnx["server"]["rss_peak_mb"] / torch["server"]["rss_peak_mb"], 2),
             "cold_ask": round(onnx["cold_ask"]["median_s"] / torch["cold_ask"]["median_s"], 2),
+        }
+        results["onnx_outside_torch_intervals"] = {
+            name: outside_intervals(onnx["quality"][name], torch["quality"][name]) for name in EVAL_SETS
         }
     return results
 
