@@ -317,11 +317,12 @@ def install_sizes(model_cache: Path) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     docs = read_corpus(args.corpus)
-    results: dict[str, Any] = {"sample": args.sample, "backends": {}}
+    results: dict[str, Any] = {"sample": args.sample, "backends": {}, "load_avg": []}
     with working_dir(args.workdir, "sourcier-backends-") as work:
         sample_dir = materialise(sample_docs(docs, args.sample), work / "sample-docs")
         articles_dir = materialise([], work / "articles-docs")
         for backend in args.backends:
+            results["load_avg"].append(round(os.getloadavg()[0], 1))
             print(f"[{backend}] ingestion of the articles and a {args.sample:.0%} sample…", flush=True)
             ingest = run_worker(
                 "bench.embedding_backends",
@@ -370,6 +371,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 },
             }
             print(json.dumps(results["backends"][backend], indent=1), flush=True)
+        results["load_avg"].append(round(os.getloadavg()[0], 1))
         results["install"] = install_sizes(Path(os.environ["SOURCIER_MODEL_CACHE_DIR"]))
     if set(BACKENDS) <= set(results["backends"]):
         torch, onnx = results["backends"]["torch"], results["backends"]["onnx-int8"]
