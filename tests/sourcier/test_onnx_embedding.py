@@ -28,7 +28,7 @@ from sourcier.onnx_export import (
     is_current,
     onnx_folder,
 )
-from tests.conftest import REPO, make_settings
+from tests.support.index import REPO, make_settings
 from tests.sourcier.test_embedding import FRENCH
 
 QUESTIONS = [
