@@ -58,6 +58,17 @@ def model_folder() -> Path:
     return Path(ensure_e5_model(MODEL_CACHE))
 
 
+def sentence_transformer(embedder: Any) -> Any:
+    """The ``SentenceTransformer`` the floor and llama-index run: the torch engine's own model, or
+    the same converted folder loaded apart when the product runs on ONNX Runtime."""
+    model = getattr(embedder, "_model", None)
+    if model is not None:
+        return model
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
+
+
 # --- corpus ---------------------------------------------------------------------------------
 
 

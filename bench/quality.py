@@ -28,7 +28,7 @@ import argparse
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from bench.common import (
     emit,
@@ -37,6 +37,7 @@ from bench.common import (
     make_settings,
     retrieval_query,
     run_worker,
+    sentence_transformer,
     setup_env,
     working_dir,
     write_result,
@@ -101,7 +102,9 @@ def worker(size_dir: Path) -> dict[str, Any]:
         results[f"ours-{mode}"] = score(rows, [ours(mode)(q) for q in queries], our_texts)
     service.close()
 
-    retriever, _, client = open_llama(size_dir / "llamaindex" / "llama-qdrant", cast(Any, embedder)._model)
+    retriever, _, client = open_llama(
+        size_dir / "llamaindex" / "llama-qdrant", sentence_transformer(embedder)
+    )
     retriever.similarity_top_k = DEPTH
     llama_texts = [_node_text(record.payload) for record in _scroll_all(client)]
     ranked = [[n.node.get_content() for n in retriever.retrieve(q)] for q in queries]

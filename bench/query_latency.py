@@ -49,6 +49,7 @@ from bench.common import (
     profile_shares,
     retrieval_query,
     run_worker,
+    sentence_transformer,
     setup_env,
     stop_process,
     working_dir,
@@ -63,7 +64,7 @@ ASK_TARGETS = {
     # one forward pass giving the pooled vector and the token states (the query in retrieve; in
     # gather, any uncached sentences, and a follow-up as asked only when its pieces do not line
     # up with the start of its rewritten version)
-    "encode (model)": "sourcier/embedding.py:SentenceTransformerEmbedder.encode",
+    "encode (model)": "sourcier/onnx_embedding.py:OnnxEmbedder.encode",
     "encode_query (lexical)": "sourcier/lexical.py:LexicalEncoder.encode_query",
     "store.search": "sourcier/store/edge.py:EdgeStore.search",
     "Chunk.from_payload": "sourcier/documents.py:Chunk.from_payload",
@@ -165,8 +166,9 @@ class Systems:
             qdrant_dir = size_dir / "ours-qdrant"
             settings = make_settings(qdrant_dir, qdrant_url=f"path:{qdrant_dir / 'index'}")
             self.qdrant = Sourcier(settings, open_store(settings), self.embedder)
+        self.st_model = sentence_transformer(self.embedder)  # the floor's and llama-index's model
         self.llama_retriever, self.llama_engine, self.llama_client = open_llama(
-            size_dir / "llamaindex" / "llama-qdrant", cast(Any, self.embedder)._model
+            size_dir / "llamaindex" / "llama-qdrant", self.st_model
         )
         self.embedder.embed_query("requête de chauffe")
 
@@ -255,7 +257,7 @@ def worker_paired(
     server_url: str | None,
 ) -> dict[str, Any]:
     systems = Systems(size_dir, with_qdrant)
-    model = cast(Any, systems.embedder)._model  # the SentenceTransformer itself: no wrapper in the way
+    model = systems.st_model  # the SentenceTransformer itself: no wrapper in the way
     engines = {"edge": systems.edge} | ({"qdrant": systems.qdrant} if systems.qdrant else {})
     raw = {name: raw_query_fn(service.store) for name, service in engines.items()}
     http_ask = http_search = None
