@@ -50,10 +50,16 @@ THEME = gr.themes.Default(
 )
 
 
+#: The sections of Gradio's catalogue the chat's components can show (the page, its footer and
+#: settings, the login page, toasts and status): the catalogue is sent once per language, so the
+#: sections for components the chat does not use (audio, image, dataframe, …) are left out.
+SECTIONS = ("blocks", "chatbot", "common", "dropdown", "errors", "file", "login", "upload_text")
+
+
 def french_strings() -> dict[str, str]:
     """Gradio's own interface strings in French, keyed as its frontend looks them up."""
     catalogue: dict[str, str] = json.loads((files("ui") / "gradio_fr.json").read_text(encoding="utf-8"))
-    return catalogue | WORDING
+    return {k: v for k, v in catalogue.items() if k.split(".")[0] in SECTIONS} | WORDING
 
 
 def french_i18n() -> gr.I18n:

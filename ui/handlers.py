@@ -1,7 +1,7 @@
 """What each of the chat's events does, as plain functions of the service.
 
-Every handler takes the :class:`server.engine.service.Sourcier` (``None`` while a mounted chat waits for
-the server's lifespan to load it) and returns what the components show: HTML from
+Every handler takes the :class:`server.engine.service.Sourcier` (``None`` while a mounted chat
+waits for the server's lifespan to load it) and returns what the components show: HTML from
 :mod:`ui.formatting`, lists, small dataclasses. Nothing here imports Gradio, so the chat's
 behaviour is tested against a real service without a browser; :mod:`ui.layout` only wires
 these to components.
@@ -149,7 +149,10 @@ def answer(
     except ValueError as error:
         yield fail(str(error))
         return
-    history = tuple(Turn(t["role"], t["content"]) for t in state.turns[-HISTORY_TURNS:])  # type: ignore[arg-type]
+    history = tuple(
+        Turn("user" if t["role"] == "user" else "assistant", t["content"])
+        for t in state.turns[-HISTORY_TURNS:]
+    )
     asked = Question(question, history, search_filters)
     state.chat.append({"role": "assistant", "content": fmt.SEARCHING_CHAT})
     state.sources = state.passages = fmt.placeholder_html("Recherche des sources…")
