@@ -42,13 +42,20 @@ WARM_UP_BATCH = 32
 class QuestionTooLongError(ValueError):
     """The question exceeds ``SOURCIER_MAX_QUESTION_CHARS``."""
 
+    #: Stable codes (the API's error codes where the API answers them): callers branch on these.
+    code = "question_too_long"
+
 
 class DocumentNotFoundError(LookupError):
     """No document with this id in the index."""
 
+    code = "document_not_found"
+
 
 class UnsupportedFileError(ValueError):
     """An uploaded file of a type the loaders do not read."""
+
+    code = "unsupported_file"
 
 
 def generator_from_settings(settings: Settings) -> Generator | None:

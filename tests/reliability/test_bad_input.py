@@ -260,7 +260,16 @@ def test_path_traversal_in_the_document_id(live_server: LiveServer, target: str)
 
 @pytest.mark.parametrize(
     "prefix",
-    ["/ui/file=", "/ui/gradio_api/file=", "/ui/static/", "/ui/assets/", "/static/", "/docs/", "/"],
+    [
+        "/ui/file=",
+        "/ui/gradio_api/file=",
+        "/ui/static/",
+        "/ui/assets/",
+        "/static/",
+        "/static-offline-docs/",
+        "/docs/",
+        "/",
+    ],
 )
 @pytest.mark.parametrize(
     "target", ["../../../../../../etc/passwd", "/etc/passwd", "%2e%2e/%2e%2e/etc/passwd"]
