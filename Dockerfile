@@ -32,14 +32,8 @@ RUN python -c "import subprocess, sys, tomllib; \
 deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
 subprocess.run([sys.executable, '-m', 'pip', 'install', *[d for d in deps if not d.startswith('torch')]], check=True)"
 
-COPY sourcier ./sourcier
-COPY sourcier_cli ./sourcier_cli
-COPY ingest ./ingest
-COPY server ./server
-COPY ui ./ui
-COPY eval ./eval
-COPY bench ./bench
-COPY data ./data
+# The packages pip installs are pyproject.toml's list; .dockerignore keeps everything else out.
+COPY . ./
 RUN pip install --no-deps . \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__" \
     && python -c "from pathlib import Path; from sourcier.e5_conversion import ensure_e5_model; ensure_e5_model(Path('/opt/sourcier/models'))"

@@ -5,13 +5,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The project's packages: the one list is pyproject.toml's [tool.setuptools.packages.find].
+PACKAGES := $(shell $(PYTHON) -c "import tomllib; print(' '.join(p.rstrip('*') for p in tomllib.load(open('pyproject.toml', 'rb'))['tool']['setuptools']['packages']['find']['include']))")
 export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SOURCIER_MODEL_CACHE_DIR ?= $(CURDIR)/.cache/models
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run ingest serve test lint eval eval-gate bench browser clean
+.PHONY: install run ingest serve test test-fast lint eval eval-gate bench browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,20 +44,24 @@ browser:
 	  || echo "could not install chromium: the browser test will skip (or fail under CI)"; \
 	else echo "not root: cannot apt-get install chromium; the browser test will skip"; fi
 
-## Quick start 2: install and run the whole test suite, then the grounding eval gate
+## Quick start 2: install and run the whole test suite, then every eval suite's gate (each
+## suite on a fresh index of its own documents; held-out sets reported beside the tuning sets)
 test: install browser
 	$(BIN)/pytest
 	$(BIN)/sourcier eval --gate --report-dir reports/eval
-	$(BIN)/sourcier eval --gold eval/data/holdout.jsonl --report-dir reports/eval-holdout
+
+## The fast tier: in-process tests (no server subprocess, no browser, no full eval), for the
+## edit-test loop; `make test` runs these and the slow tier.
+test-fast: install
+	$(BIN)/pytest -m "not slow and not browser"
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check sourcier ingest server ui eval
-	$(BIN)/mypy
+	$(BIN)/ruff format --check $(PACKAGES) tests
+	$(BIN)/mypy $(PACKAGES)
 
 eval: install
 	$(BIN)/sourcier eval --report-dir reports/eval
-	$(BIN)/sourcier eval --gold eval/data/holdout.jsonl --report-dir reports/eval-holdout
 
 eval-gate: install
 	$(BIN)/sourcier eval --gate --report-dir reports/eval

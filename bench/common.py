@@ -48,7 +48,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Any:
     from sourcier.config import Settings
 
     values: dict[str, Any] = {"data_dir": data_dir, "model_cache_dir": MODEL_CACHE, **overrides}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def model_folder() -> Path:
@@ -56,6 +56,17 @@ def model_folder() -> Path:
     from sourcier.e5_conversion import ensure_e5_model
 
     return Path(ensure_e5_model(MODEL_CACHE))
+
+
+def sentence_transformer(embedder: Any) -> Any:
+    """The ``SentenceTransformer`` the floor and llama-index run: the torch engine's own model, or
+    the same converted folder loaded apart when the product runs on ONNX Runtime."""
+    model = getattr(embedder, "_model", None)
+    if model is not None:
+        return model
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_folder()), device="cpu", local_files_only=True)
 
 
 # --- corpus ---------------------------------------------------------------------------------
@@ -135,10 +146,10 @@ def gold_questions() -> list[dict[str, Any]]:
 def retrieval_query(row: dict[str, Any]) -> str:
     """The text every retriever is given: the question, made standalone for follow-ups with the
     product's own rule (shared by all systems so that only retrieval is compared)."""
-    from server.api.schemas import Turn
     from server.engine.conversation import standalone_question
+    from server.engine.types import Turn
 
-    history = [Turn(**t) for t in row.get("history") or []]
+    history = [Turn(t["role"], t["content"]) for t in row.get("history") or []]
     return standalone_question(row["question"], history) or row["question"]
 
 

@@ -55,7 +55,7 @@ VARIANTS = ("floor", "ours-edge", "ours-qdrant", "llamaindex")
 #: Our functions whose share of ingestion time the profile reports.
 INGEST_TARGETS = {
     "ingest": "ingest/pipeline.py:Ingestor.ingest",
-    "embed_passages": "sourcier/embedding.py:SentenceTransformerEmbedder.embed_passages",
+    "embed_passages": "sourcier/onnx_embedding.py:OnnxEmbedder.embed_passages",
     "load_file": "ingest/loaders.py:load_file",
     "make_chunks": "ingest/pipeline.py:make_chunks",
     "sentence_spans": "sourcier/sentences.py:sentence_spans",

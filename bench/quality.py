@@ -37,6 +37,7 @@ from bench.common import (
     make_settings,
     retrieval_query,
     run_worker,
+    sentence_transformer,
     setup_env,
     working_dir,
     write_result,
@@ -82,7 +83,6 @@ def worker(size_dir: Path) -> dict[str, Any]:
 
     from bench.ingest_throughput import our_chunk_texts
     from bench.query_latency import open_llama
-    from server.api.schemas import SearchRequest
     from server.engine.service import Sourcier
     from sourcier.embedding import load_embedder
     from sourcier.store import open_store
@@ -96,15 +96,15 @@ def worker(size_dir: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"chunks": len(our_texts)}
 
     def ours(mode: str) -> Callable[[str], list[str]]:
-        return lambda q: [
-            r.text for r in service.search(SearchRequest(query=q, top_k=DEPTH, mode=mode)).results
-        ]
+        return lambda q: [r.text for r in service.search(q, DEPTH, None, mode)]  # type: ignore[arg-type]
 
     for mode in ("hybrid", "dense", "sparse"):
         results[f"ours-{mode}"] = score(rows, [ours(mode)(q) for q in queries], our_texts)
     service.close()
 
-    retriever, _, client = open_llama(size_dir / "llamaindex" / "llama-qdrant", embedder._model)
+    retriever, _, client = open_llama(
+        size_dir / "llamaindex" / "llama-qdrant", sentence_transformer(embedder)
+    )
     retriever.similarity_top_k = DEPTH
     llama_texts = [_node_text(record.payload) for record in _scroll_all(client)]
     ranked = [[n.node.get_content() for n in retriever.retrieve(q)] for q in queries]

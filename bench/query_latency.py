@@ -24,6 +24,7 @@ Every system runs in its own process; percentiles are p50/p95/p99 in ms. Results
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import queue
 import shutil
@@ -33,8 +34,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from bench.common import (
     REPO,
@@ -47,6 +49,7 @@ from bench.common import (
     profile_shares,
     retrieval_query,
     run_worker,
+    sentence_transformer,
     setup_env,
     stop_process,
     working_dir,
@@ -61,7 +64,7 @@ ASK_TARGETS = {
     # one forward pass giving the pooled vector and the token states (the query in retrieve; in
     # gather, any uncached sentences, and a follow-up as asked only when its pieces do not line
     # up with the start of its rewritten version)
-    "encode (model)": "sourcier/embedding.py:SentenceTransformerEmbedder.encode",
+    "encode (model)": "sourcier/onnx_embedding.py:OnnxEmbedder.encode",
     "encode_query (lexical)": "sourcier/lexical.py:LexicalEncoder.encode_query",
     "store.search": "sourcier/store/edge.py:EdgeStore.search",
     "Chunk.from_payload": "sourcier/documents.py:Chunk.from_payload",
@@ -163,21 +166,20 @@ class Systems:
             qdrant_dir = size_dir / "ours-qdrant"
             settings = make_settings(qdrant_dir, qdrant_url=f"path:{qdrant_dir / 'index'}")
             self.qdrant = Sourcier(settings, open_store(settings), self.embedder)
+        self.st_model = sentence_transformer(self.embedder)  # the floor's and llama-index's model
         self.llama_retriever, self.llama_engine, self.llama_client = open_llama(
-            size_dir / "llamaindex" / "llama-qdrant", self.embedder._model
+            size_dir / "llamaindex" / "llama-qdrant", self.st_model
         )
         self.embedder.embed_query("requête de chauffe")
 
     def ask(self, service: Any, row: dict[str, Any]) -> Any:
-        from server.api.schemas import AskRequest, Turn
+        from server.engine.types import Question, Turn
 
-        history = [Turn(**t) for t in row.get("history") or []]
-        return service.ask(AskRequest(question=row["question"], history=history, top_k=TOP_K))
+        history = tuple(Turn(t["role"], t["content"]) for t in row.get("history") or [])
+        return service.ask(Question(row["question"], history), service.config.replace(top_k=TOP_K))
 
     def search(self, service: Any, row: dict[str, Any]) -> Any:
-        from server.api.schemas import SearchRequest
-
-        return service.search(SearchRequest(query=retrieval_query(row), top_k=TOP_K))
+        return service.search(retrieval_query(row), TOP_K)
 
     def close(self) -> None:
         self.edge.close()
@@ -255,7 +257,7 @@ def worker_paired(
     server_url: str | None,
 ) -> dict[str, Any]:
     systems = Systems(size_dir, with_qdrant)
-    model = systems.embedder._model  # the SentenceTransformer itself: no wrapper in the way
+    model = systems.st_model  # the SentenceTransformer itself: no wrapper in the way
     engines = {"edge": systems.edge} | ({"qdrant": systems.qdrant} if systems.qdrant else {})
     raw = {name: raw_query_fn(service.store) for name, service in engines.items()}
     http_ask = http_search = None
@@ -277,10 +279,10 @@ def worker_paired(
     # caches start empty; the server may have warmed its own at start-up, as it does by default).
     for row in rows:
         for name, service in engines.items():
-            ms, response = timed(lambda s=service, r=row: systems.ask(s, r))
-            record(f"{name}.ask_cold", ms, response.timings_ms.model_dump())
+            ms, response = timed(partial(systems.ask, service, row))
+            record(f"{name}.ask_cold", ms, dataclasses.asdict(response.timings))
         if http_ask is not None:
-            ms, body = timed(lambda r=row: http_ask(r))
+            ms, body = timed(partial(http_ask, row))
             record("http.ask_cold", ms, body["timings_ms"])
     # Pass 2, warm: every system in turn on each question, so they share the same machine load.
     for row in rows:
@@ -288,19 +290,19 @@ def worker_paired(
         for name, service in engines.items():
             embed_ms, search_ms = floor_call(model, raw[name], text)
             record(f"{name}.floor", embed_ms + search_ms, {"embed": embed_ms, "search": search_ms})
-            ms, response = timed(lambda s=service, r=row: systems.ask(s, r))
-            record(f"{name}.ask", ms, response.timings_ms.model_dump())
+            ms, response = timed(partial(systems.ask, service, row))
+            record(f"{name}.ask", ms, dataclasses.asdict(response.timings))
             abstained[name] = abstained.get(name, 0) + int(response.abstained)
-            ms, _ = timed(lambda s=service, r=row: systems.search(s, r))
+            ms, _ = timed(partial(systems.search, service, row))
             record(f"{name}.search", ms)
         if http_ask is not None and http_search is not None:
-            ms, body = timed(lambda r=row: http_ask(r))
+            ms, body = timed(partial(http_ask, row))
             record("http.ask", ms, body["timings_ms"])
-            ms, _ = timed(lambda r=row: http_search(r))
+            ms, _ = timed(partial(http_search, row))
             record("http.search", ms)
-        ms, _ = timed(lambda t=text: systems.llama_retriever.retrieve(t))
+        ms, _ = timed(partial(systems.llama_retriever.retrieve, text))
         record("llamaindex.retrieve", ms)
-        ms, _ = timed(lambda t=text: systems.llama_engine.query(t))
+        ms, _ = timed(partial(systems.llama_engine.query, text))
         record("llamaindex.query_engine", ms)
     # Pass 3, only when asked: a profile of warm Edge asks, apart from the timed passes (the
     # profiler's hooks slow Python code down by ~15%).
@@ -325,14 +327,14 @@ def worker_paired(
         result["profile"] = profile_result
     for key, values in times.items():
         system, metric = key.split(".")
-        stats = percentiles(values)
+        stats: dict[str, Any] = dict(percentiles(values))
         if key in splits:
             parts = splits[key][0].keys()
             stats["split"] = {p: round(percentiles([s[p] for s in splits[key]])["p50"], 2) for p in parts}
         result.setdefault(system, {})[metric] = stats
     # Concurrent clients, one system at a time (they would compete with each other otherwise).
     for name, service in engines.items():
-        lat, rps = concurrent(lambda s=service: lambda row: systems.ask(s, row), rows, clients)
+        lat, rps = concurrent(partial(partial, systems.ask, service), rows, clients)
         result[name]["ask_concurrent"] = percentiles(lat) | {"rps": rps, "clients": clients}
     if make_ask is not None and make_search is not None:
         lat, rps = concurrent(make_ask, rows, clients)
@@ -356,6 +358,7 @@ def open_llama(index_dir: Path, st_model: Any) -> tuple[Any, Any, Any]:
     from llama_index.core import VectorStoreIndex
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import RetrieverQueryEngine
+    from llama_index.core.response_synthesizers import ResponseMode
     from llama_index.vector_stores.qdrant import QdrantVectorStore
     from qdrant_client import QdrantClient
 
@@ -368,7 +371,7 @@ def open_llama(index_dir: Path, st_model: Any) -> tuple[Any, Any, Any]:
     vector_store = QdrantVectorStore(client=client, collection_name=LLAMA_COLLECTION)
     index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
     retriever = index.as_retriever(similarity_top_k=TOP_K)
-    engine = RetrieverQueryEngine.from_args(retriever, response_mode="no_text", llm=MockLLM())
+    engine = RetrieverQueryEngine.from_args(retriever, response_mode=ResponseMode.NO_TEXT, llm=MockLLM())
     return retriever, engine, client
 
 
@@ -401,7 +404,7 @@ def worker_store(data_dir: Path, engine: str, rows: list[dict[str, Any]]) -> dic
                 vector = rng.standard_normal(384).astype(np.float32)
                 vector /= np.linalg.norm(vector)
                 dense = vector.tolist()
-                ms, _ = timed(lambda v=dense, q=sp, m=mode: store.search(m, TOP_K, dense=v, sparse=q))
+                ms, _ = timed(partial(store.search, mode, TOP_K, dense=dense, sparse=sp))
                 times.append(ms)
         result[mode] = percentiles(times)
     result["rss_store_mb"] = round(me.memory_info().rss / 2**20 - rss_before, 1)
@@ -634,12 +637,14 @@ def clone_edge_to_qdrant(edge_dir: Path, qdrant_dir: Path) -> float:
                 qe.ScrollRequest(offset=offset, limit=512, with_payload=True, with_vector=True)
             )
             if records:
-                dense = [list(r.vector[DENSE]) for r in records]
+                dense = [list(cast(Any, r.vector)[DENSE]) for r in records]
                 if not dimension:
                     dimension = len(dense[0])
                     target.ensure_schema(dimension)
                 sparse = [
-                    SparseVector(list(r.vector[LEXICAL].indices), list(r.vector[LEXICAL].values))
+                    SparseVector(
+                        list(cast(Any, r.vector)[LEXICAL].indices), list(cast(Any, r.vector)[LEXICAL].values)
+                    )
                     for r in records
                 ]
                 target.upsert_chunks([Chunk.from_payload(r.payload or {}) for r in records], dense, sparse)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bench.common import REPO, RESULTS
@@ -818,7 +819,7 @@ def plot(ing: dict[str, Any] | None, q: dict[str, Any] | None, qual: dict[str, A
     if q:
         ax = axes[1]
         labels = ordered(q["sizes"])
-        series = {
+        series: dict[str, Callable[[Any], float]] = {
             "floor": lambda e: e["inprocess"]["edge"]["floor"]["p50"],
             "ours ask (Python)": lambda e: e["inprocess"]["edge"]["ask"]["p50"],
             "ours /ask (HTTP)": lambda e: e["http"]["ask"]["p50"],
@@ -856,6 +857,175 @@ def plot(ing: dict[str, Any] | None, q: dict[str, Any] | None, qual: dict[str, A
     fig.savefig(PNG, dpi=110)
     plt.close(fig)
     return True
+
+
+def backends_section(data: dict[str, Any]) -> list[str]:
+    """fp32 torch against int8 ONNX Runtime (``bench.embedding_backends``): speed, memory, size and
+    every eval figure, with the targets of issue 15."""
+    runs = data.get("backends", {})
+    torch, onnx = runs.get("torch"), runs.get("onnx-int8")
+    if not torch or not onnx:
+        return []
+    info = data.get("machine", {})
+    lines = [
+        "## Embedding runtime: fp32 PyTorch against int8 ONNX Runtime",
+        "",
+        f"`python -m bench.embedding_backends --sample {data.get('sample')}` ({info.get('date', '?')}, "
+        f"commit {info.get('git', '?')}; 1-minute load average {data.get('load_avg', '?')} on "
+        f"{info.get('nproc', '?')} CPUs, read before each backend's run and at the end: other "
+        "engineers' jobs shared the cores, so compare the ratios "
+        "and the CPU-second rates rather than wall times). Each figure is taken in its own fresh "
+        "process through the product's code; `onnx-int8` is the default (`SOURCIER_EMBEDDING_BACKEND`).",
+        "",
+        "The int8 model is exported once from the converted model folder (torch's ONNX exporter, ONNX "
+        "Runtime's transformer fusions, `quantize_dynamic` with per-channel int8 weights) into "
+        "`<models>/multilingual-e5-small-onnx-int8/` and reused; the graph returns the last hidden "
+        "state and the layer the alignment ranker reads. ONNX runs one text per pass: dynamic "
+        "quantization scales each activation tensor by its own range, so in a padded batch a text's "
+        "vector would depend on its neighbours.",
+        "",
+    ]
+
+    def ratio(a: float, b: float) -> str:
+        return f"{a / b:.2f}×" if b else "–"
+
+    ti, oi = torch["ingest"], onnx["ingest"]
+    tq, oq = torch["queries"], onnx["queries"]
+    ts, os_ = torch["server"], onnx["server"]
+    tc, oc = torch["cold_ask"], onnx["cold_ask"]
+    install = data.get("install", {})
+    rows = [
+        [
+            f"ingestion chunks/s ({ti['chunks']:,} chunks)",
+            ti["chunks_per_s"],
+            oi["chunks_per_s"],
+            ratio(oi["chunks_per_s"], ti["chunks_per_s"]),
+            "≥ 2× torch",
+            status(oi["chunks_per_s"] >= 2 * ti["chunks_per_s"]),
+        ],
+        [
+            "ingestion chunks per CPU second",
+            ti["chunks_per_cpu_s"],
+            oi["chunks_per_cpu_s"],
+            ratio(oi["chunks_per_cpu_s"], ti["chunks_per_cpu_s"]),
+            "",
+            "",
+        ],
+        [
+            "query embedding p50 ms",
+            tq["query_embedding_ms"]["p50"],
+            oq["query_embedding_ms"]["p50"],
+            ratio(oq["query_embedding_ms"]["p50"], tq["query_embedding_ms"]["p50"]),
+            "≤ 12 ms",
+            status(oq["query_embedding_ms"]["p50"] <= 12),
+        ],
+        [
+            "in-process `ask` p50 ms (articles, warm)",
+            tq["ask_ms"]["p50"],
+            oq["ask_ms"]["p50"],
+            ratio(oq["ask_ms"]["p50"], tq["ask_ms"]["p50"]),
+            "≤ 20 ms",
+            status(oq["ask_ms"]["p50"] <= 20),
+        ],
+        [
+            "in-process `ask` p95 ms",
+            tq["ask_ms"]["p95"],
+            oq["ask_ms"]["p95"],
+            ratio(oq["ask_ms"]["p95"], tq["ask_ms"]["p95"]),
+            "",
+            "",
+        ],
+        [
+            "in-process `ask` p50 ms, first pass (sentence cache empty)",
+            tq["ask_first_pass_ms"]["p50"],
+            oq["ask_first_pass_ms"]["p50"],
+            ratio(oq["ask_first_pass_ms"]["p50"], tq["ask_first_pass_ms"]["p50"]),
+            "",
+            "",
+        ],
+        [
+            "server peak RSS MB (articles, `--no-ui`, 82 questions)",
+            round(ts["rss_peak_mb"]),
+            round(os_["rss_peak_mb"]),
+            ratio(os_["rss_peak_mb"], ts["rss_peak_mb"]),
+            "≤ 700 MB",
+            status(os_["rss_peak_mb"] <= 700),
+        ],
+        ["server ready s", ts["ready_s"], os_["ready_s"], ratio(os_["ready_s"], ts["ready_s"]), "", ""],
+        [
+            f"cold `sourcier ask` s (median of {oc['runs']})",
+            tc["median_s"],
+            oc["median_s"],
+            ratio(oc["median_s"], tc["median_s"]),
+            "≤ 3 s",
+            status(oc["median_s"] <= 3),
+        ],
+        [
+            "model load s (in the ingestion worker)",
+            ti["load_s"],
+            oi["load_s"],
+            ratio(oi["load_s"], ti["load_s"]),
+            "",
+            "",
+        ],
+        [
+            "torch imported by the in-process `ask`",
+            str(tq["torch_imported"]).lower(),
+            str(oq["torch_imported"]).lower(),
+            "",
+            "",
+            "",
+        ],
+        [
+            "runtime packages MB (installed files)",
+            install.get("torch_stack_total_mb"),
+            install.get("onnx_stack_total_mb"),
+            "",
+            "",
+            "",
+        ],
+        [
+            "model on disk MB",
+            install.get("fp32_model_folder_mb"),
+            install.get("int8_onnx_folder_mb"),
+            "",
+            "",
+            "",
+        ],
+    ]
+    lines += table(["figure", "fp32 torch", "int8 ONNX", "ONNX / torch", "target", "status"], rows)
+    if install:
+        stacks = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("torch_stack_mb", {}).items())
+        onnx_stack = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("onnx_stack_mb", {}).items())
+        lines += [f"Runtime packages, MB: torch side {stacks}; ONNX side {onnx_stack}.", ""]
+    outside = data.get("onnx_outside_torch_intervals", {})
+    lines += [
+        "Quality: `sourcier eval` on each set, the bundled corpus ingested afresh with each backend; "
+        "the torch run's 95% interval beside it. ONNX figures outside the torch intervals (all "
+        "figures of the report, not only these): "
+        + "; ".join(f"{name}: {', '.join(v) if v else 'none'}" for name, v in outside.items())
+        + ".",
+        "",
+    ]
+    quality_rows = []
+    from bench.embedding_backends import HEADLINE
+
+    for metric in HEADLINE:
+        row: list[Any] = [metric]
+        for name in ("gold", "holdout"):
+            ref, cand = torch["quality"][name], onnx["quality"][name]
+            low_high = ref["intervals"].get(metric)
+            span = f" ({low_high[0]:.2f}–{low_high[1]:.2f})" if low_high else ""
+            row += [
+                f"{ref['metrics'].get(metric, float('nan')):.3f}{span}",
+                f"{cand['metrics'].get(metric, float('nan')):.3f}",
+            ]
+        quality_rows.append(row)
+    lines += table(
+        ["figure", "gold: torch (95% CI)", "gold: ONNX", "held-out: torch (95% CI)", "held-out: ONNX"],
+        quality_rows,
+    )
+    return lines
 
 
 def main() -> None:
@@ -906,6 +1076,9 @@ def main() -> None:
         lines += quality_section(qual)
     lines += memory_section(ing, q)
     lines += profiles_section(ing, q)
+    backends = load("embedding_backends")
+    if backends:
+        lines += backends_section(backends)
     lines += scale_section(q, ing)
     DOCS.mkdir(exist_ok=True)
     MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

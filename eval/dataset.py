@@ -25,18 +25,15 @@ CATEGORIES = frozenset(
         "followup",
         "unanswerable_related",
         "unanswerable_offtopic",
-        # the docs and manpages suites' kinds (eval/suites/README.md)
-        "how_to",
-        "why",
-        "list",
-        "option",
-        "command",
-        "unanswerable",
-        "leave_out",
     }
 )
-#: ``leave_out``: answerable from a document the suite does not ship, so it must be refused.
-UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic", "unanswerable", "leave_out"})
+UNANSWERABLE = frozenset({"unanswerable_related", "unanswerable_offtopic"})
+#: The other suites' categories (eval/suites/): how-to, why and list questions, man-page options
+#: and commands, and unanswerable ones, including those whose document was left out.
+SUITE_UNANSWERABLE = UNANSWERABLE | {"unanswerable", "leave_out"}
+SUITE_CATEGORIES = CATEGORIES | SUITE_UNANSWERABLE | {"how_to", "why", "list", "option", "command"}
+#: Fields a question may have beside ``FIELDS``: what a leave-out question's left-out document said.
+OPTIONAL_FIELDS = frozenset({"left_out"})
 FIELDS: dict[str, type] = {
     "id": str,
     "question": str,
@@ -46,8 +43,6 @@ FIELDS: dict[str, type] = {
     "key_facts": list,
     "history": list,
 }
-#: Fields a record may carry besides ``FIELDS`` (a leave-out case names the left-out passage).
-OPTIONAL_FIELDS: dict[str, type] = {"left_out": dict}
 
 
 class GoldSetError(ValueError):
@@ -107,19 +102,16 @@ def read_records(path: Path = GOLD_PATH) -> list[dict[str, Any]]:
 
 
 def _parse(record: Mapping[str, Any], where: str) -> GoldQuestion:
-    if not set(FIELDS) <= set(record) <= set(FIELDS) | set(OPTIONAL_FIELDS):
+    if not set(FIELDS) <= set(record) <= set(FIELDS) | OPTIONAL_FIELDS:
         raise GoldSetError(
-            f"{where}: fields {sorted(record)} != {sorted(FIELDS)} (+ optional {sorted(OPTIONAL_FIELDS)})"
+            f"{where}: fields {sorted(record)} != {sorted(FIELDS)} (+ {sorted(OPTIONAL_FIELDS)})"
         )
-    for name, typ in OPTIONAL_FIELDS.items():
-        if name in record and not isinstance(record[name], typ):
-            raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
     for name, typ in FIELDS.items():
         if not isinstance(record[name], typ):
             raise GoldSetError(f"{where}: {name} is not a {typ.__name__}")
-    if record["category"] not in CATEGORIES:
+    if record["category"] not in SUITE_CATEGORIES:
         raise GoldSetError(f"{where}: unknown category {record['category']!r}")
-    if record["answerable"] is (record["category"] in UNANSWERABLE):
+    if record["answerable"] is (record["category"] in SUITE_UNANSWERABLE):
         raise GoldSetError(f"{where}: answerable contradicts category {record['category']}")
     passages = []
     for p in record["passages"]:

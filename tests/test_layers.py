@@ -25,9 +25,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "ui": ("server.api", "eval", "bench", "sourcier_cli"),
     "eval": ("server.api", "ui", "bench", "sourcier_cli"),
 }
-#: Known exceptions, each with its reason. The chat still validates its input with the HTTP
-#: request models until it is moved onto the engine's types (the chat's own split, issue 12 item 4).
-ALLOWED: dict[str, set[str]] = {"ui.app": {"server.api.schemas"}, "ui.formatting": {"server.api.schemas"}}
+#: Known exceptions, each with its reason (none left: the chat works with the engine's types).
+ALLOWED: dict[str, set[str]] = {}
 
 
 def module_name(path: Path, root: Path) -> str:

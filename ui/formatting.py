@@ -13,7 +13,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from server.api.schemas import AnswerSentence, Citation, DocumentDetail, SearchResult
+from server.engine.types import AnswerSentence, Citation, DocumentDetail, SearchHit
 
 ABSTENTION_TITLE = "Le corpus ne dit rien à ce sujet."
 #: Documents longer than this are shown as a window around the cited span (a 20 MB page would hang).
@@ -256,7 +256,7 @@ def document_html(
 # --- retrieved passages (HTML) -------------------------------------------------------------
 
 
-def passages_html(results: Sequence[SearchResult], titles: dict[str, str], limit_chars: int = 400) -> str:
+def passages_html(results: Sequence[SearchHit], titles: dict[str, str], limit_chars: int = 400) -> str:
     """The retrieved chunks and their fused scores, for the curious and for debugging."""
     if not results:
         return placeholder_html("Aucun passage retrouvé.")
@@ -293,20 +293,28 @@ def ingest_reason(reason: str) -> str:
     return reason
 
 
-def ingest_report_html(added: int, updated: int, unchanged: int, failed: Sequence[tuple[str, str]]) -> str:
-    """What an upload did, with the ingestion's own validation errors (escaped, in French)."""
-    if failed:
-        items = "".join(f"<li>{esc(ingest_reason(reason))}</li>" for _, reason in failed)
+_OUTCOMES = {
+    "added": "ajouté au corpus",
+    "updated": "mis à jour dans le corpus",
+    "unchanged": "déjà dans le corpus, inchangé",
+}
+
+
+def upload_report_html(
+    file_name: str, outcome: str, title: str | None, chunks: int, problems: Sequence[str]
+) -> str:
+    """What an upload did: the file, the document it became and its chunk count, or why it was
+    refused (problems are already in French; everything is escaped)."""
+    if problems or outcome not in _OUTCOMES:
+        items = "".join(f"<li>{esc(p)}</li>" for p in problems)
         return (
-            '<div class="sourcier-error" role="alert"><strong>Fichier refusé :</strong>'
+            f'<div class="sourcier-error" role="alert"><strong>Fichier refusé : {esc(file_name)}</strong>'
             f"<ul>{items}</ul></div>"
         )
-    if added:
-        what = "Document ajouté au corpus."
-    elif updated:
-        what = "Document mis à jour dans le corpus."
-    elif unchanged:
-        what = "Ce document est déjà dans le corpus, inchangé."
-    else:
-        what = "Aucun document lu dans ce fichier."
-    return f'<div class="sourcier-ok" role="status">{esc(what)}</div>'
+    plural = "s" if chunks > 1 else ""
+    named = f" — « {esc(title)} »" if title else ""
+    return (
+        f'<div class="sourcier-ok" role="status"><strong>{esc(file_name)}</strong>{named} : '
+        f'{_OUTCOMES[outcome]}, <span class="sourcier-chunks">{chunks} passage{plural}</span> '
+        f"indexé{plural}. Il figure dans les filtres.</div>"
+    )

@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.deps import require_api_key
@@ -85,10 +86,16 @@ def _open_when_free(app: FastAPI, settings: Settings, embedder: Embedder, stoppi
         return
 
 
-def create_app(settings: Settings | None = None, service: Sourcier | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    service: Sourcier | None = None,
+    *,
+    body_limits: Mapping[str, int] | None = None,
+) -> FastAPI:
     """Build the app. With no ``service``, it is built from ``settings`` at start-up (and closed
     at shut-down); a given one is the caller's. The chat is mounted by the caller
-    (``ui.app.mount_ui``): the API does not depend on it."""
+    (``ui.app.mount_ui``): the API does not depend on it, but the caller passes the body limits
+    its routes need (``body_limits``: path -> bytes, over ``SOURCIER_MAX_BODY_BYTES``)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -125,7 +132,9 @@ def create_app(settings: Settings | None = None, service: Sourcier | None = None
             if owned and app.state.service is not None:
                 app.state.service.close()
 
-    app = FastAPI(
+    # /docs and /redoc from the package's own copies of Swagger UI and ReDoc: no CDN, so they
+    # render on a machine without internet.
+    app = FastAPIOffline(
         title="Sourcier",
         version="0.1.0",
         summary="French question answering that cites a source span for every sentence.",
@@ -138,7 +147,7 @@ def create_app(settings: Settings | None = None, service: Sourcier | None = None
 
     _handle_errors(app)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -85,19 +86,24 @@ class RequestLogMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``path_limits`` gives a route its own limit (the chat's file upload takes files up to
+    ``SOURCIER_MAX_FILE_BYTES``, larger than any JSON request)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(str(scope.get("path", "")), self.max_bytes)
         length = dict(scope.get("headers", [])).get(b"content-length")
-        too_large = f"Request body too large: the limit is {self.max_bytes:,} bytes."
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+        too_large = f"Request body too large: the limit is {limit:,} bytes."
+        if length is not None and length.isdigit() and int(length) > limit:
             await _json_error(send, 413, too_large, "body_too_large")
             return
         received = 0
@@ -108,7 +114,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise _BodyTooLarge
             return message

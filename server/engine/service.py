@@ -42,13 +42,20 @@ WARM_UP_BATCH = 32
 class QuestionTooLongError(ValueError):
     """The question exceeds ``SOURCIER_MAX_QUESTION_CHARS``."""
 
+    #: Stable codes (the API's error codes where the API answers them): callers branch on these.
+    code = "question_too_long"
+
 
 class DocumentNotFoundError(LookupError):
     """No document with this id in the index."""
 
+    code = "document_not_found"
+
 
 class UnsupportedFileError(ValueError):
     """An uploaded file of a type the loaders do not read."""
+
+    code = "unsupported_file"
 
 
 def generator_from_settings(settings: Settings) -> Generator | None:
@@ -80,8 +87,11 @@ class Sourcier:
             SentenceVectors(embedder, settings.sentence_cache_mb * 2**20),
             generator,
         )
-        #: The product's answering configuration (callers pass their own per call to change it).
-        self.config = AnswerConfig.from_settings(settings)
+        #: The product's answering configuration (callers pass their own per call to change it):
+        #: the language model answers whenever there is one.
+        self.config = AnswerConfig.from_settings(settings).replace(
+            answerer="generative" if generator is not None else "extractive"
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:

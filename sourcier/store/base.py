@@ -29,7 +29,10 @@ INDEXED_DATETIME = "date"
 
 
 class StoreError(RuntimeError):
-    """The store cannot be reached or used; the message says why, for people."""
+    """The store cannot be reached or used; the message says why, for people, ``code`` for
+    programs (the API's ``index_unavailable``)."""
+
+    code = "index_unavailable"
 
 
 class StoreLockedError(StoreError):

@@ -47,6 +47,7 @@ def test_gate_names_must_exist(extractive: harness.EvalResult) -> None:
         check(extractive.metrics, {"no.such.metric": 0.5})
 
 
+@pytest.mark.slow  # the whole gold set, traced and scored
 def test_gate_fails_on_the_random_answerer(setup: tuple[Any, ...]) -> None:
     service, questions, gold, documents = setup
     answerer = harness.random_answerer(documents, seed=1)

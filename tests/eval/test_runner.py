@@ -11,8 +11,9 @@ import pytest
 
 from eval.dataset import GOLD_PATH
 from eval.runner import main
-from tests.conftest import MODEL_CACHE, free_port
-from tests.server.fake_llm import INVENTED, FakeLLM
+from tests.support.fake_llm import INVENTED, FakeLLM
+from tests.support.index import MODEL_CACHE
+from tests.support.processes import free_port
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from ingest.loaders import load_file
 from ingest.pipeline import embedding_text, make_chunks
 from sourcier.config import BUNDLED_CORPUS
 from sourcier.sentences import sentence_spans
-from tests.conftest import make_settings
+from tests.support.index import make_settings
 
 COUNT = tiktoken_counter("o200k_base")
 

@@ -18,7 +18,10 @@ import pytest
 
 from sourcier.config import Settings
 from sourcier.store.base import DocumentRecord
-from tests.conftest import child_env, make_settings
+from tests.support.index import make_settings
+from tests.support.processes import child_env
+
+pytestmark = pytest.mark.slow  # real `sourcier` subprocesses
 
 MAX_FILE_BYTES = 20_000
 SCRIPT_MARKERS = ("SCRIPT_SECRET_42", "alert(", "document.cookie", "fetch(", "console.log", "onerror")

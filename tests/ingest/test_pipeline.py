@@ -12,7 +12,7 @@ import pytest
 from ingest.pipeline import Ingestor
 from sourcier.config import BUNDLED_CORPUS, Settings
 from sourcier.store import VectorStore, open_store
-from tests.conftest import make_settings
+from tests.support.index import make_settings
 
 ENGINES = {"edge": {}, "qdrant-client": {"qdrant_url": ":memory:"}}
 

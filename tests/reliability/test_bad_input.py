@@ -21,7 +21,8 @@ import httpx
 import pytest
 
 from sourcier.config import Settings
-from tests.conftest import LiveServer, StartServer, copy_index
+from tests.support.index import copy_index
+from tests.support.processes import LiveServer, StartServer
 
 TEN_MB = 10 * 1024 * 1024
 STACK_TRACE = ("Traceback (most recent call last)", 'File "/', "site-packages")
@@ -259,7 +260,16 @@ def test_path_traversal_in_the_document_id(live_server: LiveServer, target: str)
 
 @pytest.mark.parametrize(
     "prefix",
-    ["/ui/file=", "/ui/gradio_api/file=", "/ui/static/", "/ui/assets/", "/static/", "/docs/", "/"],
+    [
+        "/ui/file=",
+        "/ui/gradio_api/file=",
+        "/ui/static/",
+        "/ui/assets/",
+        "/static/",
+        "/static-offline-docs/",
+        "/docs/",
+        "/",
+    ],
 )
 @pytest.mark.parametrize(
     "target", ["../../../../../../etc/passwd", "/etc/passwd", "%2e%2e/%2e%2e/etc/passwd"]

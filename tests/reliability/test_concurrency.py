@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.support.processes import LiveServer
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "data" / "gold.jsonl"
 CLIENTS = 8

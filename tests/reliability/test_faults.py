@@ -35,7 +35,10 @@ import httpx
 import pytest
 
 from sourcier.config import BUNDLED_CORPUS, Settings
-from tests.conftest import LiveServer, StartServer, child_env, copy_index, free_port, make_settings
+from tests.support.index import copy_index, make_settings
+from tests.support.processes import LiveServer, StartServer, child_env, free_port
+
+pytestmark = pytest.mark.slow  # real `sourcier` subprocesses
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "eval" / "data" / "gold.jsonl"

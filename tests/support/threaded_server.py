@@ -3,7 +3,6 @@ sockets) without a subprocess, so it can serve an app built around an in-process
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from types import TracebackType
@@ -11,11 +10,7 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.processes import free_port
 
 
 class ThreadedServer:

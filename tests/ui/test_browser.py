@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ARTIFACTS, LiveServer, StartServer, copy_index
+from tests.support.index import ARTIFACTS, copy_index
+from tests.support.processes import LiveServer, StartServer
 from ui.formatting import ABSTENTION_TITLE, ALTERNATIVE_LABEL, UNCERTAIN_HELP, UNCERTAIN_LABEL
 
 pytestmark = pytest.mark.browser
@@ -34,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: ReDoc's "API docs by Redocly" footer logo: an <img> its bundle hard-codes to a CDN and hides
+#: when it fails to load. It is aborted by the page fixture; nothing else may leave the machine.
+DECORATIVE = frozenset({"https://cdn.redoc.ly/redoc/logo-mini.svg"})
 ANSWER_TIMEOUT_MS = 90_000  # the first question on 2 busy cores also warms the model up
 QUESTION = "Qui dirige le TBD Lab ?"
 UNANSWERABLE = "Quelle est la recette de la tarte tatin ?"
@@ -61,13 +65,21 @@ def _require_browser() -> None:
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[Any]:
-    """A page in a fresh Chromium profile; fails the test on any request leaving the machine."""
+def browser_locale() -> str:
+    """The browser's language (tests parametrize it to show the chat is French whatever it is)."""
+    return "fr-FR"
+
+
+@pytest.fixture
+def page(tmp_path: Path, browser_locale: str) -> Iterator[Any]:
+    """A page in a fresh Chromium profile; fails the test on any request leaving the machine,
+    any JavaScript error and any HTTP error (a missing favicon or manifest included)."""
     _require_browser()
     from playwright.sync_api import sync_playwright
 
     external: list[str] = []
     errors: list[str] = []
+    failed: list[str] = []
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "profile"),
@@ -75,25 +87,29 @@ def page(tmp_path: Path) -> Iterator[Any]:
             args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1400, "height": 1000},
-            locale="fr-FR",
+            locale=browser_locale,
         )
         try:
             page = context.pages[0] if context.pages else context.new_page()
+            for url in DECORATIVE:
+                page.route(url, lambda route: route.abort())
             page.set_default_timeout(30_000)
             page.on(
                 "request",
                 lambda r: (
                     None
-                    if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+                    if r.url.startswith(("http://127.0.0.1", "data:", "blob:")) or r.url in DECORATIVE
                     else external.append(r.url)
                 ),
             )
             page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
             yield page
         finally:
             context.close()
     assert external == [], f"the UI reached outside the machine: {external}"
     assert errors == [], f"JavaScript errors: {errors}"
+    assert failed == [], f"HTTP errors: {failed}"
 
 
 def open_chat(page: Any, server: LiveServer) -> None:
@@ -162,6 +178,9 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
         str(first["end"]),
     )
     expect(mark).to_be_in_viewport()
+    # the document panel scrolled to the span, the page did not: its header is still in view
+    expect(page.locator("#sourcier-header")).to_be_in_viewport()
+    assert page.evaluate("window.scrollY") == 0
     expect(source).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#sourcier-document")).to_contain_text(document["title"])
     screenshot(page, "answer")
@@ -206,8 +225,7 @@ def test_follow_up_uses_the_conversation(page: Any, live_server: LiveServer) -> 
     from playwright.sync_api import expect
 
     open_chat(page, live_server)
-    page.get_by_role("button", name="Quel est le nom de code du successeur de Llama ?").click()
-    page.wait_for_selector("#sourcier-sources [data-cite]", timeout=ANSWER_TIMEOUT_MS)
+    ask(page, "Quel est le nom de code du successeur de Llama ?")
     expect(last_answer(page)).to_contain_text("Avocado")
     ask(page, "Et quand sortira-t-il ?")
     expect(last_answer(page)).to_contain_text("Question comprise comme")
@@ -251,3 +269,95 @@ def test_hostile_upload_is_shown_as_text_never_run(
     for container in ("#sourcier-chat", "#sourcier-sources", "#sourcier-document", "#sourcier-passages"):
         expect(page.locator(f"{container} script, {container} img[src='x'], {container} a")).to_have_count(0)
     screenshot(page, "hostile")
+
+
+#: Gradio's own strings as an English browser would show them without the chat's French catalogue.
+GRADIO_ENGLISH = ("Drop File Here", "Click to Upload", "Settings", "Built with Gradio", "Use via API")
+POTAGER_MD = """# Le potager communal de Saint-Rémy
+
+Le potager communal de Saint-Rémy a été créé en 2019 par l'association Les Mains Vertes.
+
+## La récolte des courges géantes
+
+La plus grosse courge récoltée au potager pesait 212 kilogrammes en octobre 2024.
+Elle a été pesée sur la balance de la coopérative agricole du village.
+"""
+
+
+@pytest.mark.parametrize("browser_locale", ["en-US", "de-DE"])
+def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
+    page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path, browser_locale: str
+) -> None:
+    """Whatever the browser's language; examples are the corpus's headings, refreshed after an
+    upload, which reports its file and chunk count and puts the document in the filters."""
+    from playwright.sync_api import expect
+
+    server = start_server(copy_index(corpus_index, tmp_path / "index"))
+    open_chat(page, server)
+    examples = page.locator("#sourcier-examples button:visible")
+    expect(examples).to_have_count(4, timeout=30_000)  # filled by the page's load event
+    expect(examples.first).to_have_text(
+        "Que dit le corpus sur « Meta tournerait le dos à la stratégie open source » ?"
+    )
+    expect(page.locator("#sourcier-examples")).to_contain_text(
+        "Open source : philosophie ou stratégie temporaire ?"
+    )
+    page.get_by_text("Ajouter un document au corpus").click()
+    upload_area = page.locator("#sourcier-upload")
+    expect(upload_area).to_contain_text("Déposez le fichier ici")
+    expect(upload_area).to_contain_text("Cliquez pour choisir un fichier")
+    expect(page.locator("footer")).to_contain_text("Paramètres")
+    body = page.locator("body").inner_text()
+    assert not [english for english in GRADIO_ENGLISH if english in body], body
+    favicon = httpx.get(f"{server.url}/favicon.ico", timeout=30)
+    assert favicon.status_code == 200 and favicon.headers["content-type"] == "image/png"
+    screenshot(page, f"french-{browser_locale}")
+
+    examples.nth(2).click()  # "Que dit le corpus sur « Le projet Avocado à faire mûrir » ?"
+    page.wait_for_selector("#sourcier-sources [data-cite]", timeout=ANSWER_TIMEOUT_MS)
+    expect(last_answer(page)).to_contain_text("Avocado")
+
+    potager = tmp_path / "potager.md"
+    potager.write_text(POTAGER_MD, encoding="utf-8")
+    page.locator("#sourcier-upload input[type=file]").set_input_files(str(potager))
+    report = page.locator("#sourcier-upload-report .sourcier-ok")
+    expect(report).to_contain_text(
+        "potager.md — « Le potager communal de Saint-Rémy » : ajouté au corpus", timeout=60_000
+    )
+    listed = httpx.get(f"{server.url}/documents", timeout=30).json()["documents"]
+    chunks = next(d["chunks"] for d in listed if d["id"] == "potager")
+    expect(report.locator(".sourcier-chunks")).to_have_text(f"{chunks} passage{'s' if chunks > 1 else ''}")
+    expect(page.locator("#sourcier-status")).to_contain_text("Corpus : 3 documents")
+    new_example = page.locator("#sourcier-examples button", has_text="La récolte des courges géantes")
+    expect(new_example).to_be_visible()
+    report.scroll_into_view_if_needed()
+    screenshot(page, f"upload-{browser_locale}")
+
+    page.get_by_text("Filtres", exact=True).click()
+    page.locator("#sourcier-documents input").click()
+    expect(page.get_by_role("option", name=re.compile("Le potager communal de Saint-Rémy"))).to_be_visible()
+    page.keyboard.press("Escape")
+
+    new_example.click()
+    expect(last_answer(page)).to_contain_text("212 kilogrammes", timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:
+    """/docs and /redoc from local assets (the page fixture fails on any request off the machine)."""
+    from playwright.sync_api import expect
+
+    operations = httpx.get(f"{live_server.url}/openapi.json", timeout=30).json()["paths"]
+    page.goto(f"{live_server.url}/docs")
+    blocks = page.locator(".opblock")
+    expect(blocks.first).to_be_visible()
+    expect(blocks).to_have_count(sum(len(methods) for methods in operations.values()))
+    for path in ("/ask", "/ask/stream", "/search", "/documents"):
+        expect(page.locator(f".opblock-summary-path[data-path='{path}']").first).to_be_visible()
+    screenshot(page, "docs")
+
+    page.goto(f"{live_server.url}/redoc")
+    summaries = [operation["summary"] for methods in operations.values() for operation in methods.values()]
+    for summary in summaries:  # every operation is in ReDoc's menu, under its summary
+        item = page.locator(f"[role=menuitem][data-item-id*='/operation/'][aria-label={summary!r}]")
+        expect(item).to_have_count(1, timeout=30_000)
+    screenshot(page, "redoc")

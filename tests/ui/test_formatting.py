@@ -6,11 +6,12 @@ which elements exist, which attributes they carry, and what text they show.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import pytest
 
-from server.api.schemas import AnswerSentence, Citation, DocumentDetail, Passage, SearchResult
+from server.engine.types import AnswerSentence, Citation, DocumentDetail, Passage, SearchHit
 from ui import formatting as fmt
 
 #: Every element the UI itself emits; anything else in the output came from untrusted text.
@@ -173,7 +174,7 @@ def test_document_html_flags_a_quote_that_no_longer_matches() -> None:
         n=1, document_id="doc", title="T", date=None, start=0, end=8, quote="Ancien t", score=1.0
     )
     assert "Le document a changé" in Page(fmt.document_html(detail(text), [stale], 1)).all_text
-    gone = stale.model_copy(update={"start": 50, "end": 60})
+    gone = replace(stale, start=50, end=60)
     assert "hors du document" in Page(fmt.document_html(detail(text), [gone], 1)).all_text
 
 
@@ -183,7 +184,7 @@ def test_document_html_flags_a_quote_that_no_longer_matches() -> None:
 def test_hostile_document_text_title_and_id_render_as_text() -> None:
     text = f"Avant. {HOSTILE} Après."
     start = text.index("<script>")
-    cite = citation(1, start, start + len(HOSTILE), text).model_copy(update={"title": HOSTILE})
+    cite = replace(citation(1, start, start + len(HOSTILE), text), title=HOSTILE)
     markup = fmt.document_html(detail(text, title=HOSTILE, id='doc"><img src=x onerror=1>'), [cite], 1)
     page = Page(markup)
     page.assert_only_our_markup()
@@ -208,16 +209,17 @@ def test_sources_escape_title_and_quote() -> None:
 @pytest.mark.parametrize(
     "render",
     [
-        lambda t: fmt.answer_chat([AnswerSentence(text=t, citations=[1])], standalone_question=t, notice=t),
+        lambda t: fmt.answer_chat([AnswerSentence(text=t, citations=(1,))], standalone_question=t, notice=t),
         fmt.abstention_chat,
         fmt.error_chat,
         fmt.chat_text,
         fmt.abstention_html,
         fmt.placeholder_html,
         lambda t: fmt.passages_html(
-            [SearchResult(document_id=t, chunk_id="c", start=0, end=5, text=t, score=0.5)], {t: t}, 10_000
+            [SearchHit(document_id=t, chunk_id="c", start=0, end=5, text=t, score=0.5)], {t: t}, 10_000
         ),
-        lambda t: fmt.ingest_report_html(0, 0, 0, [(t, t)]),
+        lambda t: fmt.upload_report_html(t, "refused", t, 0, [t]),
+        lambda t: fmt.upload_report_html(t, "added", t, 2, []),
     ],
 )
 def test_every_renderer_escapes(render: object) -> None:
@@ -239,8 +241,8 @@ def test_chat_text_keeps_apostrophes_readable() -> None:
 
 def test_answer_chat_puts_markers_after_each_sentence() -> None:
     sentences = [
-        AnswerSentence(text="Avocado succède à Llama.", citations=[1]),
-        AnswerSentence(text="Il sortirait en 2026.", citations=[2, 3]),
+        AnswerSentence(text="Avocado succède à Llama.", citations=(1,)),
+        AnswerSentence(text="Il sortirait en 2026.", citations=(2, 3)),
     ]
     page = Page(fmt.answer_chat(sentences, standalone_question="Et quand ? (à propos de : Avocado)"))
     assert page.all_text.startswith("Avocado succède à Llama. [1] Il sortirait en 2026. [2][3]")
@@ -251,10 +253,10 @@ def test_answer_chat_puts_markers_after_each_sentence() -> None:
 
 def test_answer_chat_flags_the_sentences_the_ranker_was_not_sure_of() -> None:
     sentences = [
-        AnswerSentence(text="Avocado succède à Llama.", citations=[1], margin=0.2, confident=True),
+        AnswerSentence(text="Avocado succède à Llama.", citations=(1,), margin=0.2, confident=True),
         AnswerSentence(
             text="Il sortirait en 2026.",
-            citations=[2],
+            citations=(2,),
             margin=0.01,
             confident=False,
             alternative=Passage(
@@ -267,7 +269,7 @@ def test_answer_chat_flags_the_sentences_the_ranker_was_not_sure_of() -> None:
                 score=0.9,
             ),
         ),
-        AnswerSentence(text="Généré.", citations=[3]),  # generated: confidence does not apply
+        AnswerSentence(text="Généré.", citations=(3,)),  # generated: confidence does not apply
     ]
     page = Page(fmt.answer_chat(sentences))
     assert page.all_text.startswith(
@@ -319,8 +321,8 @@ def test_dates_in_french(date: str | None, shown: str) -> None:
 
 def test_passages_show_rank_score_title_and_span() -> None:
     results = [
-        SearchResult(document_id="a", chunk_id="1", start=0, end=10, text="Texte A", score=0.91234),
-        SearchResult(document_id="b", chunk_id="2", start=5, end=9, text="B" * 1000, score=0.5),
+        SearchHit(document_id="a", chunk_id="1", start=0, end=10, text="Texte A", score=0.91234),
+        SearchHit(document_id="b", chunk_id="2", start=5, end=9, text="B" * 1000, score=0.5),
     ]
     page = Page(fmt.passages_html(results, {"a": "Titre A"}))
     rows = [t for t, _ in page.tags if t == "tr"]
@@ -330,10 +332,21 @@ def test_passages_show_rank_score_title_and_span() -> None:
 
 
 def test_ingest_errors_in_french_with_details() -> None:
-    page = Page(
-        fmt.ingest_report_html(0, 0, 0, [("f.txt", "not valid UTF-8 (byte 3); re-encode it as UTF-8")])
+    assert fmt.ingest_reason("not valid UTF-8 (byte 3); re-encode it as UTF-8") == (
+        "le fichier n'est pas en UTF-8 valide : réenregistrez-le en UTF-8 "
+        "(not valid UTF-8 (byte 3); re-encode it as UTF-8)"
     )
-    assert "Fichier refusé" in page.all_text
-    assert "pas en UTF-8 valide" in page.all_text and "byte 3" in page.all_text
-    assert "déjà dans le corpus" in fmt.ingest_report_html(0, 0, 1, [])
-    assert "ajouté" in fmt.ingest_report_html(1, 0, 0, [])
+    page = Page(fmt.upload_report_html("f.txt", "refused", None, 0, ["le fichier est vide"]))
+    assert "Fichier refusé : f.txt" in page.all_text and "le fichier est vide" in page.all_text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "chunks", "said"),
+    [("added", 3, "ajouté au corpus, 3 passages indexés"), ("unchanged", 1, "inchangé, 1 passage indexé.")],
+)
+def test_upload_report_names_the_file_the_document_and_its_chunks(
+    outcome: str, chunks: int, said: str
+) -> None:
+    page = Page(fmt.upload_report_html("notes.md", outcome, "Mes notes", chunks, []))
+    assert "notes.md — « Mes notes »" in page.all_text and said in page.all_text
+    assert "sourcier-ok" in [a.get("class") for _, a in page.tags]

@@ -165,12 +165,13 @@ def choose(
     workdir: Path,
 ) -> tuple[list[dict[str, Any]], int]:
     """Convert questions in seeded order until ``size`` are kept (all when None); also the skip count."""
-    by_id = {q["id"]: q for q in questions}
+    # The dev set reuses a few ids for different questions: key by id and question.
+    by_key = {f"{q['id']}\t{q['question']}": q for q in questions}
     kept: list[dict[str, Any]] = []
     skipped = 0
     cache: dict[str, tuple[str, list[tuple[int, int]]]] = {}
-    for qid in stable_order(by_id, seed):
-        question = by_id[qid]
+    for key in stable_order(by_key, seed):
+        question = by_key[key]
         page = pages.get(question["gold_doc_ids"][0])
         if page is None or (max_chars is not None and len(page.text) > max_chars):
             continue
@@ -250,7 +251,10 @@ def build(corpus: Path, questions_path: Path, out: Path, whole: bool, size: int,
     gold_pages = {p["document_id"] for r in records for p in r["passages"]}
     page_by_doc = {page.document_id: bench_id for bench_id, page in pages.items()}
     shipped = {page_by_doc[d] for d in gold_pages} | {r["page"] for r in unanswerable}
-    extra = [] if whole else distractors(pages, shipped, len(shipped), seed, max_chars)
+    if whole:  # every page the set points at, also those whose questions could not be kept
+        extra = sorted({q["gold_doc_ids"][0] for q in questions} & set(pages) - shipped)
+    else:
+        extra = distractors(pages, shipped, len(shipped), seed, max_chars)
     shipped |= set(extra)
     gold, holdout = split_halves(records + unanswerable, seed)
     prefix = "m"
@@ -258,7 +262,8 @@ def build(corpus: Path, questions_path: Path, out: Path, whole: bool, size: int,
     gold_keys = {_key(r) for r in gold}
     write_out(out, pages, sorted(shipped), set(extra), all_numbered, gold_keys, None if whole else seed)
     return (
-        f"{len(records)} questions kept ({skipped} skipped: passage not found in the ingested page), "
+        f"{len(records)} of {len(questions)} questions kept ({skipped} skipped: answer passage not in the "
+        "ingested page), "
         f"{len(unanswerable)} unanswerable, {len(shipped)} pages ({len(extra)} distractors) -> {out}"
     )
 
@@ -321,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=SUITE_DIR, help="suite folder to write (default: this one)"
     )
-    parser.add_argument("--all", action="store_true", help="every question and its pages, no distractors")
+    parser.add_argument(
+        "--all", action="store_true", help="every question that can be verified, and every page the set uses"
+    )
     parser.add_argument("--sample", type=int, default=SAMPLE_SIZE, help="questions in the sample")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.fake_llm import INVENTED, FakeLLM
-from tests.server.support import (
+from tests.support.fake_llm import INVENTED, FakeLLM
+from tests.support.http_checks import (
     API_KEY,
     LLM_API_KEY,
     LLM_MODEL,

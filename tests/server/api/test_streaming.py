@@ -18,9 +18,10 @@ from server.engine.generative import OpenAICompatibleGenerator
 from server.engine.service import Sourcier
 from sourcier.config import Settings
 from sourcier.store import open_store
-from tests.conftest import copy_index
-from tests.server.fake_llm import INVENTED, FakeLLM
-from tests.support.threaded_server import ThreadedServer, free_port
+from tests.support.fake_llm import INVENTED, FakeLLM
+from tests.support.index import copy_index
+from tests.support.processes import free_port
+from tests.support.threaded_server import ThreadedServer
 
 DELAY = 0.15
 QUESTION = "Quel est le nom de code du successeur de Llama ?"

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.support import ABSTENTION_PREFIX, Checker, parse_sse
+from tests.support.http_checks import ABSTENTION_PREFIX, Checker, parse_sse
 
 DOC_AVOCADO = "000_9d4ca8a47585dcb9"  # dated 2025-12-11: Avocado, Llama, TBD Lab, Alexandr Wang
 DOC_BEHEMOTH = "004_7c747817cc0070a0"  # undated: Behemoth, the NYT report

@@ -1,0 +1,170 @@
+"""The chat's handlers without a browser, against a real service on the bundled corpus."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.engine.service import Sourcier
+from server.engine.types import Question
+from sourcier.config import Settings
+from sourcier.store import open_store
+from tests.support.index import copy_index, make_settings
+from ui import handlers
+from ui.messages import NOT_READY
+
+QUESTION = "Qui dirige le TBD Lab ?"
+NOTES_MD = """# Le potager communal de Saint-Rémy
+
+Le potager communal de Saint-Rémy a été créé en 2019 par l'association Les Mains Vertes.
+
+## La récolte des courges géantes
+
+La plus grosse courge récoltée au potager pesait 212 kilogrammes en octobre 2024.
+Elle a été pesée sur la balance de la coopérative agricole du village.
+"""
+
+
+def finished(service: Sourcier | None, question: str, **kwargs: Any) -> list[handlers.ChatState]:
+    return list(handlers.answer(service, question, [], [], {}, **kwargs))
+
+
+@pytest.fixture
+def private_service(corpus_index: Settings, embedder: Any, tmp_path: Path) -> Iterator[Sourcier]:
+    """A service over its own copy of the index: uploads must not change the shared one."""
+    settings = copy_index(corpus_index, tmp_path / "index")
+    service = Sourcier(settings, open_store(settings), embedder)
+    yield service
+    service.close()
+
+
+def test_an_answer_streams_into_the_chat_then_its_sources_then_the_passages(service: Sourcier) -> None:
+    expected = service.ask(Question(QUESTION))
+    states = finished(service, QUESTION)
+    assert "Recherche dans le corpus" in states[0].chat[-1]["content"]  # shown before the answer
+    last = states[-1]
+    assert [m["role"] for m in last.chat] == ["user", "assistant"]
+    for sentence in expected.sentences:
+        assert html.escape(sentence.text, quote=False) in last.chat[-1]["content"]
+    assert [c["quote"] for c in last.shown] == [c.quote for c in expected.citations]
+    assert last.answers == {1: last.shown}  # the chat's message 1 keeps its citations
+    assert html.escape(expected.citations[0].quote) in last.sources
+    assert "<table" in last.passages  # the retrieved passages come last
+    assert last.turns == [
+        {"role": "user", "content": QUESTION},
+        {"role": "assistant", "content": expected.text},
+    ]
+
+
+def test_a_follow_up_uses_the_history_the_handler_kept(service: Sourcier) -> None:
+    first = finished(service, "Quel est le nom de code du successeur de Llama ?")[-1]
+    follow = list(
+        handlers.answer(service, "Et quand sortira-t-il ?", first.chat, first.turns, first.answers)
+    )[-1]
+    assert "Question comprise comme" in follow.chat[-1]["content"]
+    assert len(follow.turns) == 4
+
+
+def test_an_unanswerable_question_abstains_without_sources(service: Sourcier) -> None:
+    last = finished(service, "Quelle est la recette de la tarte tatin ?")[-1]
+    assert "sourcier-abstention" in last.chat[-1]["content"] and "sourcier-abstention" in last.sources
+    assert last.answers == {}
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ((None, "2025-12-31", "2025-01-01"), "La date de début est postérieure à la date de fin."),
+        ((None, "31/12/2025", ""), "utilisez le format AAAA-MM-JJ"),
+    ],
+)
+def test_bad_filters_are_explained_in_french(
+    service: Sourcier, filters: tuple[list[str] | None, str, str], message: str
+) -> None:
+    states = finished(service, QUESTION, filters=filters)
+    assert len(states) == 1 and message in states[0].chat[-1]["content"] and message in states[0].sources
+
+
+def test_errors_from_the_service_are_rendered_from_their_code(
+    service: Sourcier, embedder: Any, tmp_path: Path
+) -> None:
+    strict = Sourcier(make_settings(tmp_path, max_question_chars=10), service.store, embedder)
+    last = finished(strict, QUESTION)[-1]
+    assert "Question trop longue" in last.chat[-1]["content"]
+    assert "Recherche dans le corpus" not in last.chat[-1]["content"]  # no spinner left behind
+    assert "exceeds" not in last.chat[-1]["content"]  # the English detail is not shown
+
+
+def test_before_the_service_is_loaded_every_handler_says_so() -> None:
+    assert NOT_READY in finished(None, QUESTION)[-1].chat[-1]["content"]
+    assert handlers.corpus_view(None) == handlers.CorpusView([], NOT_READY, [])
+    assert handlers.ingest_upload(None, "notes.md").problems == (NOT_READY,)
+
+
+def test_clicking_a_source_opens_its_document_with_the_span_marked(service: Sourcier) -> None:
+    last = finished(service, QUESTION)[-1]
+    first = last.shown[0]
+    sources, document = handlers.show_citation(service, last.shown, first["n"])
+    assert 'aria-pressed="true"' in sources
+    assert 'id="sourcier-active-mark"' in document
+    assert f'data-start="{first["start"]}" data-end="{first["end"]}"' in document
+    _, nothing = handlers.show_citation(service, last.shown, 99)
+    assert "Cliquez sur une source" in nothing
+
+
+def test_the_corpus_view_lists_documents_and_asks_about_their_headings(service: Sourcier) -> None:
+    view = handlers.corpus_view(service)
+    assert [value for _, value in view.choices] == [d.id for d in service.documents()]
+    assert view.status.startswith("Corpus : 2 documents")
+    assert len(view.examples) == handlers.EXAMPLE_COUNT
+    # one document's headings, then the other's, in turn; a heading that is a question stays one
+    assert view.examples[:2] == [
+        "Que dit le corpus sur « Meta tournerait le dos à la stratégie open source » ?",
+        "Que dit le corpus sur « Behemoth mis en pause : une performance en demi-teinte » ?",
+    ]
+    assert "Open source : philosophie ou stratégie temporaire ?" in view.examples
+    for example in view.examples:  # every example is a question the corpus answers
+        assert not service.ask(Question(example)).abstained, example
+
+
+def test_an_upload_reports_its_document_and_chunks_and_refreshes_filters_and_examples(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    notes = tmp_path / "potager.md"
+    notes.write_text(NOTES_MD, encoding="utf-8")
+    result = handlers.ingest_upload(private_service, notes)
+    assert (result.file_name, result.outcome, result.problems) == ("potager.md", "added", ())
+    assert result.document is not None and result.document.id == "potager"
+    assert result.document.title == "Le potager communal de Saint-Rémy"
+    assert result.chunks == private_service.store.count_chunks("potager") >= 1
+    view = handlers.corpus_view(private_service)
+    assert "potager" in [value for _, value in view.choices]
+    assert "Que dit le corpus sur « La récolte des courges géantes » ?" in view.examples
+    assert (private_service.settings.data_dir / "uploads" / "potager.md").exists()
+
+    again = handlers.ingest_upload(private_service, notes)
+    assert again.outcome == "unchanged" and again.chunks == result.chunks
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("latin1.txt", "Un article en Latin-1 : déjà vu.".encode("latin-1"), "pas en UTF-8 valide"),
+        ("vide.md", b"", "le fichier est vide"),
+        ("tableau.csv", b"a;b\n1;2\n", "type de fichier .csv non pris en charge"),
+    ],
+)
+def test_a_refused_upload_says_why_and_leaves_nothing_behind(
+    private_service: Sourcier, tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = handlers.ingest_upload(private_service, bad)
+    assert result.outcome == "refused" and result.document is None
+    assert any(problem in p for p in result.problems), result.problems
+    assert not (private_service.settings.data_dir / "uploads" / name).exists()
+    assert len(private_service.documents()) == 2

@@ -1,0 +1,320 @@
+"""What each of the chat's events does, as plain functions of the service.
+
+Every handler takes the :class:`server.engine.service.Sourcier` (``None`` while a mounted chat
+waits for the server's lifespan to load it) and returns what the components show: HTML from
+:mod:`ui.formatting`, lists, small dataclasses. Nothing here imports Gradio, so the chat's
+behaviour is tested against a real service without a browser; :mod:`ui.layout` only wires
+these to components.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from ingest.loaders import SUPPORTED_SUFFIXES, document_id
+from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier, UnsupportedFileError
+from server.engine.types import (
+    Answer,
+    AnswerSentence,
+    Citation,
+    DocumentDetail,
+    DocumentSummary,
+    Done,
+    Question,
+    SentenceReady,
+    Turn,
+)
+from sourcier.documents import SearchFilters
+from sourcier.store import StoreError
+from ui import formatting as fmt
+from ui.examples import example_questions
+from ui.messages import NOT_READY, error_message
+
+logger = logging.getLogger(__name__)
+
+ChatMessage = dict[str, str]
+CitationData = dict[str, Any]
+
+#: Turns sent back as ``history`` (the API accepts 50; follow-ups only need the recent ones).
+HISTORY_TURNS = 20
+PASSAGES_TOP_K = 10
+#: How many example questions the chat offers (one button each).
+EXAMPLE_COUNT = 4
+#: Documents read to find example questions (the most recent first).
+EXAMPLE_DOCUMENTS = 8
+PICK_SOURCE = "Cliquez sur une source pour voir son passage."
+
+
+# --- the filter form ------------------------------------------------------------------------
+
+
+def _parse_date(value: str | None, label: str) -> dt.date | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = f"Date « {value} » invalide pour « {label} » : utilisez le format AAAA-MM-JJ."
+        raise ValueError(message) from None
+
+
+def make_filters(
+    document_ids: list[str] | None, date_from: str | None, date_to: str | None
+) -> SearchFilters | None:
+    """The filter panel as search filters (None when nothing is chosen); French ``ValueError`` if invalid."""
+    start, end = _parse_date(date_from, "du"), _parse_date(date_to, "au")
+    if not document_ids and start is None and end is None:
+        return None
+    if start and end and start > end:
+        raise ValueError("La date de début est postérieure à la date de fin.")
+    return SearchFilters(
+        document_ids=tuple(document_ids or ()),
+        date_from=start.isoformat() if start else None,
+        date_to=end.isoformat() if end else None,
+    )
+
+
+def question_problem(text: str) -> str | None:
+    """Why the service cannot take this question as typed (in French), or None."""
+    if not text.strip():
+        return "La question est vide."
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return "La question contient des caractères Unicode invalides."
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
+        return "La question contient des caractères de contrôle."
+    return None
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+@dataclass
+class ChatState:
+    """Everything one answering step shows: the chat, the history sent back, each answer's
+    citations (by chat message index), the citations in the sources panel, and two panels."""
+
+    chat: list[ChatMessage]
+    turns: list[ChatMessage]
+    answers: dict[int, list[CitationData]]
+    shown: list[CitationData] = field(default_factory=list)
+    sources: str = ""
+    passages: str = ""
+
+    def as_outputs(self) -> tuple[Any, ...]:
+        return self.chat, self.turns, self.answers, self.shown, self.sources, self.passages
+
+    def snapshot(self) -> ChatState:
+        """A copy to yield: later steps must not change what an earlier one showed."""
+        return replace(self, chat=list(self.chat), turns=list(self.turns), answers=dict(self.answers))
+
+
+def answer(
+    service: Sourcier | None,
+    question: str,
+    chat: list[ChatMessage],
+    turns: list[ChatMessage],
+    answers: dict[int, list[CitationData]],
+    filters: tuple[list[str] | None, str | None, str | None] = (None, None, None),
+) -> Iterator[ChatState]:
+    """Stream one answer into the chat, sentence by sentence, then its sources, then the
+    retrieved passages. Every failure ends as a French message in the chat, never a spinner."""
+    state = ChatState(list(chat or []), list(turns or []), dict(answers or {}))
+    question = (question or "").strip()
+    state.chat.append({"role": "user", "content": fmt.chat_text(question)})
+
+    def fail(message: str) -> ChatState:
+        state.chat.append({"role": "assistant", "content": fmt.error_chat(message)})
+        state.shown, state.sources, state.passages = (
+            [],
+            fmt.placeholder_html(message),
+            fmt.placeholder_html(""),
+        )
+        return state.snapshot()
+
+    if service is None:
+        yield fail(NOT_READY)
+        return
+    problem = question_problem(question)
+    if problem:
+        yield fail(problem)
+        return
+    try:
+        search_filters = make_filters(*filters)
+    except ValueError as error:
+        yield fail(str(error))
+        return
+    history = tuple(
+        Turn("user" if t["role"] == "user" else "assistant", t["content"])
+        for t in state.turns[-HISTORY_TURNS:]
+    )
+    asked = Question(question, history, search_filters)
+    state.chat.append({"role": "assistant", "content": fmt.SEARCHING_CHAT})
+    state.sources = state.passages = fmt.placeholder_html("Recherche des sources…")
+    yield state.snapshot()
+
+    sentences: list[AnswerSentence] = []
+    response: Answer | None = None
+    try:
+        for event in service.ask_stream(asked):
+            if isinstance(event, SentenceReady):
+                sentences.append(event.sentence)
+                state.chat[-1] = {"role": "assistant", "content": fmt.answer_chat(sentences)}
+                yield state.snapshot()
+            elif isinstance(event, Done):
+                response = event.answer
+    except (QuestionTooLongError, StoreError) as error:
+        state.chat.pop()
+        yield fail(error_message(error))
+        return
+    except Exception as error:  # a bug must not leave "Recherche…" spinning forever
+        logger.exception("answering %r failed", question)
+        state.chat.pop()
+        yield fail(error_message(error))
+        return
+    if response is None:  # the stream always ends with "done"; be explicit if it did not
+        state.chat.pop()
+        yield fail("La réponse a été interrompue.")
+        return
+
+    standalone = response.standalone_question
+    state.shown = [asdict(c) for c in response.citations]
+    if response.abstained:
+        state.chat[-1] = {"role": "assistant", "content": fmt.abstention_chat(response.text)}
+        state.sources = fmt.abstention_html(response.text)
+    else:
+        content = fmt.answer_chat(response.sentences, standalone_question=standalone, notice=response.notice)
+        state.chat[-1] = {"role": "assistant", "content": content}
+        state.answers[len(state.chat) - 1] = state.shown
+        state.sources = fmt.sources_html(response.citations)
+    state.turns += [
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": response.text},
+    ]
+    yield state.snapshot()
+    state.passages = retrieved_passages(service, standalone or question, search_filters)
+    yield state.snapshot()
+
+
+def retrieved_passages(service: Sourcier, query: str, filters: SearchFilters | None) -> str:
+    """The chunks retrieval found for the question, with their scores (the debugging panel)."""
+    try:
+        found = service.search(query, PASSAGES_TOP_K, filters)
+        titles = {d.id: d.title for d in service.documents()}
+    except (StoreError, QuestionTooLongError) as error:
+        return fmt.placeholder_html(f"Passages indisponibles : {error_message(error)}")
+    return fmt.passages_html(found, titles)
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def citations_of(data: Sequence[CitationData]) -> list[Citation]:
+    """The citations kept in the page's state (plain dicts, as Gradio stores them)."""
+    return [Citation(**c) for c in data]
+
+
+def show_citation(service: Sourcier | None, shown: Sequence[CitationData], n: int | None) -> tuple[str, str]:
+    """The sources panel with citation ``n`` active, and its document with the span highlighted."""
+    citations = citations_of(shown)
+    chosen = next((c for c in citations if c.n == n), None)
+    if chosen is None:
+        return fmt.sources_html(citations), fmt.placeholder_html("Cliquez sur une source.")
+    if service is None:
+        return fmt.sources_html(citations, chosen.n), fmt.placeholder_html(NOT_READY)
+    try:
+        document = service.document(chosen.document_id)
+    except DocumentNotFoundError as error:
+        return fmt.sources_html(citations, chosen.n), fmt.placeholder_html(error_message(error))
+    return fmt.sources_html(citations, chosen.n), fmt.document_html(document, citations, chosen.n)
+
+
+def turn_sources(answers: dict[int, list[CitationData]], index: int | None) -> list[CitationData]:
+    """The citations of the answer at chat message ``index`` (none for a question or an abstention)."""
+    return answers.get(index, []) if index is not None else []
+
+
+# --- the corpus: filters, status, examples -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """What the page shows about the corpus: the document filter's choices, the status line,
+    and example questions drawn from the documents."""
+
+    choices: list[tuple[str, str]]
+    status: str
+    examples: list[str]
+
+
+def corpus_view(service: Sourcier | None) -> CorpusView:
+    if service is None:
+        return CorpusView([], NOT_READY, [])
+    documents = service.documents()
+    choices = [(f"{d.title} ({fmt.format_date(d.date)})", d.id) for d in documents]
+    count = f"{len(documents)} document{'s' if len(documents) > 1 else ''}"
+    status = f"Corpus : {count}. Chaque phrase de réponse cite un passage."
+    return CorpusView(
+        choices, status, example_questions(_recent_documents(service, documents), EXAMPLE_COUNT)
+    )
+
+
+def _recent_documents(service: Sourcier, documents: Sequence[DocumentSummary]) -> list[DocumentDetail]:
+    """The most recent documents first (undated ones last), read in full for their headings."""
+    ordered = sorted(documents, key=lambda d: d.date or "", reverse=True)[:EXAMPLE_DOCUMENTS]
+    details = []
+    for summary in ordered:
+        try:
+            details.append(service.document(summary.id))
+        except DocumentNotFoundError:  # deleted in between
+            continue
+    return details
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What adding one file did: its outcome, the document it became, its chunk count, problems."""
+
+    file_name: str
+    outcome: Literal["added", "updated", "unchanged", "refused"]
+    document: DocumentSummary | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def chunks(self) -> int:
+        return self.document.chunks if self.document else 0
+
+
+def ingest_upload(service: Sourcier | None, path: str | Path) -> UploadResult:
+    """Add an uploaded file to the corpus (the service copies it into ``<data dir>/uploads``) and
+    say what became of it: the document and its chunk count, or why it was refused."""
+    source = Path(path)
+    if service is None:
+        return UploadResult(source.name, "refused", problems=(NOT_READY,))
+    try:
+        report = service.ingest_file(source)
+    except UnsupportedFileError:
+        accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        reason = f"type de fichier {source.suffix or '(aucun)'} non pris en charge (acceptés : {accepted})."
+        return UploadResult(source.name, "refused", problems=(reason,))
+    except StoreError as error:
+        return UploadResult(source.name, "refused", problems=(error_message(error),))
+    if report.failed:
+        return UploadResult(
+            source.name, "refused", problems=tuple(fmt.ingest_reason(r) for _, r in report.failed)
+        )
+    uploaded = service.settings.data_dir / "uploads" / source.name
+    wanted = document_id(uploaded, uploaded.parent)
+    document = next((d for d in service.documents() if d.id == wanted), None)
+    outcome: Literal["added", "updated", "unchanged"] = (
+        "added" if report.added else "updated" if report.updated else "unchanged"
+    )
+    return UploadResult(source.name, outcome, document)

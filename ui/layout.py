@@ -1,0 +1,219 @@
+"""The chat's page: its components and which handler each event calls.
+
+The page calls the same :class:`server.engine.service.Sourcier` as the HTTP API, through a getter: when
+mounted in ``sourcier serve`` the service only exists once FastAPI's lifespan has loaded it, so
+every event asks for it instead of capturing it at build time. What an event does lives in
+:mod:`ui.handlers`; this module only turns their results into component updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from server.engine.service import Sourcier
+from ui import formatting as fmt
+from ui import handlers
+from ui.handlers import EXAMPLE_COUNT, PICK_SOURCE, ChatMessage, CitationData, CorpusView, UploadResult
+
+ServiceGetter = Callable[[], Sourcier | None]
+
+# Clicks on a source button become a Python "click" event carrying the citation number.
+SOURCES_JS = """
+element.addEventListener('click', (event) => {
+  const button = event.target.closest('[data-cite]');
+  if (button && element.contains(button)) trigger('click', {n: Number(button.dataset.cite)});
+});
+"""
+# After each re-render, bring the active highlight to the middle of the document panel by
+# scrolling that panel only: scrollIntoView would also scroll the page and cut its header off.
+DOCUMENT_JS = """
+watch('value', () => {
+  const mark = element.querySelector('#sourcier-active-mark');
+  if (!mark) return;
+  const block = element.closest('#sourcier-document') || element;
+  for (let box = mark.parentElement; box && block.contains(box); box = box.parentElement) {
+    const overflow = getComputedStyle(box).overflowY;
+    if ((overflow === 'auto' || overflow === 'scroll') && box.scrollHeight > box.clientHeight) {
+      const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+      box.scrollTop += offset - (box.clientHeight - mark.offsetHeight) / 2;
+      return;
+    }
+  }
+});
+"""
+UPLOAD_LABEL = "Fichier à ajouter au corpus"
+
+
+def _examples_update(questions: list[str]) -> list[Any]:
+    padded = questions + [""] * (EXAMPLE_COUNT - len(questions))
+    return [gr.Button(value=q, visible=bool(q)) for q in padded[:EXAMPLE_COUNT]]
+
+
+def _corpus_outputs(view: CorpusView) -> list[Any]:
+    return [gr.Dropdown(choices=view.choices), view.status, *_examples_update(view.examples)]
+
+
+def _upload_html(result: UploadResult) -> str:
+    title = result.document.title if result.document else None
+    return fmt.upload_report_html(result.file_name, result.outcome, title, result.chunks, result.problems)
+
+
+def build_demo(get_service: ServiceGetter) -> gr.Blocks:
+    """The chat, its sources and document panels, filters, retrieved passages, examples and upload."""
+
+    def answer(
+        question: str,
+        chat: list[ChatMessage],
+        turns: list[ChatMessage],
+        answers: dict[int, list[CitationData]],
+        document_ids: list[str] | None,
+        date_from: str,
+        date_to: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        if not (question or "").strip():
+            gr.Warning("Posez une question : le champ est vide.")
+            return
+        filters = (document_ids, date_from, date_to)
+        for state in handlers.answer(get_service(), question, chat, turns, answers, filters):
+            yield state.as_outputs()
+
+    def show_citation(shown: list[CitationData], evt: gr.EventData) -> tuple[str, str]:
+        return handlers.show_citation(get_service(), shown, getattr(evt, "n", None))  # n: from SOURCES_JS
+
+    def show_turn(answers: dict[int, list[CitationData]], evt: gr.SelectData) -> tuple[Any, Any, Any]:
+        """Clicking an earlier answer in the chat brings its sources back (other messages: no change)."""
+        data = handlers.turn_sources(answers, evt.index if isinstance(evt.index, int) else None)
+        if not data:
+            return gr.skip(), gr.skip(), gr.skip()
+        return (
+            data,
+            fmt.sources_html(handlers.citations_of(data)),
+            fmt.placeholder_html("Cliquez sur une source."),
+        )
+
+    def load_corpus() -> list[Any]:
+        return _corpus_outputs(handlers.corpus_view(get_service()))
+
+    def add_document(path: str | None) -> list[Any]:
+        """Ingest the uploaded file; the file input is emptied for the next one, the report stays."""
+        if not path:
+            return [gr.skip()] * (4 + EXAMPLE_COUNT)
+        service = get_service()
+        result = handlers.ingest_upload(service, path)
+        return [_upload_html(result), None, *_corpus_outputs(handlers.corpus_view(service))]
+
+    def start(text: str) -> tuple[str, str, str]:
+        """Empty the textbox at once; the question travels in ``asked``."""
+        return "", text, fmt.placeholder_html(PICK_SOURCE)
+
+    def reset() -> tuple[Any, ...]:
+        empty = fmt.placeholder_html("")
+        return [], [], {}, [], fmt.sources_html([]), empty, empty
+
+    demo = gr.Blocks(title="Sourcier", analytics_enabled=False)
+    with demo:
+        turns = gr.State([])  # plain-text history sent back to the service
+        answers = gr.State({})  # chat message index -> that answer's citations
+        shown = gr.State([])  # the citations in the sources panel
+        asked = gr.State("")  # the question being answered (the textbox is emptied at once)
+
+        gr.Markdown(
+            "# Sourcier\nQuestions en français sur le corpus : chaque phrase de la réponse est "
+            "citée et vérifiable en un clic.",
+            elem_id="sourcier-header",
+        )
+        status = gr.Markdown(elem_id="sourcier-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    elem_id="sourcier-chat",
+                    height=460,
+                    latex_delimiters=[],
+                    sanitize_html=True,
+                    render_markdown=False,  # see ui.formatting: escaped text + a little HTML
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],  # no "share": nothing leaves this machine
+                    placeholder="Posez une question sur le corpus, ou choisissez un exemple ci-dessous.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        label="Votre question",
+                        show_label=False,
+                        placeholder="Votre question… (Entrée pour envoyer)",
+                        elem_id="sourcier-question",
+                        scale=5,
+                        max_lines=4,
+                        autofocus=True,
+                    )
+                    send = gr.Button("Demander", variant="primary", elem_id="sourcier-send", scale=1)
+                with gr.Row(elem_id="sourcier-examples"):
+                    example_buttons = [
+                        gr.Button(
+                            "", size="sm", variant="secondary", visible=False, elem_classes="sourcier-example"
+                        )
+                        for _ in range(EXAMPLE_COUNT)
+                    ]
+                clear = gr.Button("Nouvelle conversation", size="sm")
+                with gr.Accordion("Filtres", open=False):
+                    documents = gr.Dropdown(
+                        label="Documents",
+                        multiselect=True,
+                        choices=[],
+                        info="Vide : tout le corpus.",
+                        elem_id="sourcier-documents",
+                    )
+                    with gr.Row():
+                        date_from = gr.Textbox(label="Du", placeholder="AAAA-MM-JJ")
+                        date_to = gr.Textbox(label="Au", placeholder="AAAA-MM-JJ")
+                with gr.Accordion("Passages retrouvés et scores", open=False):
+                    passages = gr.HTML(
+                        fmt.placeholder_html("Posez une question."), elem_id="sourcier-passages"
+                    )
+                with gr.Accordion("Ajouter un document au corpus", open=False):
+                    upload = gr.File(
+                        label=UPLOAD_LABEL, elem_id="sourcier-upload", file_types=sorted(SUPPORTED_SUFFIXES)
+                    )
+                    upload_report = gr.HTML(elem_id="sourcier-upload-report")
+            with gr.Column(scale=2, min_width=320):
+                sources = gr.HTML(
+                    fmt.sources_html([]), elem_id="sourcier-sources", js_on_load=SOURCES_JS, padding=True
+                )
+                document = gr.HTML(
+                    fmt.placeholder_html("Le document cité s'affichera ici, passage surligné."),
+                    elem_id="sourcier-document",
+                    js_on_load=DOCUMENT_JS,
+                    max_height=560,
+                    padding=False,  # the sticky title must sit flush with the scrolled edge
+                    container=True,
+                )
+
+        inputs = [asked, chat, turns, answers, documents, date_from, date_to]
+        outputs = [chat, turns, answers, shown, sources, passages]
+        for trigger in (question.submit, send.click):
+            trigger(start, [question], [question, asked, document], queue=False).then(
+                answer, inputs, outputs, concurrency_id="sourcier", api_visibility="private"
+            )
+        for button in example_buttons:
+            button.click(start, [button], [question, asked, document], queue=False).then(
+                answer, inputs, outputs, concurrency_id="sourcier", api_visibility="private"
+            )
+        sources.click(show_citation, [shown], [sources, document], api_visibility="private")
+        chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
+        reset_outputs = [chat, turns, answers, shown, sources, document, passages]
+        clear.click(reset, outputs=reset_outputs, queue=False)
+        chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too
+        corpus_outputs = [documents, status, *example_buttons]
+        upload.upload(
+            add_document,
+            [upload],
+            [upload_report, upload, *corpus_outputs],
+            concurrency_id="sourcier",
+            api_visibility="private",
+        )
+        demo.load(load_corpus, outputs=corpus_outputs, api_visibility="private")
+    return demo
