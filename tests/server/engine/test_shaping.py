@@ -81,10 +81,27 @@ def test_pronoun_with_ci_and_pour_ce_faire_lean_on_the_previous_sentence() -> No
 
 
 def test_an_option_description_is_cited_with_its_option_line() -> None:
-    page = MANPAGES / "manpages-fr_000789.txt"
-    e = with_antecedent(evidence_at(page, "Afficher la version de bashbug et quitter."))
-    assert e.text.split() == ["--version", "Afficher", "la", "version", "de", "bashbug", "et", "quitter."]
-    assert quoted(e, page) == e.text
+    diff = MANPAGES / "manpages-fr_000810.txt"
+    e = with_antecedent(evidence_at(diff, "Afficher les différences au format normal (par défaut)."))
+    assert e.text.split() == [
+        "--normal",
+        "Afficher",
+        "les",
+        "différences",
+        "au",
+        "format",
+        "normal",
+        "(par",
+        "défaut).",
+    ]
+    assert quoted(e, diff) == e.text
+    reiser = MANPAGES / "manpages-fr_001124.txt"
+    e = with_antecedent(
+        evidence_at(
+            reiser, "Afficher le journal avec les transactions pas encore enregistrées (s'il y en a)."
+        )
+    )
+    assert e.text.startswith("-j, --print-journal") and quoted(e, reiser) == e.text
 
 
 def test_a_sentence_that_stands_on_its_own_is_left_alone() -> None:
