@@ -9,9 +9,11 @@ redoes; it never leaves duplicates, and never loses a document it had finished.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import chunk_text, tiktoken_counter
@@ -68,6 +70,7 @@ def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
         settings.chunk_overlap_tokens,
         tiktoken_counter(settings.tiktoken_encoding),
     )
+    starts = document.page_starts
     return [
         Chunk(
             document_id=document.id,
@@ -80,6 +83,10 @@ def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
             document_hash=version,
             date=document.date,
             heading_path=span.heading_path,
+            first_page=document.page_at(span.start),
+            page_breaks=tuple(
+                starts[bisect.bisect_right(starts, span.start) : bisect.bisect_left(starts, span.end)]
+            ),
         )
         for i, span in enumerate(spans)
     ]
@@ -114,16 +121,20 @@ class Ingestor:
         paths: Iterable[Path],
         *,
         prune: bool = False,
+        force: bool = False,
+        root: Path | None = None,
         progress: ProgressCallback | None = None,
     ) -> IngestReport:
-        """Ingest every supported file under ``paths``; failures are reported, not raised."""
+        """Ingest every supported file under ``paths``; failures are reported, not raised.
+        ``force`` re-embeds and rewrites documents even when nothing about them changed; ``root``
+        is what document ids are relative to (default: each directory given, or a file's folder)."""
         started = time.perf_counter()
         report = IngestReport()
         seen: dict[str, Path] = {}
         pending: Pending = []
-        for file, root in discover(paths):
+        for file, found_in in discover(paths):
             report.files += 1
-            self._load_one(file, root, report, seen, pending)
+            self._load_one(file, root or found_in, report, seen, pending, force)
             if sum(len(chunks) for _, chunks, _ in pending) >= EMBED_GROUP:
                 self._write(pending, report)
                 pending.clear()
@@ -142,6 +153,7 @@ class Ingestor:
         report: IngestReport,
         seen: dict[str, Path],
         pending: Pending,
+        force: bool = False,
     ) -> None:
         try:
             loaded = load_file(file, root, self.settings.max_file_bytes)
@@ -160,7 +172,8 @@ class Ingestor:
         existing = self.store.get_document(document.id)
         ids = tuple(chunk.id for chunk in chunks)
         if (
-            existing is not None
+            not force
+            and existing is not None
             and existing.document == document
             and existing.chunk_ids == ids
             and self.store.count_chunks(document.id) == len(ids)
@@ -182,7 +195,8 @@ class Ingestor:
             self.store.upsert_chunks(chunks, vectors.tolist(), sparse)
             version = chunks[0].document_hash if chunks else None
             report.chunks_deleted += self.store.delete_stale_chunks(loaded.document.id, version)
-            self.store.put_document(DocumentRecord(loaded.document, tuple(c.id for c in chunks)))
+            written_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self.store.put_document(DocumentRecord(loaded.document, tuple(c.id for c in chunks), written_at))
             report.chunks_written += len(chunks)
             if existed:
                 report.updated += 1
