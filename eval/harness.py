@@ -265,8 +265,7 @@ def score_question(
     evidence_spans = [Span(e.document_id, e.start, e.end) for e in ranked]
     gold_rank = [r + 1 for r in m.covered(evidence_spans, t.gold)]
     best = max((e.dense for e in ranked), default=0.0)
-    minimum = config.abstain_min_dense
-    why = f"best sentence similarity {best:.3f} {'<' if best < minimum else '>='} min_dense {minimum}"
+    why = engine.decide(t.understanding, ranked, t.retrieved("hybrid", config.top_k), config).reason
     result = QuestionResult(
         id=q.id,
         category=q.category,

@@ -52,11 +52,15 @@ ProgressCallback = Callable[[str, int], None]  # (file name, files done so far)
 Pending = list[tuple[LoadedDocument, list[Chunk], bool]]  # loaded, its chunks, already stored?
 
 
+#: Bumped when ``embedding_text`` changes what is indexed, so existing indexes are rewritten.
+INDEXED_TEXT_VERSION = 2
+
+
 def index_version(document: Document, settings: Settings) -> str:
     """Changes when the document or anything that shapes its chunks or vectors changes."""
     return content_hash(
         f"{document.hash}\x00{settings.chunk_tokens}\x00{settings.chunk_overlap_tokens}\x00"
-        f"{settings.tiktoken_encoding}\x00{settings.embedding_model}"
+        f"{settings.tiktoken_encoding}\x00{settings.embedding_model}\x00{INDEXED_TEXT_VERSION}"
     )
 
 
@@ -93,11 +97,15 @@ def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What the model sees: the chunk, preceded by its section heading when it lacks it."""
-    heading = chunk.heading_path[-1] if chunk.heading_path else ""
-    if heading and not chunk.text.startswith(heading):
-        return f"{heading}\n{chunk.text}"
-    return chunk.text
+    """What both the dense and the lexical index see: the document's title and the chunk's
+    heading path (those not already at its start), then the chunk.
+
+    Why: a chunk deep in a man page or a manual section rarely repeats what it is about ("-l
+    Activer les noms conformes LSB…" never says "cron"); questions do ("Avec la commande cron…").
+    Only the chunk's own text is ever cited: this context is indexed, not quoted."""
+    context = [t for t in dict.fromkeys((chunk.title, *chunk.heading_path)) if t and t.strip()]
+    context = [t for t in context if not chunk.text.startswith(t)]
+    return "\n".join([*context, chunk.text])
 
 
 class Ingestor:

@@ -76,7 +76,26 @@ class Settings(BaseSettings):
         description="Memory for the vectors and token states of source sentences already seen "
         "(about 28 kB a sentence); the least recently used go first.",
     )
-    abstain_min_dense: float = Field(0.815, description="Best sentence cosine below this: abstain.")
+    abstain_min_dense: float = Field(
+        0.0,
+        description="Optional floor: best sentence cosine below this, abstain (0: off; a cosine "
+        "means something on one corpus only, calibrate it on yours with `sourcier eval --calibrate`).",
+    )
+    abstain_min_alignment: float = Field(
+        0.55, ge=0, le=1, description="Best evidence's term alignment with the question below this: abstain."
+    )
+    abstain_strong_alignment: float = Field(
+        0.70,
+        ge=0,
+        le=1,
+        description="Below this alignment, the dense and lexical retrievers must agree on the best chunk.",
+    )
+    abstain_min_agreement: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Agreement of the retrievers on the best chunk (its RRF score over the best possible).",
+    )
     confident_margin: float = Field(
         0.04,
         ge=0,

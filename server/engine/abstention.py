@@ -1,8 +1,14 @@
 """Deciding, from retrieval evidence alone, whether the corpus supports an answer.
 
-Prompts are not trusted to refuse. Three measured checks, in order:
-1. some sentence must be close to the question (embedding cosine ≥ ``min_dense``) — off-topic
-   questions fail here;
+Prompts are not trusted to refuse. The checks, in order, each measurable on any corpus (no
+cosine threshold that means something on one corpus only):
+1. the best evidence sentence must say what the question asks: its soft term alignment with the
+   question (``server.engine.alignment``: rarity-weighted word-piece matching, rarity taken
+   among the candidates themselves) at least ``Support.min_alignment``; and unless it is
+   strongly aligned (``Support.strong_alignment``), the dense and the lexical retrievers must
+   agree on the best chunk (``server.engine.retrieval.agreement``, from rank positions) —
+   off-topic and related-but-unanswered questions fail here. An optional best-cosine floor
+   (``min_dense``, off by default) remains for users who calibrate one on their corpus;
 2. the question's names (people, products, acronyms) must all occur in the evidence's context
    (its chunk and its document's title: a sentence of an article about Meta is about Meta) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
@@ -12,7 +18,7 @@ Prompts are not trusted to refuse. Three measured checks, in order:
 3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
    the question must contain one that the question does not already give — "Combien de
    paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number.
-The thresholds are settings, calibrated on the eval set.
+The three ``Support`` parameters were fitted on the tuning halves of every eval suite jointly.
 """
 
 from __future__ import annotations
@@ -38,6 +44,26 @@ TYPED_MIN_ALIGNMENT = 0.6
 
 
 @dataclass(frozen=True, slots=True)
+class Support:
+    """When the best evidence supports an answer (see the module docstring, check 1)."""
+
+    min_alignment: float = 0.55
+    strong_alignment: float = 0.70
+    min_agreement: float = 0.6
+
+    def lacking(self, alignment: float, agreement: float) -> str | None:
+        """Why the evidence does not support an answer, or None when it does."""
+        if alignment < self.min_alignment:
+            return f"best evidence alignment {alignment:.3f} < {self.min_alignment}"
+        if agreement < self.min_agreement and alignment < self.strong_alignment:
+            return (
+                f"dense and lexical retrieval disagree (agreement {agreement:.2f} < {self.min_agreement}) "
+                f"and alignment {alignment:.3f} < {self.strong_alignment}"
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     abstain: bool
     reason: str
@@ -50,15 +76,22 @@ def decide(
     understanding: Understanding,
     evidence: Sequence[Evidence],
     lexical: LexicalEncoder,
-    min_dense: float,
+    support: Support,
+    agreement: float,
+    min_dense: float = 0.0,
 ) -> Decision:
-    """Stage 4: abstain unless the evidence is close, names what the question names, and holds an
-    answer of the expected type. ``usable`` is the evidence an answerer may pick from, best first."""
+    """Stage 4: abstain unless the evidence says what the question asks, names what it names, and
+    holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
+    the retrievers' (``server.engine.retrieval.agreement``). ``usable`` is the evidence an
+    answerer may pick from, best first."""
     if not evidence:
         return Decision(True, "nothing retrieved")
     best_dense = max(e.dense for e in evidence)
     if best_dense < min_dense:
         return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
+    lacking = support.lacking(evidence[0].alignment, agreement)
+    if lacking:
+        return Decision(True, lacking, best_dense)
     answer_type = understanding.answer_type
     usable = [
         e

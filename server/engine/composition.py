@@ -23,6 +23,7 @@ from server.engine.generative import (
     build_messages,
     refuses,
 )
+from server.engine.shaping import shape, stands_alone
 from server.engine.types import Mode, StreamEvent, Token, Turn, Unsupported
 from server.engine.understanding import Understanding
 from sourcier.lexical import LexicalEncoder
@@ -47,14 +48,19 @@ def extractive(
     decision: Decision,
     evidence: Sequence[Evidence],
     config: AnswerConfig,
+    lexical: LexicalEncoder,
     composed: Composed | None = None,
 ) -> Gen[StreamEvent, None, Composed]:
     """The few source sentences that answer, each with its margin over the best one not chosen
-    (``evidence`` is the whole ranked evidence: the runner-up may be one the decision set aside)."""
+    (``evidence`` is the whole ranked evidence: the runner-up may be one the decision set aside),
+    shaped by ``server.engine.shaping``: never a fragment, a heading or an echo of the question;
+    with the sentence it leans on; with the steps a how-to question asks for. Nothing that
+    stands alone: no answer (an abstention)."""
     composed = composed or Composed(Citations())
-    picked = select(decision.usable, config.max_sentences, understanding.asked)
-    next_best = runner_up(picked, evidence)
-    for e in picked:
+    usable = [e for e in decision.usable if stands_alone(e, understanding.query, lexical)]
+    picked = select(usable, config.max_sentences, understanding.asked)
+    next_best = runner_up(picked, [e for e in evidence if stands_alone(e, understanding.query, lexical)])
+    for e in shape(picked, understanding.asked):
         yield composed.citations.cite_extracted(e, next_best, config.confident_margin)
     return composed
 

@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from server.engine.abstention import Support
 from server.engine.evidence import Weights
 from server.engine.grounding import Thresholds
 from sourcier.config import Settings
@@ -23,7 +24,8 @@ class AnswerConfig:
 
     top_k: int = 8
     weights: Weights = field(default_factory=Weights)
-    abstain_min_dense: float = 0.815
+    abstain_min_dense: float = 0.0  # optional best-cosine floor (off: see Support)
+    support: Support = field(default_factory=Support)
     max_sentences: int = 2
     confident_margin: float = 0.04
     answerer: Answerer = "extractive"
@@ -34,6 +36,11 @@ class AnswerConfig:
         return cls(
             top_k=settings.top_k,
             abstain_min_dense=settings.abstain_min_dense,
+            support=Support(
+                min_alignment=settings.abstain_min_alignment,
+                strong_alignment=settings.abstain_strong_alignment,
+                min_agreement=settings.abstain_min_agreement,
+            ),
             max_sentences=settings.answer_max_sentences,
             confident_margin=settings.confident_margin,
             answerer="generative" if settings.llm_base_url and settings.llm_model else "extractive",
@@ -45,6 +52,6 @@ class AnswerConfig:
 
     def describe(self) -> str:
         return (
-            f"top_k={self.top_k}, abstain_min_dense={self.abstain_min_dense}, "
+            f"top_k={self.top_k}, support={self.support}, abstain_min_dense={self.abstain_min_dense}, "
             f"answer_max_sentences={self.max_sentences}, weights={self.weights}"
         )

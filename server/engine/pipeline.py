@@ -20,7 +20,7 @@ from server.engine.citing import Citations
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, SentenceVectors, fresh, gather
 from server.engine.generative import Generator
-from server.engine.retrieval import Retrieval, Retriever
+from server.engine.retrieval import Retrieval, Retriever, agreement
 from server.engine.types import Answer, Done, Question, Standalone, StreamEvent, Timings
 from server.engine.understanding import Understanding, understand
 from sourcier.documents import SearchFilters
@@ -60,9 +60,20 @@ class Engine:
         )
 
     def decide(
-        self, understanding: Understanding, evidence: list[Evidence], config: AnswerConfig
+        self,
+        understanding: Understanding,
+        evidence: list[Evidence],
+        retrieval: Retrieval,
+        config: AnswerConfig,
     ) -> Decision:
-        return decide(understanding, evidence, self.lexical, config.abstain_min_dense)
+        return decide(
+            understanding,
+            evidence,
+            self.lexical,
+            config.support,
+            agreement(retrieval),
+            config.abstain_min_dense,
+        )
 
     # --- the whole answer ----------------------------------------------------------------
 
@@ -86,7 +97,7 @@ class Engine:
         if understanding.standalone:  # after retrieval: a store error fails the call before any event
             yield Standalone(understanding.standalone)
         evidence = self.gather(understanding, retrieval, config)
-        decision = self.decide(understanding, evidence, config)
+        decision = self.decide(understanding, evidence, retrieval, config)
         composed = composition.Composed(Citations())
         if not decision.abstain:
             if self.generator is not None and config.answerer == "generative":
@@ -102,7 +113,7 @@ class Engine:
                 )
             if not composed.citations.sentences:
                 composed = yield from composition.extractive(
-                    understanding, decision, evidence, config, composed
+                    understanding, decision, evidence, config, self.lexical, composed
                 )
         answered_at = time.perf_counter()
         timings = Timings(

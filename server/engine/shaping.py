@@ -1,0 +1,168 @@
+"""Shaping an extractive answer to the question and to the text around the chosen sentences.
+
+The ranker picks sentences; read alone, some of them are no answer. Three rules, each from the
+text itself:
+
+1. a candidate must stand alone: not a question ("Comment est-elle gelée ? »"), not a heading or
+   a fragment without a verb's worth of words, not a restatement of the question (it must bring
+   content terms the question does not already have) — such a sentence is never offered, let
+   alone flagged confident;
+2. a sentence that leans on the one before it ("Il serait prévu pour…", "Pour ce faire, on…",
+   an option's description under its "--version" line) is cited together with it, as one span;
+3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
+   following sentences of the procedure or list too, each cited on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+from server.engine.evidence import Evidence, refers_back
+from sourcier.lexical import LexicalEncoder
+from sourcier.sentences import Span, sentence_spans
+
+#: A sentence needs this many content terms the question does not have to say something new.
+MIN_NEW_TERMS = 2
+#: A line this short without final punctuation is a heading, a label or a fragment.
+FRAGMENT_WORDS = 6
+#: At most this many sentences follow the chosen one in a procedure or a list.
+MAX_STEPS = 8
+
+_STEPS_QUESTION = re.compile(
+    r"\b(?:quelles?\s+(?:sont\s+les\s+)?(?:étapes|opérations|manipulations|actions)|procédure|"
+    r"que\s+faut-il\s+faire|comment\s+(?:faire|procéder|s'y\s+prendre)|"
+    r"^\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
+    re.IGNORECASE,
+)
+#: Openers that continue the sentence before ("Pour ce faire, …", "Celle-ci prend…", "Ensuite…").
+_CONTINUING = re.compile(
+    r"^(?:pour\s+(?:ce\s+faire|cela|ça|ceci|l[ae]s?\s+\w+|l'\w+)\s*,|(?:celui|celle|ceux|celles)-ci\b|"
+    r"(?:ensuite|puis|alors|ainsi|de\s+plus|en\s+revanche|par\s+contre|sinon|dans\s+ce\s+cas)\b)",
+    re.IGNORECASE,
+)
+#: A question asking for several things ("Quels sont les niveaux… ?") may get a list's items.
+_PLURAL_QUESTION = re.compile(r"\b(?:quels|quelles|lesquels|lesquelles)\b", re.IGNORECASE)
+_FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]\"”]$")
+
+
+def asks_for_steps(question: str) -> bool:
+    """A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?")."""
+    return bool(_STEPS_QUESTION.search(question.replace("’", "'")))
+
+
+def asks_for_several(question: str) -> bool:
+    """A question in the plural ("Quelles formes… ?"): a list answers it."""
+    return bool(_PLURAL_QUESTION.search(question))
+
+
+def is_fragment(text: str, headings: Sequence[str] = ()) -> bool:
+    """A heading, a label, or a short line without final punctuation."""
+    stripped = text.strip()
+    if stripped in headings:
+        return True
+    return not _FINAL_PUNCTUATION.search(stripped) and len(stripped.split()) <= FRAGMENT_WORDS
+
+
+def is_question(text: str) -> bool:
+    """A sentence asking something (a FAQ's question, a heading in question form)."""
+    return text.rstrip(' .»)"”').endswith("?")
+
+
+def restates(text: str, question: str, lexical: LexicalEncoder) -> bool:
+    """Does the sentence only say what the question already says?"""
+    asked = set(lexical.terms(question))
+    return len(set(lexical.terms(text)) - asked) < MIN_NEW_TERMS
+
+
+def stands_alone(evidence: Evidence, question: str, lexical: LexicalEncoder) -> bool:
+    """Rule 1: a sentence that can be offered as (part of) an answer."""
+    return not (
+        is_question(evidence.text)
+        or is_fragment(evidence.text, (evidence.title, *evidence.headings))
+        or restates(evidence.text, question, lexical)
+    )
+
+
+def leans_on_previous(text: str) -> bool:
+    """Cannot be understood without the sentence before it."""
+    first = text.split(maxsplit=1)[0] if text.split() else ""
+    return (
+        refers_back(text) or refers_back(re.sub(r"-(?:ci|là)$", "", first)) or bool(_CONTINUING.match(text))
+    )
+
+
+def _neighbours(evidence: Evidence) -> tuple[list[Span], int] | None:
+    """The sentence spans of the evidence's chunk (document offsets) and the evidence's index."""
+    if not evidence.context:
+        return None
+    spans = [
+        Span(evidence.context_start + s.start, evidence.context_start + s.end)
+        for s in sentence_spans(evidence.context)
+    ]
+    for i, span in enumerate(spans):
+        if span.start == evidence.start:
+            return spans, i
+    return None
+
+
+def _text(evidence: Evidence, span: Span) -> str:
+    offset = evidence.context_start
+    return evidence.context[span.start - offset : span.end - offset]
+
+
+def with_antecedent(evidence: Evidence) -> Evidence:
+    """Rule 2: the sentence and the one before it as one span, when it leans on it (or stands
+    under a term line, as an option's description under "--version")."""
+    found = _neighbours(evidence)
+    if found is None:
+        return evidence
+    spans, i = found
+    if i == 0:
+        return evidence
+    previous = spans[i - 1]
+    previous_text = _text(evidence, previous)
+    words = previous_text.split()
+    term_line = is_fragment(previous_text) and (len(words) == 1 or previous_text.startswith(("-", "+")))
+    if not (leans_on_previous(evidence.text) or term_line):
+        return evidence
+    merged = Span(previous.start, evidence.end)
+    return dataclasses.replace(evidence, start=merged.start, text=_text(evidence, merged))
+
+
+def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool = True) -> list[Evidence]:
+    """Rule 3: the sentences after this one that continue it: list items (after a ":" or a ";",
+    or ending with ";") and, with ``leaning``, sentences that lean on the one before ("Ensuite…",
+    "Pour cela…")."""
+    found = _neighbours(evidence)
+    if found is None:
+        return []
+    spans, i = found
+    steps: list[Evidence] = []
+    before = evidence.text
+    for span in spans[i + 1 :]:
+        text = _text(evidence, span)
+        listed = before.rstrip().endswith((":", ";")) or text.rstrip().endswith(";")
+        continues = listed or (leaning and leans_on_previous(text))
+        if len(steps) >= limit or not continues or is_question(text) or is_fragment(text):
+            break
+        steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+        before = text
+    return steps
+
+
+def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
+    """The chosen sentences with what they need from around them, in order, each span once."""
+    shaped: list[Evidence] = []
+    wants_steps = asks_for_steps(question)
+    wants_items = wants_steps or asks_for_several(question)
+    for e in chosen:
+        shaped.append(with_antecedent(e))
+        if wants_items or e.text.rstrip().endswith(":"):
+            shaped.extend(following_steps(e, leaning=wants_steps))
+    unique: list[Evidence] = []
+    for e in shaped:
+        if not any(u.document_id == e.document_id and u.start < e.end and e.start < u.end for u in unique):
+            unique.append(e)
+    return unique

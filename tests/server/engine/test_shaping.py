@@ -1,0 +1,175 @@
+"""Answer shaping on real text: the eval suites' documents and the bundled articles, read by the
+project's own loader, so the spans are those the index stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.loaders import load_file
+from server.engine.evidence import Evidence
+from server.engine.shaping import (
+    asks_for_steps,
+    shape,
+    stands_alone,
+    with_antecedent,
+)
+from sourcier.lexical import LexicalEncoder
+
+ROOT = Path(__file__).resolve().parents[3]
+DOCS = ROOT / "eval" / "suites" / "docs" / "documents"
+MANPAGES = ROOT / "eval" / "suites" / "manpages" / "documents"
+ARTICLES = ROOT / "data" / "corpus"
+
+
+def document_text(path: Path) -> tuple[str, str]:
+    loaded = load_file(path, path.parent, 10_000_000)
+    return loaded.document.text, loaded.document.title
+
+
+def evidence_at(path: Path, sentence: str) -> Evidence:
+    """The sentence as evidence whose context is its whole document (as a one-chunk index)."""
+    text, title = document_text(path)
+    start = text.index(sentence)
+    return Evidence(
+        document_id=path.stem,
+        title=title,
+        date=None,
+        start=start,
+        end=start + len(sentence),
+        text=sentence,
+        chunk_rank=0,
+        dense=0.9,
+        coverage=0.5,
+        score=1.0,
+        context=text,
+        context_start=0,
+    )
+
+
+def quoted(e: Evidence, path: Path) -> str:
+    return document_text(path)[0][e.start : e.end]
+
+
+@pytest.fixture(scope="module")
+def lexical() -> LexicalEncoder:
+    return LexicalEncoder()
+
+
+def test_a_sentence_leaning_on_the_one_before_is_cited_with_it() -> None:
+    article = next(ARTICLES.glob("000_*.txt"))
+    e = with_antecedent(
+        evidence_at(article, "Il serait prévu pour le premier trimestre ou le printemps 2026.")
+    )
+    assert e.text.startswith("Avocado est le nom de code du successeur de Llama")
+    assert e.text.endswith("le printemps 2026.")
+    assert quoted(e, article) == e.text  # one exact span covering both sentences
+
+
+def test_pronoun_with_ci_and_pour_ce_faire_lean_on_the_previous_sentence() -> None:
+    handbook = DOCS / "debian-handbook-fr_000038.txt"
+    e = with_antecedent(
+        evidence_at(handbook, "Celle-ci prend simplement en argument l'identifiant utilisateur à créer.")
+    )
+    assert "avec la commande adduser." in e.text and quoted(e, handbook) == e.text
+    e = with_antecedent(
+        evidence_at(handbook, "Pour ce faire, on procède avec la commande adduser utilisateur groupe.")
+    )
+    assert e.text.startswith("Par exemple, un utilisateur intégré au groupe audio pourra accéder")
+    assert e.text.endswith("Pour ce faire, on procède avec la commande adduser utilisateur groupe.")
+
+
+def test_an_option_description_is_cited_with_its_option_line() -> None:
+    diff = MANPAGES / "manpages-fr_000810.txt"
+    e = with_antecedent(evidence_at(diff, "Afficher les différences au format normal (par défaut)."))
+    assert e.text.split() == [
+        "--normal",
+        "Afficher",
+        "les",
+        "différences",
+        "au",
+        "format",
+        "normal",
+        "(par",
+        "défaut).",
+    ]
+    assert quoted(e, diff) == e.text
+    reiser = MANPAGES / "manpages-fr_001124.txt"
+    e = with_antecedent(
+        evidence_at(
+            reiser, "Afficher le journal avec les transactions pas encore enregistrées (s'il y en a)."
+        )
+    )
+    assert e.text.startswith("-j, --print-journal") and quoted(e, reiser) == e.text
+
+
+def test_a_sentence_that_stands_on_its_own_is_left_alone() -> None:
+    handbook = DOCS / "debian-handbook-fr_000038.txt"
+    sentence = (
+        "L'une des premières actions de l'administrateur est de créer les comptes de ses utilisateurs, "
+        "ce qui s'effectue très simplement avec la commande adduser."
+    )
+    assert with_antecedent(evidence_at(handbook, sentence)).text == sentence
+
+
+def test_a_how_to_question_gets_the_steps_each_cited() -> None:
+    guide = DOCS / "developers-reference-fr_000006.txt"
+    first = "Si vous ne l'avez pas encore fait, commencez par vous inscrire à la liste debian-devel@lists.debian.org."
+    question = "Comment s'abonner à la liste de diffusion debian-devel ?"
+    assert asks_for_steps(question)
+    answer = shape([evidence_at(guide, first)], question)
+    assert [e.text for e in answer][:2] == [
+        first,
+        "Pour cela, envoyez un courriel à debian-devel-REQUEST@lists.debian.org avec le mot subscribe en "
+        "objet (champ Subject).",
+    ]
+    assert all(quoted(e, guide) == e.text for e in answer)
+    # the next sentence does not continue the procedure: the steps stop before it
+    assert not any(e.text.startswith("Vous trouverez plus d'informations") for e in answer)
+
+
+def test_a_question_for_several_things_gets_the_items_of_the_list() -> None:
+    handbook = DOCS / "debian-handbook-fr_000105.txt"
+    first = evidence_at(
+        handbook, "En voici la liste par ordre décroissant : emerg : « Au secours ! » le système est"
+    )
+    first = evidence_at(handbook, first.context[first.start : first.context.index(" .", first.start) + 2])
+    answer = shape([first], "Quels sont les niveaux de priorité des messages syslog ?")
+    assert [e.text.split(" :")[0] for e in answer[1:]] == [
+        "alert",
+        "crit",
+        "err",
+        "warn",
+        "notice",
+        "info",
+        "debug",
+    ]
+    assert all(quoted(e, handbook) == e.text for e in answer)
+    assert shape([first], "Quel est le niveau le plus grave ?") == [first]
+
+
+def test_questions_for_one_fact_get_one_sentence() -> None:
+    guide = DOCS / "developers-reference-fr_000006.txt"
+    first = "Si vous ne l'avez pas encore fait, commencez par vous inscrire à la liste debian-devel@lists.debian.org."
+    assert not asks_for_steps("Quelle liste faut-il suivre pour les annonces ?")
+    assert not asks_for_steps("Comment s'appelle le gestionnaire de paquets ?")
+    assert [e.text for e in shape([evidence_at(guide, first)], "Quelle liste faut-il suivre ?")] == [first]
+
+
+def test_questions_headings_and_echoes_do_not_stand_alone(lexical: LexicalEncoder) -> None:
+    faq = DOCS / "aptitude-doc-fr_000077.txt"
+    text, _ = document_text(faq)
+    asked = "Qu'est-ce qu'un gestionnaire de paquets ?"
+    assert asked in text
+    assert not stands_alone(evidence_at(faq, asked), "À quoi sert un gestionnaire de paquets ?", lexical)
+    handbook = DOCS / "debian-handbook-fr_000038.txt"
+    heading = evidence_at(handbook, "8.5. Création de compte")
+    assert not stands_alone(heading, "Comment créer un compte ?", lexical)
+    restating = evidence_at(
+        handbook, "Dans certains cas, il sera utile d'ajouter un utilisateur dans un groupe, en particulier "
+        "pour lui conférer des droits supplémentaires."
+    )  # fmt: skip
+    echo = "Dans certains cas, est-il utile d'ajouter un utilisateur dans un groupe pour lui conférer des droits supplémentaires ?"
+    assert not stands_alone(restating, echo, lexical)
+    assert stands_alone(restating, "Comment faire entrer un utilisateur existant dans un groupe ?", lexical)
