@@ -18,6 +18,9 @@ _ODD_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
 #: Invisible characters that only break matching: zero-width, soft hyphen, BOM.
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\u00ad\ufeff]")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+#: Typographic ligatures (ﬁ, ﬂ, ﬀ...) that PDFs often extract as one character: split back into
+#: letters so that "ﬁnance" matches "finance". Œ/œ are French letters, not ligatures: kept.
+_LIGATURES = re.compile(r"[\ufb00-\ufb06]")
 _DATE_FIELD = re.compile(r"^\s*date\s*:?\s*(\d{4}-\d{2}-\d{2})\b[ \t]*")
 _READ_ALSO = re.compile(
     r"^(?:à\s+)?(?:lire\s+aussi|lire\s+également|voir\s+aussi|sur\s+le\s+même\s+sujet|"
@@ -45,6 +48,9 @@ class CleanText:
     text: str
     date: str | None = None
     headings: tuple[Heading, ...] = field(default_factory=tuple)
+    #: For paged formats (PDF): ``page_starts[i]`` is where page ``i + 1`` begins in ``text``
+    #: (a page without text begins where the next one does). Empty for other formats.
+    page_starts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +60,14 @@ class Block:
     text: str
     kind: str  # "body" | "heading" | "item"
     level: int = 1
+    page: int | None = None  # 1-based page the block starts on (paged formats only)
 
 
 def normalise(text: str) -> str:
     """Unicode NFC, ordinary spaces, straight apostrophes, ``\\n`` line ends, no invisibles."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text)
+    text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _ODD_SPACES.sub(" ", text).translate(_APOSTROPHES)
     text = re.sub(r" {2,}", " ", text)
     return "\n".join(line.strip() for line in text.split("\n"))
@@ -154,9 +162,10 @@ def drop_boilerplate(blocks: list[Block]) -> list[Block]:
 
 
 def assemble(blocks: list[Block], date: str | None) -> CleanText:
-    """Join blocks with blank lines and record where the headings landed."""
+    """Join blocks with blank lines and record where the headings (and pages) landed."""
     parts: list[str] = []
     headings: list[Heading] = []
+    page_starts: list[int] = []
     offset = 0
     for block in blocks:
         text = block.text.strip()
@@ -166,9 +175,13 @@ def assemble(blocks: list[Block], date: str | None) -> CleanText:
             offset += 2  # the "\n\n" separator
         if block.kind == "heading":
             headings.append(Heading(offset, offset + len(text), block.level))
+        if block.page is not None:
+            page_starts += [offset] * (block.page - len(page_starts))
         parts.append(text)
         offset += len(text)
-    return CleanText("\n\n".join(parts), date, tuple(headings))
+    if page_starts:
+        page_starts[0] = 0
+    return CleanText("\n\n".join(parts), date, tuple(headings), tuple(page_starts))
 
 
 def clean_plain_text(raw: str) -> CleanText:
@@ -179,5 +192,7 @@ def clean_plain_text(raw: str) -> CleanText:
 
 def clean_blocks(blocks: list[Block], date: str | None = None) -> CleanText:
     """Clean blocks that a structured loader (Markdown, HTML) already classified."""
-    normalised = [Block(normalise(b.text).replace("\n", " ").strip(), b.kind, b.level) for b in blocks]
+    normalised = [
+        Block(normalise(b.text).replace("\n", " ").strip(), b.kind, b.level, b.page) for b in blocks
+    ]
     return assemble(drop_boilerplate([b for b in normalised if b.text]), date)

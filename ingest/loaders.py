@@ -1,4 +1,4 @@
-"""Read ``.txt``, ``.md`` and ``.html`` files into cleaned :class:`Document` objects.
+"""Read ``.txt``, ``.md``, ``.html``, ``.pdf`` and ``.docx`` files into cleaned :class:`Document` objects.
 
 Each loader turns its format into classified blocks (body, heading, list item); cleaning is
 shared. Problems are raised as :class:`LoadError` naming the file and the reason, so one bad
@@ -17,7 +17,10 @@ from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
 from sourcier.documents import Document
 from sourcier.sentences import sentence_spans
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
+#: Binary formats read by their own library (ingest.pdf, ingest.docx), with their magic bytes.
+BINARY_SUFFIXES = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | frozenset(BINARY_SUFFIXES)
 _TITLE_MAX = 100
 _DOC_ID = re.compile(r"[^A-Za-z0-9_.\-/]+")
 
@@ -39,8 +42,10 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     for path in paths:
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if file.suffix.lower() in SUPPORTED_SUFFIXES and not any(
-                    part.startswith(".") for part in file.relative_to(path).parts
+                if (
+                    file.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not file.name.startswith("~$")  # Word's lock file beside an open .docx
+                    and not any(part.startswith(".") for part in file.relative_to(path).parts)
                 ):
                     yield file, path
         else:
@@ -55,12 +60,14 @@ def document_id(file: Path, root: Path) -> str:
     return _DOC_ID.sub("_", ascii_only).strip("_/") or "document"
 
 
-def read_text(path: Path, max_bytes: int) -> str:
-    """Read a UTF-8 text file, refusing what is empty, binary, oversized or not UTF-8."""
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """Read a supported file, refusing what is missing, of another type, oversized or empty."""
     if not path.exists():
         raise LoadError(path, "no such file")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise LoadError(path, f"unsupported file type {path.suffix or '(none)'!r} (use .txt, .md or .html)")
+        raise LoadError(
+            path, f"unsupported file type {path.suffix or '(none)'!r} (use .txt, .md, .html, .pdf or .docx)"
+        )
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -70,6 +77,15 @@ def read_text(path: Path, max_bytes: int) -> str:
         raise LoadError(path, f"unreadable ({error.strerror or error})") from error
     if not data.strip():
         raise LoadError(path, "empty file")
+    magic = BINARY_SUFFIXES.get(path.suffix.lower())
+    if magic is not None and not data.startswith(magic):
+        raise LoadError(path, f"not a {path.suffix.lower()} file (its content is of another type)")
+    return data
+
+
+def read_text(path: Path, max_bytes: int) -> str:
+    """Read a UTF-8 text file, refusing what is empty, binary, oversized or not UTF-8."""
+    data = read_bytes(path, max_bytes)
     if b"\x00" in data[:8192]:
         raise LoadError(path, "binary file (contains NUL bytes)")
     try:
@@ -169,10 +185,14 @@ class LoadedDocument:
 
 def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> LoadedDocument:
     """Load, clean and identify one file. Raises :class:`LoadError` with the reason."""
-    raw = read_text(path, max_bytes)
     suffix = path.suffix.lower()
+    raw = "" if suffix in BINARY_SUFFIXES else read_text(path, max_bytes)
     title: str | None = None
-    if suffix in (".md", ".markdown"):
+    if suffix in BINARY_SUFFIXES:
+        read_bytes(path, max_bytes)
+        blocks, title = binary_blocks(path)
+        clean = clean_blocks(blocks)
+    elif suffix in (".md", ".markdown"):
         blocks, title = markdown_blocks(raw)
         clean = clean_blocks(blocks)
     elif suffix in (".html", ".htm"):
@@ -191,5 +211,17 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
         text=clean.text,
         source=str(path.resolve()),
         date=clean.date,
+        page_starts=clean.page_starts,
     )
     return LoadedDocument(document, clean)
+
+
+def binary_blocks(path: Path) -> tuple[list[Block], str | None]:
+    """Blocks and title of a PDF or Word file, their library's errors as :class:`LoadError`."""
+    from ingest.docx import DocxError, docx_blocks
+    from ingest.pdf import PdfError, pdf_blocks
+
+    try:
+        return pdf_blocks(path) if path.suffix.lower() == ".pdf" else docx_blocks(path)
+    except (PdfError, DocxError) as error:
+        raise LoadError(path, str(error)) from error

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
 
     # --- HTTP service --------------------------------------------------------------------
+    url: str | None = Field(
+        None,
+        description="A running Sourcier server the CLI talks to (`ask`, `ingest`). Unset: the one "
+        "recorded in <data_dir>/server.json if it answers, else the store is opened directly.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     api_key: SecretStr | None = None
@@ -116,7 +121,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=1)
     max_body_bytes: int = Field(1_000_000, ge=1)
 
-    @field_validator("qdrant_url", "llm_base_url")
+    @field_validator("qdrant_url", "llm_base_url", "url")
     @classmethod
     def _empty_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -6,6 +6,7 @@ which is stored whole in the index so citations can always be checked against it
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -28,11 +29,26 @@ class Document:
     text: str
     source: str
     date: str | None = None  # ISO "YYYY-MM-DD" when the source gives one
+    #: Paged sources (PDF): where each page begins in ``text`` (``page_starts[i]`` for page i + 1).
+    page_starts: tuple[int, ...] = ()
 
     @property
     def hash(self) -> str:
-        """Changes when anything a reader sees (text, title, date) changes."""
-        return content_hash(f"{self.title}\x00{self.date or ''}\x00{self.text}")
+        """Changes when anything a reader sees (text, title, date, page breaks) changes."""
+        pages = f"\x00{','.join(map(str, self.page_starts))}" if self.page_starts else ""
+        return content_hash(f"{self.title}\x00{self.date or ''}\x00{self.text}{pages}")
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character ``offset`` (None for formats without pages)."""
+        return page_at(self.page_starts, offset)
+
+
+def page_at(page_starts: tuple[int, ...], offset: int, first_page: int = 1) -> int | None:
+    """The page holding ``offset``, given where pages begin (an empty page begins where the next
+    one does, so the last page starting at or before ``offset`` is the one with the text)."""
+    if not page_starts:
+        return None
+    return first_page + max(bisect.bisect_right(page_starts, offset) - 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,16 @@ class Chunk:
     document_hash: str  # the document's index version (see ingest.pipeline.index_version)
     date: str | None = None
     heading_path: tuple[str, ...] = field(default_factory=tuple)
+    #: Paged sources: the page the chunk starts on and where later pages begin inside it (document
+    #: offsets), so a sentence of the chunk knows its page without the whole document.
+    first_page: int | None = None
+    page_breaks: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of a document offset inside this chunk (None for formats without pages)."""
+        if self.first_page is None:
+            return None
+        return self.first_page + bisect.bisect_right(self.page_breaks, offset)
 
     @property
     def id(self) -> str:
@@ -70,12 +96,16 @@ class Chunk:
             "document_hash": self.document_hash,
             "date": self.date,
             "heading_path": list(self.heading_path),
+            "first_page": self.first_page,
+            "page_breaks": list(self.page_breaks),
         }
 
     @classmethod
     def from_payload(cls, payload: dict[str, object]) -> Chunk:
         heading = payload.get("heading_path") or []
-        assert isinstance(heading, list)
+        breaks = payload.get("page_breaks") or []
+        assert isinstance(heading, list) and isinstance(breaks, list)
+        first_page = payload.get("first_page")
         return cls(
             document_id=str(payload["document_id"]),
             position=int(payload["position"]),  # type: ignore[call-overload]
@@ -87,6 +117,8 @@ class Chunk:
             document_hash=str(payload["document_hash"]),
             date=str(payload["date"]) if payload.get("date") else None,
             heading_path=tuple(str(h) for h in heading),
+            first_page=int(first_page) if isinstance(first_page, int | float) else None,
+            page_breaks=tuple(int(b) for b in breaks),
         )
 
 

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from sourcier.config import Settings
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestReport
+    from server.api.schemas import AskRequest, AskResponse
+    from sourcier.store import VectorStore
 
 app = typer.Typer(
     name="sourcier",
@@ -37,43 +43,119 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        console.print(f"[red]Invalid configuration (SOURCIER_* variables):[/red]\n{error}")
+        console.print(f"[red]Configuration invalide (variables SOURCIER_*) :[/red]\n{error}")
         raise typer.Exit(2) from error
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]erreur :[/red] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def _server_url(settings: Settings, url: str | None) -> str | None:
+    """The server to talk to: ``--url``, else ``SOURCIER_URL``, else the data directory's live
+    ``sourcier serve`` (server.json), else None (open the store directly)."""
+    from sourcier.server_discovery import running_server
+
+    if url or settings.url:
+        return url or settings.url
+    found = running_server(settings.data_dir)
+    return found.url if found else None
+
+
+def _api_key(settings: Settings) -> str | None:
+    return settings.api_key.get_secret_value() if settings.api_key else None
+
+
+def _open_store_or_fail(settings: Settings) -> VectorStore:
+    """Open the store before anything slow: a locked one is reported at once, in French."""
+    from sourcier.store import StoreError, StoreLockedError, open_store
+
+    try:
+        return open_store(settings)
+    except StoreLockedError as error:
+        raise _fail(
+            f"l'index {settings.edge_path} est utilisé par un autre processus Sourcier, et aucun serveur "
+            f"n'a été trouvé pour passer par lui ({settings.data_dir / 'server.json'} absent ou sans "
+            "réponse). Donnez son adresse avec --url ou SOURCIER_URL, ou arrêtez l'autre processus."
+        ) from error
+    except StoreError as error:
+        raise _fail(str(error)) from error
+
+
+_SUMMARY_COLUMNS = (
+    "fichiers",
+    "ajoutés",
+    "mis à jour",
+    "inchangés",
+    "retirés",
+    "échecs",
+    "chunks écrits",
+    "secondes",
+)
+
+
+def _print_summary(report: IngestReport) -> None:
+    table = Table(title="Bilan de l'ingestion", show_header=True)
+    for column in _SUMMARY_COLUMNS:
+        table.add_column(column, justify="right")
+    counts = (
+        report.files,
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.removed,
+        len(report.failed),
+        report.chunks_written,
+    )
+    table.add_row(*(str(v) for v in counts), f"{report.seconds:.1f}")
+    out.print(table)
+    for path, reason in report.failed:
+        console.print(f"[red]échec :[/red] {path}: {reason}", highlight=False)
 
 
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or directories (default: the bundled corpus).")
+        list[Path] | None, typer.Argument(help="Fichiers ou dossiers (par défaut : le corpus fourni).")
     ] = None,
-    prune: Annotated[bool, typer.Option(help="Remove documents whose source file no longer exists.")] = False,
+    prune: Annotated[
+        bool, typer.Option(help="Retirer les documents dont le fichier source n'existe plus.")
+    ] = False,
+    force: Annotated[bool, typer.Option(help="Réindexer même ce qui n'a pas changé.")] = False,
+    url: Annotated[
+        str | None, typer.Option(help="Passer par ce serveur Sourcier (sinon SOURCIER_URL ou server.json).")
+    ] = None,
 ) -> None:
-    """Read, clean, chunk, embed and index French articles (.txt, .md, .html). Idempotent."""
+    """Lire, nettoyer, découper, plonger et indexer des documents (.txt, .md, .html, .pdf, .docx).
+    Idempotent. Passe par le serveur s'il tourne."""
+    settings = _settings()
+    targets = paths or [settings.corpus_dir]
+    server = _server_url(settings, url)
+    if server is not None:
+        if prune:
+            raise _fail(
+                f"--prune ne passe pas par le serveur ({server}) : arrêtez-le, ou supprimez les "
+                "documents avec DELETE /documents/{id}."
+            )
+        raise typer.Exit(_ingest_remote(settings, server, targets, force))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.loaders import discover
     from ingest.pipeline import Ingestor
     from sourcier.embedding import load_embedder
-    from sourcier.store import StoreError, open_store
+    from sourcier.store import StoreError
 
-    settings = _settings()
-    targets = paths or [settings.corpus_dir]
     total = sum(1 for _ in discover(targets))
+    store = _open_store_or_fail(settings)
     try:
-        store = open_store(settings)
-    except StoreError as error:
-        raise _fail(str(error)) from error
-    try:
-        with console.status("Loading the embedding model…"):
+        with console.status("Chargement du modèle de plongement…"):
+            started = time.perf_counter()
             embedder = load_embedder(settings)
+        console.print(f"[dim]Modèle chargé en {time.perf_counter() - started:.1f} s[/dim]")
         ingestor = Ingestor(store, embedder, settings)
         with Progress(
-            TextColumn("[bold]Ingesting"),
+            TextColumn("[bold]Ingestion"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -84,58 +166,75 @@ def ingest(
             report = ingestor.ingest(
                 targets,
                 prune=prune,
+                force=force,
                 progress=lambda name, done: progress.update(task, completed=done, description=name),
             )
     except StoreError as error:
         raise _fail(str(error)) from error
     finally:
         store.close()
-    table = Table(title="Ingestion summary", show_header=True)
-    for column in (
-        "files",
-        "added",
-        "updated",
-        "unchanged",
-        "removed",
-        "failed",
-        "chunks written",
-        "seconds",
-    ):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(
-            str(v)
-            for v in (
-                report.files,
-                report.added,
-                report.updated,
-                report.unchanged,
-                report.removed,
-                len(report.failed),
-                report.chunks_written,
-            )
-        ),
-        f"{report.seconds:.1f}",
-    )
-    out.print(table)
-    for path, reason in report.failed:
-        console.print(f"[red]failed:[/red] {path}: {reason}")
+    _print_summary(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _ingest_remote(settings: Settings, url: str, targets: list[Path], force: bool) -> int:
+    """Upload every file to the running server; same summary and exit status as a local run."""
+    from ingest.loaders import SUPPORTED_SUFFIXES, discover, document_id
+    from ingest.pipeline import IngestReport
+    from sourcier.remote import RemoteError, RemoteServer
+
+    console.print(f"Serveur Sourcier trouvé : {url} (les fichiers lui sont envoyés)", highlight=False)
+    report = IngestReport()
+    started = time.perf_counter()
+    with RemoteServer(url, _api_key(settings)) as server:
+        for file, root in discover(targets):
+            report.files += 1
+            if not file.is_file() or file.suffix.lower() not in SUPPORTED_SUFFIXES:
+                reason = "no such file" if not file.exists() else f"unsupported file type {file.suffix!r}"
+                report.failed.append((str(file), reason))
+                continue
+            try:
+                change = server.upload(file, document_id(file, root), force=force)
+            except RemoteError as error:
+                if error.status is None or error.status >= 500 or error.status in (401, 429):
+                    console.print(f"[red]erreur :[/red] {error}", highlight=False)
+                    return 2
+                report.failed.append((str(file), str(error).split(" : ", 1)[-1]))
+                continue
+            status = change["status"]
+            report.added += status == "added"
+            report.updated += status == "updated"
+            report.unchanged += status == "unchanged"
+            if status != "unchanged":
+                report.chunks_written += int(change["chunks"])
+            pages = f", {change['pages']} pages" if change.get("pages") else ""
+            label = {"added": "ajouté", "updated": "mis à jour", "unchanged": "inchangé"}[status]
+            console.print(
+                f"{label} : {file.name} → {change['document_id']} ({change['chunks']} chunks{pages})",
+                highlight=False,
+            )
+    report.seconds = time.perf_counter() - started
+    _print_summary(report)
+    return 0 if report.ok else 1
 
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in French.")],
-    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Chunks to retrieve.")] = None,
-    document: Annotated[list[str] | None, typer.Option(help="Only this document id (repeatable).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full JSON response.")] = False,
+    question: Annotated[str, typer.Argument(help="La question, en français.")],
+    top_k: Annotated[int | None, typer.Option(min=1, max=50, help="Passages à retrouver.")] = None,
+    document: Annotated[
+        list[str] | None, typer.Option(help="Seulement ce document (option répétable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Afficher la réponse JSON complète.")] = False,
+    url: Annotated[
+        str | None, typer.Option(help="Passer par ce serveur Sourcier (sinon SOURCIER_URL ou server.json).")
+    ] = None,
 ) -> None:
-    """Answer one question from the index and print the answer with its citations."""
+    """Répondre à une question à partir de l'index, avec ses citations. Passe par le serveur
+    s'il tourne."""
     from pydantic import ValidationError
 
     from server.api.schemas import AskRequest, AskResponse, Filters
-    from server.engine.service import QuestionTooLongError, Sourcier
-    from sourcier.store import StoreError
 
     settings = _settings()
     try:
@@ -144,16 +243,51 @@ def ask(
         )
     except ValidationError as error:
         raise _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())) from error
-    try:
-        with console.status("Loading…"):
-            service = Sourcier.from_settings(settings)
+    server = _server_url(settings, url)
+    if server is not None:
+        from sourcier.remote import RemoteError, RemoteServer
+
         try:
-            answer = service.ask(request.to_engine(), request.config(service.config))
-        finally:
-            service.close()
+            with RemoteServer(server, _api_key(settings)) as remote:
+                response = AskResponse.model_validate(remote.ask(request.model_dump(mode="json")))
+        except RemoteError as error:
+            raise _fail(str(error)) from error
+        except ValidationError as error:
+            raise _fail(f"réponse inattendue du serveur {server} : {error}") from error
+        via = f" — par le serveur {server}"
+    else:
+        response = _ask_locally(settings, request)
+        via = ""
+    _print_answer(response, as_json)
+    t = response.timings_ms
+    console.print(
+        f"[dim]Réponse en {t.total:.0f} ms (plongement {t.embed:.0f} ms, recherche {t.search:.0f} ms, "
+        f"choix des phrases {t.answer:.0f} ms){via}[/dim]",
+        highlight=False,
+    )
+
+
+def _ask_locally(settings: Settings, request: AskRequest) -> AskResponse:
+    from server.api.schemas import AskResponse
+    from server.engine.service import QuestionTooLongError, Sourcier
+    from sourcier.embedding import load_embedder
+    from sourcier.store import StoreError
+
+    store = _open_store_or_fail(settings)
+    try:
+        with console.status("Chargement du modèle…"):
+            started = time.perf_counter()
+            embedder = load_embedder(settings)
+        console.print(f"[dim]Modèle chargé en {time.perf_counter() - started:.1f} s[/dim]")
+        service = Sourcier.from_settings(settings, embedder, store=store)
+        return AskResponse.from_engine(service.ask(request.to_engine(), request.config(service.config)))
     except (StoreError, QuestionTooLongError) as error:
         raise _fail(str(error)) from error
-    response = AskResponse.from_engine(answer)
+    finally:
+        store.close()
+
+
+def _print_answer(response: AskResponse, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(response.model_dump(), ensure_ascii=False))
         return
@@ -161,40 +295,89 @@ def ask(
     for sentence in response.sentences:
         if sentence.confident is False:
             console.print(
-                f"[yellow]À vérifier : « {sentence.text} » l'emporte de peu sur un autre passage.[/yellow]"
+                f"[yellow]À vérifier : « {sentence.text} » l'emporte de peu sur un autre passage.[/yellow]",
+                highlight=False,
             )
             if sentence.alternative is not None:
                 alt = sentence.alternative
+                page = f", p. {alt.page}" if alt.page else ""
                 out.print(
-                    f"    à comparer avec {alt.document_id} [{alt.start}:{alt.end}] « {alt.quote} »",
+                    f"    à comparer avec {alt.document_id} [{alt.start}:{alt.end}]{page} « {alt.quote} »",
                     highlight=False,
                 )
     if response.notice:
-        console.print(f"[yellow]{response.notice}[/yellow]")
+        console.print(f"[yellow]{response.notice}[/yellow]", highlight=False)
     for citation in response.citations:
+        page = f", p. {citation.page}" if citation.page else ""
         out.print(
             f"[bold][{citation.n}][/bold] {citation.title} ({citation.date or 'sans date'}) — "
-            f"{citation.document_id} [{citation.start}:{citation.end}]\n    « {citation.quote} »",
+            f"{citation.document_id} [{citation.start}:{citation.end}]{page}\n    « {citation.quote} »",
             highlight=False,
         )
-    console.print(f"[dim]{response.timings_ms.total:.0f} ms[/dim]")
 
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface (default SOURCIER_HOST, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default SOURCIER_PORT, 8000).")] = None,
-    ui: Annotated[bool, typer.Option(help="Mount the Gradio chat at /ui.")] = True,
+    host: Annotated[str | None, typer.Option(help="Interface (par défaut SOURCIER_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (par défaut SOURCIER_PORT, 8000).")] = None,
+    ui: Annotated[bool, typer.Option(help="Monter le chat Gradio sur /ui.")] = True,
 ) -> None:
-    """Serve the HTTP API (and the chat at /ui) on the ingested index."""
+    """Servir l'API HTTP (et le chat sur /ui) sur l'index ingéré. Son adresse est notée dans
+    <data_dir>/server.json pour que `sourcier ask` et `ingest` passent par lui."""
     import uvicorn
 
+    from sourcier.server_discovery import announce_while_serving, local_url
     from sourcier_cli.serving import build_app
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
-    console.print(f"Sourcier on http://{host}:{port}  (API docs: /docs{', chat: /ui' if ui else ''})")
-    uvicorn.run(build_app(settings, with_ui=ui), host=host, port=port, log_level="info")
+    url = local_url(host, port)
+    console.print(
+        f"Sourcier sur {url}  (doc. de l'API : /docs{', chat : /ui' if ui else ''})", highlight=False
+    )
+    application = build_app(settings, with_ui=ui)
+    announce_while_serving(application, settings.data_dir, url)
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+feedback_app = typer.Typer(help="Les avis des lecteurs (👍/👎) sur les réponses.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Fichier JSONL à écrire (par défaut : la sortie standard).")
+    ] = None,
+    gold_only: Annotated[
+        bool,
+        typer.Option(help="Seulement les 👍, au format exact du jeu de référence (sourcier eval --gold)."),
+    ] = False,
+) -> None:
+    """Écrire les avis comme cas d'évaluation au format du jeu de référence ; les 👎 sont marqués
+    « à revoir » (feedback.review)."""
+    from eval.feedback_cases import cases, write_cases
+    from sourcier.feedback import FeedbackStore, FeedbackStoreError, feedback_path
+
+    settings = _settings()
+    path = feedback_path(settings.data_dir)
+    try:
+        items = FeedbackStore(path).list_all()
+    except FeedbackStoreError as error:
+        raise _fail(str(error)) from error
+    records = cases(items, gold_only=gold_only)
+    if out_file is None:
+        for record in records:
+            out.print(json.dumps(record, ensure_ascii=False), highlight=False, soft_wrap=True)
+    else:
+        write_cases(records, out_file)
+    ups = sum(item.verdict == "up" for item in items)
+    downs = len(items) - ups
+    where = f" dans {out_file}" if out_file else ""
+    review = "" if gold_only else f", dont {downs} 👎 à revoir"
+    console.print(
+        f"{len(records)} cas exportés{where} ({ups} 👍, {downs} 👎 dans {path}{review})", highlight=False
+    )
 
 
 @app.command(name="ui")

@@ -20,16 +20,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.deps import require_api_key
 from server.api.errors import ErrorCode, error_body
+from server.api.metrics import install_metrics
 from server.api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
-from server.api.routes import ask, documents, health, search
+from server.api.routes import ask, document_admin, documents, feedback, health, search
 from server.api.schemas import ErrorResponse
 from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
 from sourcier.config import Settings, get_settings
 from sourcier.embedding import Embedder, load_embedder
+from sourcier.feedback import FeedbackStore, feedback_path
 from sourcier.runtime import release_free_memory
 from sourcier.store import StoreError, StoreLockedError
 
 logger = logging.getLogger("sourcier.server")
+#: Room for the multipart framing around an uploaded file of ``SOURCIER_MAX_FILE_BYTES``.
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 #: How often a server whose embedded store is locked tries again.
 LOCK_RETRY_S = 2.0
 
@@ -80,6 +84,7 @@ def _open_when_free(app: FastAPI, settings: Settings, embedder: Embedder, stoppi
             logger.exception("opening the store failed")
             continue
         app.state.service, app.state.startup_error = service, None
+        service.observer = app.state.answer_metrics.observe
         logger.info("store opened: the lock was released")
         if settings.warm_up_sentences:
             _warm_up(service, settings.warm_up_sentences)
@@ -121,6 +126,8 @@ def create_app(
             except Exception as error:  # any start-up failure must show in /ready, not kill the process
                 app.state.startup_error = f"{type(error).__name__}: {error}"
                 logger.exception("start-up failed")
+        if app.state.service is not None:
+            app.state.service.observer = app.state.answer_metrics.observe
         if app.state.service is not None and settings.warm_up_sentences:
             threading.Thread(
                 target=_warm_up, args=(app.state.service, settings.warm_up_sentences), daemon=True
@@ -141,13 +148,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for router in (ask.router, search.router, documents.router):
+    app.state.answer_metrics = install_metrics(app, FeedbackStore(feedback_path(settings.data_dir)))
+    for router in (ask.router, search.router, documents.router, document_admin.router, feedback.router):
         app.include_router(router, dependencies=[Depends(require_api_key)], responses=ERROR_RESPONSES)
     app.include_router(health.router)  # open: orchestrators probe it without credentials
 
     _handle_errors(app)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
+    # The API's own upload route takes whole files, as the chat's does (``body_limits``).
+    limits = {"/documents": settings.max_file_bytes + UPLOAD_OVERHEAD_BYTES, **(body_limits or {})}
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=limits)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -178,6 +188,10 @@ def _handle_errors(app: FastAPI) -> None:
             401: "unauthorized",
             404: "not_found",
             405: "method_not_allowed",
+            409: "source_missing",
+            413: "body_too_large",
+            415: "unsupported_file",
+            422: "invalid_request",
             503: "service_unavailable",
         }.get(error.status_code, "http_error")  # type: ignore[assignment]
         return reply(error.status_code, code, str(error.detail), error.headers)

@@ -13,6 +13,8 @@ ErrorCode = Literal[
     "not_found",  # 404: no such route
     "document_not_found",  # 404: no document with this id
     "method_not_allowed",  # 405
+    "source_missing",  # 409: a document's source file is gone, it cannot be re-indexed
+    "unsupported_file",  # 415: an upload of a type the loaders do not read
     "body_too_large",  # 413: over SOURCIER_MAX_BODY_BYTES
     "rate_limited",  # 429: over SOURCIER_RATE_LIMIT_PER_MINUTE
     "service_unavailable",  # 503: the service is starting or could not start

@@ -94,6 +94,9 @@ class Passage(BaseModel):
     end: int
     quote: str
     score: float
+    page: int | None = Field(
+        None, description="Paged sources (PDF): the 1-based page the quoted sentence starts on."
+    )
 
 
 class Citation(Passage):
@@ -113,6 +116,7 @@ def _passage(p: engine.Passage) -> dict[str, object]:
         "end": p.end,
         "quote": p.quote,
         "score": p.score,
+        "page": p.page,
     }
 
 
@@ -234,6 +238,10 @@ class DocumentSummary(BaseModel):
     date: str | None
     source: str
     chunks: int
+    ingested_at: str | None = Field(
+        None, description="When the document was last (re)indexed, ISO 8601 UTC (None if unknown)."
+    )
+    pages: int | None = Field(None, description="Paged sources (PDF): how many pages.")
 
 
 class DocumentList(BaseModel):
@@ -243,7 +251,15 @@ class DocumentList(BaseModel):
     def from_engine(cls, documents: list[engine.DocumentSummary]) -> DocumentList:
         return cls(
             documents=[
-                DocumentSummary(id=d.id, title=d.title, date=d.date, source=d.source, chunks=d.chunks)
+                DocumentSummary(
+                    id=d.id,
+                    title=d.title,
+                    date=d.date,
+                    source=d.source,
+                    chunks=d.chunks,
+                    ingested_at=d.ingested_at,
+                    pages=d.pages,
+                )
                 for d in documents
             ]
         )
@@ -263,7 +279,71 @@ class DocumentDetail(BaseModel):
     date: str | None
     source: str
     text: str
+    page_starts: list[int] | None = Field(
+        None, description="Paged sources (PDF): where each page begins in text (index 0 is page 1)."
+    )
 
     @classmethod
     def from_engine(cls, d: engine.DocumentDetail) -> DocumentDetail:
-        return cls(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)
+        return cls(
+            id=d.id,
+            title=d.title,
+            date=d.date,
+            source=d.source,
+            text=d.text,
+            page_starts=list(d.page_starts) or None,
+        )
+
+
+class DocumentChange(BaseModel):
+    """What an upload or a re-index did to one document."""
+
+    document_id: str
+    title: str
+    chunks: int = Field(description="Chunks the document now has in the index.")
+    pages: int | None = Field(None, description="Paged sources (PDF): how many pages.")
+    status: Literal["added", "updated", "unchanged"]
+
+
+class DocumentDeleted(BaseModel):
+    document_id: str
+    chunks_deleted: int
+
+
+class FeedbackCitation(Strict):
+    """A span the answer cited, as the answer gave it."""
+
+    document_id: DocumentId
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str = Field(min_length=1, max_length=5000)
+    page: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FeedbackCitation:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class FeedbackRequest(Strict):
+    """A reader's verdict on one answer: 👍 (``up``) or 👎 (``down``), with an optional comment."""
+
+    question: str = Field(max_length=20_000)
+    answer: str = Field(max_length=20_000)
+    verdict: Literal["up", "down"]
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=20)
+    comment: str | None = Field(None, max_length=2000)
+    abstained: bool = Field(False, description="The answer was a refusal (nothing cited).")
+    history: list[Turn] = Field(default_factory=list, max_length=50)
+
+    _check_question = field_validator("question")(classmethod(lambda cls, v: _question_text(v)))
+    _check_text = field_validator("answer", "comment")(
+        classmethod(lambda cls, v: None if v is None else _no_surrogates(v))
+    )
+
+
+class FeedbackReceipt(BaseModel):
+    id: int
+    verdict: Literal["up", "down"]
+    created_at: str

@@ -22,6 +22,7 @@ def located(evidence: Evidence) -> Passage:
         end=evidence.end,
         quote=evidence.text,
         score=round(evidence.score, 4),
+        page=evidence.page,
     )
 
 
@@ -56,7 +57,15 @@ class Citations:
         if key not in self._numbers:
             p = located(evidence)
             self._numbers[key] = Citation(
-                p.document_id, p.title, p.date, p.start, p.end, p.quote, p.score, n=len(self._numbers) + 1
+                p.document_id,
+                p.title,
+                p.date,
+                p.start,
+                p.end,
+                p.quote,
+                p.score,
+                n=len(self._numbers) + 1,
+                page=p.page,
             )
         citation = self._numbers[key]
         numbered = AnswerSentence(

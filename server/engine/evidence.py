@@ -72,6 +72,7 @@ class Evidence:
     context: str = ""  # the chunk it came from: names the sentence refers back to ("ce laboratoire")
     context_coverage: float = 0.0  # coverage by this sentence and the one before it ("Il serait prévu…")
     alignment: float = 0.0  # soft term alignment with the question (server.engine.alignment)
+    page: int | None = None  # paged sources (PDF): the 1-based page the sentence starts on
     context_start: int = 0  # where ``context`` starts in the document (to find the neighbours)
     headings: tuple[str, ...] = ()  # the chunk's heading path
 
@@ -293,6 +294,7 @@ def _scored(
         context=chunk.text,
         context_coverage=max(coverage(u.terms, context_terms), coverage(u.focus_terms, context_terms)),
         alignment=alignment,
+        page=chunk.page_at(c.start),
         context_start=chunk.start,
         headings=chunk.heading_path,
     )

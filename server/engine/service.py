@@ -21,6 +21,7 @@ from server.engine.types import (
     Answer,
     DocumentDetail,
     DocumentSummary,
+    Done,
     Question,
     SearchHit,
     StreamEvent,
@@ -92,12 +93,17 @@ class Sourcier:
         self.config = AnswerConfig.from_settings(settings).replace(
             answerer="generative" if generator is not None else "extractive"
         )
+        #: Called with every answer, whole or streamed (the server's metrics); None elsewhere.
+        self.observer: Callable[[Answer], None] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Sourcier:
-        """Open the configured store, load the embedder (unless given) and, if configured, the LLM."""
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None
+    ) -> Sourcier:
+        """Open the configured store (unless given), load the embedder (unless given) and, if
+        configured, the LLM."""
         embedder = embedder or load_embedder(settings)
-        return cls(settings, open_store(settings), embedder, generator_from_settings(settings))
+        return cls(settings, store or open_store(settings), embedder, generator_from_settings(settings))
 
     @property
     def generator(self) -> Generator | None:
@@ -112,13 +118,24 @@ class Sourcier:
     def ask(self, question: Question, config: AnswerConfig | None = None) -> Answer:
         """Answer a question from the corpus, citing a source span for every sentence."""
         self._check_length(question.text)
-        return self.engine.answer(question, config or self.config)
+        answer = self.engine.answer(question, config or self.config)
+        if self.observer is not None:
+            self.observer(answer)
+        return answer
 
     def ask_stream(self, question: Question, config: AnswerConfig | None = None) -> Iterator[StreamEvent]:
         """The same answer as events, each as soon as it is ready (see ``Engine.stream``). The
         question's length is checked before the first event."""
         self._check_length(question.text)
-        return self.engine.stream(question, config or self.config)
+        events = self.engine.stream(question, config or self.config)
+        return events if self.observer is None else self._observed(events, self.observer)
+
+    @staticmethod
+    def _observed(events: Iterator[StreamEvent], observer: Callable[[Answer], None]) -> Iterator[StreamEvent]:
+        for event in events:
+            if isinstance(event, Done):
+                observer(event.answer)
+            yield event
 
     def _check_length(self, text: str) -> None:
         if len(text) > self.settings.max_question_chars:
@@ -155,6 +172,8 @@ class Sourcier:
                 date=r.document.date,
                 source=r.document.source,
                 chunks=len(r.chunk_ids),
+                ingested_at=r.ingested_at,
+                pages=len(r.document.page_starts) or None,
             )
             for r in records
         ]
@@ -164,7 +183,9 @@ class Sourcier:
         if record is None:
             raise DocumentNotFoundError(f"no document with id {document_id!r}")
         d = record.document
-        return DocumentDetail(id=d.id, title=d.title, date=d.date, source=d.source, text=d.text)
+        return DocumentDetail(
+            id=d.id, title=d.title, date=d.date, source=d.source, text=d.text, page_starts=d.page_starts
+        )
 
     # --- the index -------------------------------------------------------------------------
 

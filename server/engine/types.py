@@ -4,7 +4,7 @@ bench work with. The HTTP API maps its request and response models to and from t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sourcier.documents import SearchFilters
@@ -41,6 +41,9 @@ class Passage:
     end: int
     quote: str
     score: float
+    #: Paged sources (PDF): the 1-based page the sentence starts on (keyword-only, so that
+    #: ``Citation`` can add its number after it).
+    page: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,8 @@ class DocumentSummary:
     date: str | None
     source: str
     chunks: int
+    ingested_at: str | None = None  # ISO 8601 UTC, None for records written before it was kept
+    pages: int | None = None  # paged sources (PDF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +123,7 @@ class DocumentDetail:
     date: str | None
     source: str
     text: str
+    page_starts: tuple[int, ...] = ()  # paged sources (PDF): where each page begins in text
 
 
 # --- streaming ---------------------------------------------------------------------------

@@ -41,10 +41,12 @@ class StoreLockedError(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:
-    """A document as stored, plus the ids of its chunk points (what ingestion compares)."""
+    """A document as stored, plus the ids of its chunk points (what ingestion compares) and when
+    it was last (re)written, ISO 8601 UTC (None for records written before this field existed)."""
 
     document: Document
     chunk_ids: tuple[str, ...]
+    ingested_at: str | None = None
 
     def payload(self) -> dict[str, object]:
         d = self.document
@@ -56,20 +58,29 @@ class DocumentRecord:
             "date": d.date,
             "hash": d.hash,
             "chunk_ids": list(self.chunk_ids),
+            "page_starts": list(d.page_starts),
+            "ingested_at": self.ingested_at,
         }
 
     @classmethod
     def from_payload(cls, payload: dict[str, object]) -> DocumentRecord:
         chunk_ids = payload.get("chunk_ids") or []
-        assert isinstance(chunk_ids, list)
+        page_starts = payload.get("page_starts") or []
+        assert isinstance(chunk_ids, list) and isinstance(page_starts, list)
         document = Document(
             id=str(payload["id"]),
             title=str(payload["title"]),
             text=str(payload["text"]),
             source=str(payload["source"]),
             date=str(payload["date"]) if payload.get("date") else None,
+            page_starts=tuple(int(p) for p in page_starts),
         )
-        return cls(document=document, chunk_ids=tuple(str(c) for c in chunk_ids))
+        ingested = payload.get("ingested_at")
+        return cls(
+            document=document,
+            chunk_ids=tuple(str(c) for c in chunk_ids),
+            ingested_at=str(ingested) if ingested else None,
+        )
 
 
 def document_point_id(document_id: str) -> str:

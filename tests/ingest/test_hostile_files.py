@@ -70,10 +70,10 @@ HOSTILE = [
     Hostile("énorme.txt", ("Une phrase française de remplissage. " * 2000).encode(), "too large"),
     Hostile("latin1.txt", "Élève à l'école, déjà noël : où est le château ?".encode("latin-1"), "UTF-8"),
     Hostile("utf16.txt", "Bonjour à tous, ceci est un texte.".encode("utf-16"), "binary"),
+    Hostile("casse.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
+    Hostile("faux.docx", b"Du texte, pas un document Word.", "not a .docx file"),
 ]
-EXPLICIT_UNSUPPORTED = Hostile(
-    "rapport.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "unsupported"
-)
+EXPLICIT_UNSUPPORTED = Hostile("rapport.odt", b"PK\x03\x04" + bytes(64), "unsupported")
 
 
 @dataclass(frozen=True)
@@ -117,14 +117,14 @@ def run(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 
 def failure_lines(run: Run) -> list[str]:
-    return [line for line in run.result.stderr.splitlines() if line.startswith("failed:")]
+    return [line for line in run.result.stderr.splitlines() if line.startswith("échec :")]
 
 
 def test_exit_status_is_1_without_a_traceback(run: Run) -> None:
     output = run.result.stdout + run.result.stderr
     assert run.result.returncode == 1, output[-3000:]
     assert "Traceback" not in output and 'File "/' not in output, output[-3000:]
-    assert "Ingestion summary" in run.result.stdout
+    assert "Bilan de l'ingestion" in run.result.stdout
 
 
 @pytest.mark.parametrize("hostile", [*HOSTILE, EXPLICIT_UNSUPPORTED], ids=lambda h: h.name)

@@ -60,7 +60,7 @@ def test_html_keeps_the_article_body_not_navigation_or_scripts(tmp_path: Path) -
         ("blank.txt", b"   \n\n", "empty file"),
         ("binary.txt", b"\x00\x01\x02PNG\x00", "binary"),
         ("latin1.txt", "Très bientôt, l'été.".encode("latin-1"), "not valid UTF-8"),
-        ("notes.pdf", b"%PDF-1.4", "unsupported file type"),
+        ("notes.odt", b"PK\x03\x04", "unsupported file type"),
     ],
 )
 def test_bad_files_raise_a_named_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
@@ -84,10 +84,19 @@ def test_size_limit_and_missing_file(tmp_path: Path) -> None:
 def test_discover_recurses_sorted_and_skips_hidden_and_other_types(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
-    for name in ("b/deux.md", "un.txt", "trois.html", "image.png", ".git/x.txt"):
+    for name in (
+        "b/deux.md",
+        "un.txt",
+        "trois.html",
+        "image.png",
+        ".git/x.txt",
+        "quatre.pdf",
+        "cinq.docx",
+        "~$cinq.docx",
+    ):
         (tmp_path / name).write_text("x", encoding="utf-8")
     found = [f.relative_to(tmp_path).as_posix() for f, _ in discover([tmp_path])]
-    assert found == ["b/deux.md", "trois.html", "un.txt"]
+    assert found == ["b/deux.md", "cinq.docx", "quatre.pdf", "trois.html", "un.txt"]
 
 
 def test_document_ids_come_from_the_path_below_the_root(tmp_path: Path) -> None:

@@ -242,6 +242,51 @@ def test_documents_put_get_list_delete(store: VectorStore, filled: dict[str, lis
     store.delete_document("climat")  # deleting twice is fine
 
 
+def open_durable(engine: str, tmp_path: Path) -> VectorStore:
+    """An engine on disk, so that a test can close it and open it again (a restart)."""
+    if engine == "edge":
+        return EdgeStore(tmp_path / "index", "t")
+    return QdrantStore.from_path(tmp_path / "qdrant", "t")
+
+
+def test_delete_removes_every_chunk_and_survives_a_restart(engine: str, tmp_path: Path) -> None:
+    s = open_durable(engine, tmp_path)
+    try:
+        s.ensure_schema(DIM)
+        chunks = fill(s)
+        climat_ids = {c.id for c in chunks["climat"]}
+        assert climat_ids <= s.chunk_ids()
+        s.delete_document("climat")
+    finally:
+        s.close()
+    s = open_durable(engine, tmp_path)
+    try:
+        assert s.get_document("climat") is None
+        assert s.count_chunks("climat") == 0 and not climat_ids & s.chunk_ids()
+        assert s.count_chunks() == 4 and [r.document.id for r in s.list_documents()] == ["ia", "sante"]
+        for mode in MODES:  # no search may still find it
+            hits = s.search(mode, 10, dense=unit((2, 1.0)), sparse=ENC.encode_query("glaciers des Alpes"))
+            assert "climat" not in {h.chunk.document_id for h in hits}
+    finally:
+        s.close()
+
+
+def test_pages_and_ingest_date_round_trip(store: VectorStore) -> None:
+    """A PDF's page starts (on the record and each chunk) and the ingest date come back as written."""
+    text = "Première page.\n\nDeuxième page.\n\nTroisième page, suite."
+    doc = Document("rapport", "Rapport", text, "/src/rapport.pdf", None, page_starts=(0, 16, 32))
+    chunk = Chunk(
+        "rapport", 0, 0, len(text), text, "Rapport", doc.source, doc.hash, first_page=1, page_breaks=(16, 32)
+    )
+    store.upsert_chunks([chunk], [chunk_vector(0)], [ENC.encode_document(text)])
+    store.put_document(DocumentRecord(doc, (chunk.id,), "2026-11-29T19:00:00+00:00"))
+    record = store.get_document("rapport")
+    assert record is not None and record.document == doc and record.ingested_at == "2026-11-29T19:00:00+00:00"
+    assert record.document.page_at(20) == 2 and record.document.page_at(40) == 3
+    hit = store.search("dense", 1, dense=chunk_vector(0))[0].chunk
+    assert hit == chunk and hit.page_at(5) == 1 and hit.page_at(16) == 2 and hit.page_at(33) == 3
+
+
 def test_search_dense(store: VectorStore, filled: dict[str, list[Chunk]]) -> None:
     query = unit((2, 1.0), (0, 0.2))
     hits = store.search("dense", 3, dense=query)

@@ -41,7 +41,7 @@ def test_ingest_twice_then_a_bad_file(model_cache: Path, tmp_path: Path) -> None
 
     first = run(["ingest", str(corpus)], data)
     assert first.returncode == 0, first.stderr
-    assert "Ingestion summary" in first.stdout
+    assert "Bilan de l'ingestion" in first.stdout
     row = [line for line in first.stdout.splitlines() if line.count("│") > 5][-1]
     assert [c.strip() for c in row.split("│")[1:7]] == ["2", "2", "0", "0", "0", "0"]
 

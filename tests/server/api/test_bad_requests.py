@@ -182,4 +182,4 @@ def test_unnormalised_traversal_path_is_not_found(server: Any) -> None:
 def test_unknown_routes_and_methods(client: httpx.Client) -> None:
     assert client.get("/nulle-part").status_code == 404
     assert client.get("/ask").status_code == 405
-    assert client.delete("/documents/000_9d4ca8a47585dcb9").status_code == 405
+    assert client.put("/documents/000_9d4ca8a47585dcb9").status_code == 405  # DELETE now deletes
