@@ -71,7 +71,8 @@ class Grid:
     )
     top_k: tuple[int, ...] = (5, 8, 10)
     max_sentences: tuple[int, ...] = (1, 2, 3)
-    min_dense: tuple[float, ...] = tuple(round(0.78 + 0.0025 * i, 4) for i in range(41))
+    # 0.0: the floor off (the default: abstention needs no corpus-specific cosine)
+    min_dense: tuple[float, ...] = (0.0, *(round(0.78 + 0.0025 * i, 4) for i in range(41)))
     min_similarity: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))
     min_content: tuple[float, ...] = tuple(round(0.40 + 0.05 * i, 2) for i in range(13))
 
