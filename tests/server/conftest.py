@@ -52,7 +52,8 @@ def checker() -> Checker:
 @pytest.fixture(scope="session")
 def client(service: Any, checker: Checker) -> Iterator[httpx.Client]:
     """The app in-process, over the session's service (as ``sourcier serve`` builds it, less the chat)."""
-    app = create_app(service.settings, service=service)
+    settings = service.settings.model_copy(update={"warm_up_sentences": 0})  # no thread left at exit
+    app = create_app(settings, service=service)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield checked_client(str(test_client.base_url), checker, client=test_client)
 
