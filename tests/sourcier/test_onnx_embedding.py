@@ -28,8 +28,8 @@ from sourcier.onnx_export import (
     is_current,
     onnx_folder,
 )
-from tests.support.index import REPO, make_settings
 from tests.sourcier.test_embedding import FRENCH
+from tests.support.index import REPO, make_settings
 
 QUESTIONS = [
     "Quelle est la hauteur de la tour Eiffel ?",
