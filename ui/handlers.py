@@ -185,7 +185,8 @@ def answer(
     standalone = response.standalone_question
     state.shown = [asdict(c) for c in response.citations]
     if response.abstained:
-        state.chat[-1] = {"role": "assistant", "content": fmt.abstention_chat(response.text)}
+        content = fmt.abstention_chat(response.text, standalone_question=standalone)
+        state.chat[-1] = {"role": "assistant", "content": content}
         state.sources = fmt.abstention_html(response.text)
     else:
         content = fmt.answer_chat(response.sentences, standalone_question=standalone, notice=response.notice)

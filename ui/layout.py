@@ -59,7 +59,10 @@ def _corpus_outputs(view: CorpusView) -> list[Any]:
 
 def _upload_html(result: UploadResult) -> str:
     title = result.document.title if result.document else None
-    return fmt.upload_report_html(result.file_name, result.outcome, title, result.chunks, result.problems)
+    pages = result.document.pages if result.document else None
+    return fmt.upload_report_html(
+        result.file_name, result.outcome, title, result.chunks, result.problems, pages
+    )
 
 
 def build_demo(get_service: ServiceGetter) -> gr.Blocks:

@@ -65,7 +65,9 @@ def test_a_follow_up_uses_the_history_the_handler_kept(service: Sourcier) -> Non
     follow = list(
         handlers.answer(service, "Et quand sortira-t-il ?", first.chat, first.turns, first.answers)
     )[-1]
+    # answered or not, the follow-up was read with the conversation before it
     assert "Question comprise comme" in follow.chat[-1]["content"]
+    assert "successeur de Llama" in follow.chat[-1]["content"]
     assert len(follow.turns) == 4
 
 
@@ -168,3 +170,27 @@ def test_a_refused_upload_says_why_and_leaves_nothing_behind(
     assert any(problem in p for p in result.problems), result.problems
     assert not (private_service.settings.data_dir / "uploads" / name).exists()
     assert len(private_service.documents()) == 2
+
+
+def test_a_pdf_upload_reports_its_pages_and_its_citations_name_the_page(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    from tests.ingest.sample_files import make_pdf
+
+    result = handlers.ingest_upload(private_service, make_pdf(tmp_path / "abeilles.pdf"))
+    assert result.outcome == "added" and result.document is not None and result.document.pages == 3
+    last = finished(
+        private_service, "Combien d'euros la Commission européenne a-t-elle consacrés aux pollinisateurs ?"
+    )[-1]
+    cited = [c for c in handlers.citations_of(last.shown) if c.document_id == "abeilles"]
+    assert cited and cited[0].page == 2, last.shown  # the sentence is on the PDF's second page
+    assert '<span class="sourcier-page">p. 2</span>' in last.sources
+    _, document = handlers.show_citation(private_service, last.shown, cited[0].n)
+    assert f"page 2, caractères {cited[0].start}–{cited[0].end}" in document
+
+
+def test_a_scanned_pdf_is_refused_with_the_reason(private_service: Sourcier, tmp_path: Path) -> None:
+    from tests.ingest.sample_files import make_scanned_pdf
+
+    result = handlers.ingest_upload(private_service, make_scanned_pdf(tmp_path / "scan.pdf"))
+    assert result.outcome == "refused" and any("sans couche texte" in p for p in result.problems)
