@@ -52,8 +52,9 @@ ProgressCallback = Callable[[str, int], None]  # (file name, files done so far)
 Pending = list[tuple[LoadedDocument, list[Chunk], bool]]  # loaded, its chunks, already stored?
 
 
-#: Bumped when ``embedding_text`` changes what is indexed, so existing indexes are rewritten.
-INDEXED_TEXT_VERSION = 2
+#: Bumped when ``embedding_text`` changes what is indexed, so existing indexes are rewritten
+#: (3: back to the section heading alone, after 2 added the title and heading path).
+INDEXED_TEXT_VERSION = 3
 
 
 def index_version(document: Document, settings: Settings) -> str:
@@ -97,15 +98,17 @@ def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What both the dense and the lexical index see: the document's title and the chunk's
-    heading path (those not already at its start), then the chunk.
+    """What both the dense and the lexical index see: the chunk, preceded by its section heading
+    when it lacks it.
 
-    Why: a chunk deep in a man page or a manual section rarely repeats what it is about ("-l
-    Activer les noms conformes LSB…" never says "cron"); questions do ("Avec la commande cron…").
-    Only the chunk's own text is ever cited: this context is indexed, not quoted."""
-    context = [t for t in dict.fromkeys((chunk.title, *chunk.heading_path)) if t and t.strip()]
-    context = [t for t in context if not chunk.text.startswith(t)]
-    return "\n".join([*context, chunk.text])
+    Not the document's title nor the whole heading path: measured on the eval suites' tuning
+    halves, the title before every chunk pulled one document's dense vectors together (articles
+    dense MRR 0.728 -> 0.658, docs 0.735 -> 0.726), and in the lexical index alone it moved
+    hybrid retrieval both ways (articles MRR 0.800 -> 0.776, docs recall@5 0.939 -> 0.928)."""
+    heading = chunk.heading_path[-1] if chunk.heading_path else ""
+    if heading and not chunk.text.startswith(heading):
+        return f"{heading}\n{chunk.text}"
+    return chunk.text
 
 
 class Ingestor:

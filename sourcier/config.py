@@ -85,13 +85,13 @@ class Settings(BaseSettings):
         0.55, ge=0, le=1, description="Best evidence's term alignment with the question below this: abstain."
     )
     abstain_strong_alignment: float = Field(
-        0.70,
+        0.60,
         ge=0,
         le=1,
         description="Below this alignment, the dense and lexical retrievers must agree on the best chunk.",
     )
     abstain_min_agreement: float = Field(
-        0.6,
+        0.75,
         ge=0,
         le=1,
         description="Agreement of the retrievers on the best chunk (its RRF score over the best possible).",

@@ -55,8 +55,8 @@ class Support:
     """When the best evidence supports an answer (see the module docstring, check 1)."""
 
     min_alignment: float = 0.55
-    strong_alignment: float = 0.70
-    min_agreement: float = 0.6
+    strong_alignment: float = 0.60
+    min_agreement: float = 0.75
 
     def lacking(self, alignment: float, agreement: float) -> str | None:
         """Why the evidence does not support an answer, or None when it does."""

@@ -30,7 +30,7 @@ class Retrieval:
 def agreement(retrieval: Retrieval) -> float:
     """How much the dense and the lexical retrievers agree on the best chunk, from 0 to 1: its
     fused RRF score over the best possible one (1 = first in both lists, 0.83 = first and
-    second, 0.5 = first in one list only). 0 when only one retriever ran.
+    second, 0.75 = first and third, 0.5 = first in one list only). 0 when only one retriever ran.
 
     Why: a score from rank positions means the same on any corpus, unlike a cosine; and when the
     corpus holds the answer, the passage that says it in the question's words tends to be
