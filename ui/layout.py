@@ -17,7 +17,15 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from server.engine.service import Sourcier
 from ui import formatting as fmt
 from ui import handlers
-from ui.handlers import EXAMPLE_COUNT, PICK_SOURCE, ChatMessage, CitationData, CorpusView, UploadResult
+from ui.handlers import (
+    EXAMPLE_COUNT,
+    PICK_SOURCE,
+    AnswerRecord,
+    ChatMessage,
+    CitationData,
+    CorpusView,
+    UploadResult,
+)
 
 ServiceGetter = Callable[[], Sourcier | None]
 
@@ -72,7 +80,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         question: str,
         chat: list[ChatMessage],
         turns: list[ChatMessage],
-        answers: dict[int, list[CitationData]],
+        answers: dict[int, AnswerRecord],
         document_ids: list[str] | None,
         date_from: str,
         date_to: str,
@@ -87,7 +95,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
     def show_citation(shown: list[CitationData], evt: gr.EventData) -> tuple[str, str]:
         return handlers.show_citation(get_service(), shown, getattr(evt, "n", None))  # n: from SOURCES_JS
 
-    def show_turn(answers: dict[int, list[CitationData]], evt: gr.SelectData) -> tuple[Any, Any, Any]:
+    def show_turn(answers: dict[int, AnswerRecord], evt: gr.SelectData) -> tuple[Any, Any, Any]:
         """Clicking an earlier answer in the chat brings its sources back (other messages: no change)."""
         data = handlers.turn_sources(answers, evt.index if isinstance(evt.index, int) else None)
         if not data:
@@ -97,6 +105,15 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             fmt.sources_html(handlers.citations_of(data)),
             fmt.placeholder_html("Cliquez sur une source."),
         )
+
+    def give_feedback(answers: dict[int, AnswerRecord], evt: gr.LikeData) -> None:
+        """👍/👎 on an answer: stored for the eval."""
+        if not isinstance(evt.liked, bool):
+            return
+        index = evt.index if isinstance(evt.index, int) else None
+        said = handlers.record_feedback(get_service(), answers, index, evt.liked)
+        if said:
+            gr.Info(said)
 
     def load_corpus() -> list[Any]:
         return _corpus_outputs(handlers.corpus_view(get_service()))
@@ -139,7 +156,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                     latex_delimiters=[],
                     sanitize_html=True,
                     render_markdown=False,  # see ui.formatting: escaped text + a little HTML
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),  # 👍/👎, stored for the eval
                     buttons=["copy", "copy_all"],  # no "share": nothing leaves this machine
                     placeholder="Posez une question sur le corpus, ou choisissez un exemple ci-dessous.",
                 )
@@ -207,6 +224,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             )
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
+        chat.like(give_feedback, [answers], None, api_visibility="private")
         reset_outputs = [chat, turns, answers, shown, sources, document, passages]
         clear.click(reset, outputs=reset_outputs, queue=False)
         chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too

@@ -51,7 +51,10 @@ def test_an_answer_streams_into_the_chat_then_its_sources_then_the_passages(serv
     for sentence in expected.sentences:
         assert html.escape(sentence.text, quote=False) in last.chat[-1]["content"]
     assert [c["quote"] for c in last.shown] == [c.quote for c in expected.citations]
-    assert last.answers == {1: last.shown}  # the chat's message 1 keeps its citations
+    assert last.answers[1]["citations"] == last.shown  # the chat's message 1 keeps its citations
+    assert (
+        handlers.turn_sources(last.answers, 1) == last.shown and handlers.turn_sources(last.answers, 0) == []
+    )
     assert html.escape(expected.citations[0].quote) in last.sources
     assert "<table" in last.passages  # the retrieved passages come last
     assert last.turns == [
@@ -74,7 +77,7 @@ def test_a_follow_up_uses_the_history_the_handler_kept(service: Sourcier) -> Non
 def test_an_unanswerable_question_abstains_without_sources(service: Sourcier) -> None:
     last = finished(service, "Quelle est la recette de la tarte tatin ?")[-1]
     assert "sourcier-abstention" in last.chat[-1]["content"] and "sourcier-abstention" in last.sources
-    assert last.answers == {}
+    assert last.answers[1]["abstained"] is True and handlers.turn_sources(last.answers, 1) == []
 
 
 @pytest.mark.parametrize(
@@ -194,3 +197,21 @@ def test_a_scanned_pdf_is_refused_with_the_reason(private_service: Sourcier, tmp
 
     result = handlers.ingest_upload(private_service, make_scanned_pdf(tmp_path / "scan.pdf"))
     assert result.outcome == "refused" and any("sans couche texte" in p for p in result.problems)
+
+
+def test_thumbs_on_an_answer_are_stored_as_feedback_the_eval_can_export(private_service: Sourcier) -> None:
+    from sourcier.feedback import FeedbackStore, feedback_path
+
+    first = finished(private_service, QUESTION)[-1]
+    follow = list(
+        handlers.answer(
+            private_service, "Quelle unité le développe ?", first.chat, first.turns, first.answers
+        )
+    )[-1]
+    assert handlers.record_feedback(private_service, follow.answers, 0, True) is None  # a question: nothing
+    assert "enregistré (👍)" in str(handlers.record_feedback(private_service, follow.answers, 1, True))
+    assert "enregistré (👎)" in str(handlers.record_feedback(private_service, follow.answers, 3, False))
+    up, down = FeedbackStore(feedback_path(private_service.settings.data_dir)).list_all()
+    assert (up.question, up.verdict, down.verdict) == (QUESTION, "up", "down")
+    assert [c.quote for c in up.citations] == [c["quote"] for c in first.shown]
+    assert down.history == (("user", QUESTION), ("assistant", up.answer))  # the follow-up's conversation
