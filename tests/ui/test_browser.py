@@ -185,6 +185,15 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     expect(page.locator("#sourcier-document")).to_contain_text(document["title"])
     screenshot(page, "answer")
 
+    # 👍 on the answer: a French thank-you, and the verdict in the feedback database
+    page.get_by_role("button", name="J'aime").last.click()
+    expect(page.get_by_text("Merci : votre avis est enregistré (👍).")).to_be_visible()
+    from sourcier.feedback import FeedbackStore, feedback_path
+
+    stored = FeedbackStore(feedback_path(live_server.settings.data_dir)).list_all()
+    assert [(f.question, f.verdict) for f in stored][-1:] == [(QUESTION, "up")]
+    assert [c.quote for c in stored[-1].citations] == [c["quote"] for c in expected["citations"]]
+
     refused = httpx.post(f"{live_server.url}/ask", json={"question": UNANSWERABLE}, timeout=120).json()
     assert refused["abstained"], refused
     ask(page, UNANSWERABLE)
