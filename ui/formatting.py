@@ -346,3 +346,10 @@ def upload_report_html(
         f'{_OUTCOMES[outcome]}, <span class="sourcier-chunks">{chunks} passage{plural}</span> '
         f"indexé{plural}. Il figure dans les filtres.</div>"
     )
+
+
+def notice_html(message: str, ok: bool) -> str:
+    """A one-line outcome of an action on the corpus (escaped)."""
+    if ok:
+        return f'<div class="sourcier-ok" role="status">{esc(message)}</div>'
+    return f'<div class="sourcier-error" role="alert">{esc(message)}</div>'

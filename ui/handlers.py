@@ -363,3 +363,26 @@ def ingest_upload(service: Sourcier | None, path: str | Path) -> UploadResult:
         "added" if report.added else "updated" if report.updated else "unchanged"
     )
     return UploadResult(source.name, outcome, document)
+
+
+def delete_document(service: Sourcier | None, document_id: str | None) -> tuple[bool, str]:
+    """Remove a document and every chunk of it from the corpus (its uploaded file too), as
+    ``DELETE /documents/{id}`` does; returns whether it was removed and what to tell the reader.
+
+    Like :func:`ingest_upload`, it writes to the index the service holds (``service.store``): the
+    facade has no delete operation yet; when it gains one, this becomes that call."""
+    if not document_id:
+        return False, "Choisissez d'abord le document à supprimer."
+    if service is None:
+        return False, NOT_READY
+    from ingest.one_document import DocumentUnavailableError, delete
+
+    title = next((d.title for d in service.documents() if d.id == document_id), document_id)
+    try:
+        removed = delete(service.store, service.settings, document_id)
+    except DocumentUnavailableError:
+        return False, f"« {title} » n'est plus dans l'index."
+    except StoreError as error:
+        return False, error_message(error)
+    plural = "s" if removed > 1 else ""
+    return True, f"« {title} » supprimé du corpus ({removed} passage{plural} retiré{plural})."

@@ -62,7 +62,13 @@ def _examples_update(questions: list[str]) -> list[Any]:
 
 
 def _corpus_outputs(view: CorpusView) -> list[Any]:
-    return [gr.Dropdown(choices=view.choices), view.status, *_examples_update(view.examples)]
+    """The filter's and the delete panel's document lists, the status line, the examples."""
+    return [
+        gr.Dropdown(choices=view.choices),
+        gr.Dropdown(choices=view.choices, value=None),
+        view.status,
+        *_examples_update(view.examples),
+    ]
 
 
 def _upload_html(result: UploadResult) -> str:
@@ -121,10 +127,18 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
     def add_document(path: str | None) -> list[Any]:
         """Ingest the uploaded file; the file input is emptied for the next one, the report stays."""
         if not path:
-            return [gr.skip()] * (4 + EXAMPLE_COUNT)
+            return [gr.skip()] * (5 + EXAMPLE_COUNT)
         service = get_service()
         result = handlers.ingest_upload(service, path)
         return [_upload_html(result), None, *_corpus_outputs(handlers.corpus_view(service))]
+
+    def remove_document(document_id: str | None) -> list[Any]:
+        service = get_service()
+        removed, message = handlers.delete_document(service, document_id)
+        corpus = (
+            _corpus_outputs(handlers.corpus_view(service)) if removed else [gr.skip()] * (3 + EXAMPLE_COUNT)
+        )
+        return [fmt.notice_html(message, removed), *corpus]
 
     def start(text: str) -> tuple[str, str, str]:
         """Empty the textbox at once; the question travels in ``asked``."""
@@ -199,6 +213,12 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                         label=UPLOAD_LABEL, elem_id="sourcier-upload", file_types=sorted(SUPPORTED_SUFFIXES)
                     )
                     upload_report = gr.HTML(elem_id="sourcier-upload-report")
+                with gr.Accordion("Supprimer un document du corpus", open=False):
+                    doomed = gr.Dropdown(label="Document", choices=[], elem_id="sourcier-delete-choice")
+                    delete = gr.Button(
+                        "Supprimer du corpus", variant="stop", size="sm", elem_id="sourcier-delete"
+                    )
+                    delete_report = gr.HTML(elem_id="sourcier-delete-report")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     fmt.sources_html([]), elem_id="sourcier-sources", js_on_load=SOURCES_JS, padding=True
@@ -228,11 +248,18 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         reset_outputs = [chat, turns, answers, shown, sources, document, passages]
         clear.click(reset, outputs=reset_outputs, queue=False)
         chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too
-        corpus_outputs = [documents, status, *example_buttons]
+        corpus_outputs = [documents, doomed, status, *example_buttons]
         upload.upload(
             add_document,
             [upload],
             [upload_report, upload, *corpus_outputs],
+            concurrency_id="sourcier",
+            api_visibility="private",
+        )
+        delete.click(
+            remove_document,
+            [doomed],
+            [delete_report, *corpus_outputs],
             concurrency_id="sourcier",
             api_visibility="private",
         )

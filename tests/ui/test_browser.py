@@ -350,6 +350,19 @@ def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
     new_example.click()
     expect(last_answer(page)).to_contain_text("212 kilogrammes", timeout=ANSWER_TIMEOUT_MS)
 
+    page.get_by_text("Supprimer un document du corpus").click()
+    page.locator("#sourcier-delete-choice input").click()
+    page.get_by_role("option", name=re.compile("Le potager communal de Saint-Rémy")).click()
+    page.locator("#sourcier-delete").click()
+    expect(page.locator("#sourcier-delete-report .sourcier-ok")).to_contain_text(
+        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({chunks} passage"
+    )
+    expect(page.locator("#sourcier-status")).to_contain_text("Corpus : 2 documents")
+    assert "potager" not in [
+        d["id"] for d in httpx.get(f"{server.url}/documents", timeout=30).json()["documents"]
+    ]
+    screenshot(page, f"delete-{browser_locale}")
+
 
 def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:
     """/docs and /redoc from local assets (the page fixture fails on any request off the machine)."""

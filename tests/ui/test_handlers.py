@@ -215,3 +215,26 @@ def test_thumbs_on_an_answer_are_stored_as_feedback_the_eval_can_export(private_
     assert (up.question, up.verdict, down.verdict) == (QUESTION, "up", "down")
     assert [c.quote for c in up.citations] == [c["quote"] for c in first.shown]
     assert down.history == (("user", QUESTION), ("assistant", up.answer))  # the follow-up's conversation
+
+
+def test_deleting_a_document_removes_it_and_its_chunks_from_the_corpus(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    notes = tmp_path / "potager.md"
+    notes.write_text(NOTES_MD, encoding="utf-8")
+    added = handlers.ingest_upload(private_service, notes)
+    assert handlers.delete_document(private_service, None) == (
+        False,
+        "Choisissez d'abord le document à supprimer.",
+    )
+    removed, message = handlers.delete_document(private_service, "potager")
+    assert removed and message == (
+        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({added.chunks} passages retirés)."
+    )
+    assert private_service.store.count_chunks("potager") == 0
+    assert "potager" not in [value for _, value in handlers.corpus_view(private_service).choices]
+    assert not (private_service.settings.data_dir / "uploads" / "potager.md").exists()
+    assert handlers.delete_document(private_service, "potager") == (
+        False,
+        "« potager » n'est plus dans l'index.",
+    )
