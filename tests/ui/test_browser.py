@@ -206,12 +206,14 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     expect(page.locator("#sourcier-passages table tbody tr").first).to_be_visible()
 
 
+#: A question the ranker answers without hesitation (checked through the API first).
+CONFIDENT = "Quel est le nom de code du successeur de Llama ?"
 UNSURE = "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
 
 
 def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: LiveServer) -> None:
     """The API's ``confident: false`` shows as a badge with its explanation on hover; a confident
-    answer has none (the first test's question)."""
+    answer has none."""
     from playwright.sync_api import expect
 
     expected = httpx.post(f"{live_server.url}/ask", json={"question": UNSURE}, timeout=120).json()
@@ -226,7 +228,9 @@ def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: 
     alternative = expected["sentences"][0]["alternative"]
     expect(last_answer(page)).to_contain_text(f"{ALTERNATIVE_LABEL} « {alternative['quote']} »")
     screenshot(page, "uncertain")
-    ask(page, QUESTION)
+    confident = httpx.post(f"{live_server.url}/ask", json={"question": CONFIDENT}, timeout=120).json()
+    assert confident["sentences"] and all(s["confident"] for s in confident["sentences"]), confident
+    ask(page, CONFIDENT)
     expect(last_answer(page).locator(".sourcier-uncertain")).to_have_count(0)
 
 
