@@ -859,13 +859,15 @@ def plot(ing: dict[str, Any] | None, q: dict[str, Any] | None, qual: dict[str, A
     return True
 
 
-def backends_section(data: dict[str, Any]) -> list[str]:
+def backends_section(data: dict[str, Any] | None, quality: dict[str, Any] | None) -> list[str]:
     """fp32 torch against int8 ONNX Runtime (``bench.embedding_backends``): speed, memory, size and
     every eval figure, with the targets of issue 15."""
+    if not data:
+        return backends_quality(quality) if quality else []
     runs = data.get("backends", {})
     torch, onnx = runs.get("torch"), runs.get("onnx-int8")
     if not torch or not onnx:
-        return []
+        return backends_quality(quality) if quality else []
     info = data.get("machine", {})
     lines = [
         "## Embedding runtime: fp32 PyTorch against int8 ONNX Runtime",
@@ -998,33 +1000,40 @@ def backends_section(data: dict[str, Any]) -> list[str]:
         stacks = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("torch_stack_mb", {}).items())
         onnx_stack = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("onnx_stack_mb", {}).items())
         lines += [f"Runtime packages, MB: torch side {stacks}; ONNX side {onnx_stack}.", ""]
-    outside = data.get("onnx_outside_torch_intervals", {})
-    lines += [
-        "Quality: `sourcier eval` on each set, the bundled corpus ingested afresh with each backend; "
-        "the torch run's 95% interval beside it. ONNX figures outside the torch intervals (all "
-        "figures of the report, not only these): "
+    return lines + (backends_quality(quality) if quality else [])
+
+
+def backends_quality(quality: dict[str, Any]) -> list[str]:
+    """Every eval suite's figures on int8 ONNX beside the fp32 torch run and its 95% interval."""
+    from bench.embedding_backends import HEADLINE
+
+    torch, onnx = quality["backends"].get("torch"), quality["backends"].get("onnx-int8")
+    if not torch or not onnx:
+        return []
+    info = quality.get("machine", {})
+    outside = quality.get("onnx_outside_torch_intervals", {})
+    lines = [
+        "### Quality: every eval suite on both runtimes",
+        "",
+        f"`python -m bench.embedding_backends --part quality` ({info.get('date', '?')}, commit "
+        f"{info.get('git', '?')}): `sourcier eval` of every built-in suite, each set on a fresh index "
+        "built with that runtime. ONNX figures outside the torch run's 95% interval (all figures of "
+        "each report, not only those shown; figures without an interval must be equal): "
         + "; ".join(f"{name}: {', '.join(v) if v else 'none'}" for name, v in outside.items())
         + ".",
         "",
     ]
-    quality_rows = []
-    from bench.embedding_backends import HEADLINE
-
-    for metric in HEADLINE:
-        row: list[Any] = [metric]
-        for name in ("gold", "holdout"):
-            ref, cand = torch["quality"][name], onnx["quality"][name]
+    for name in sorted(set(torch) & set(onnx)):
+        ref, cand = torch[name], onnx[name]
+        rows = []
+        for metric in HEADLINE:
+            if metric not in ref["metrics"] or metric not in cand["metrics"]:
+                continue
             low_high = ref["intervals"].get(metric)
-            span = f" ({low_high[0]:.2f}–{low_high[1]:.2f})" if low_high else ""
-            row += [
-                f"{ref['metrics'].get(metric, float('nan')):.3f}{span}",
-                f"{cand['metrics'].get(metric, float('nan')):.3f}",
-            ]
-        quality_rows.append(row)
-    lines += table(
-        ["figure", "gold: torch (95% CI)", "gold: ONNX", "held-out: torch (95% CI)", "held-out: ONNX"],
-        quality_rows,
-    )
+            span = f"{low_high[0]:.2f}–{low_high[1]:.2f}" if low_high else "–"
+            rows.append([metric, f"{ref['metrics'][metric]:.3f}", span, f"{cand['metrics'][metric]:.3f}"])
+        lines += [f"`{name}` ({ref.get('questions', '?')} questions):", ""]
+        lines += table(["figure", "fp32 torch", "torch 95% CI", "int8 ONNX"], rows)
     return lines
 
 
@@ -1076,9 +1085,7 @@ def main() -> None:
         lines += quality_section(qual)
     lines += memory_section(ing, q)
     lines += profiles_section(ing, q)
-    backends = load("embedding_backends")
-    if backends:
-        lines += backends_section(backends)
+    lines += backends_section(load("embedding_backends"), load("embedding_backends_quality"))
     lines += scale_section(q, ing)
     DOCS.mkdir(exist_ok=True)
     MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
