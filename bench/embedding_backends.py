@@ -17,7 +17,8 @@ Per backend, each measurement in its own fresh process, through the product's ow
   sets, each on a fresh index built with that backend; every ONNX figure is checked against the
   torch run's 95% interval.
 
-Results: ``bench/results/embedding_backends.json`` (speed) and ``embedding_backends_quality.json``.
+Results: ``bench/results/embedding_backends.json`` (speed) and ``embedding_backends_quality.json``
+(``embedding_backends_quality_<suites>.json`` with ``--suites``).
 On a shared machine compare ratios and CPU seconds rather than wall times.
 """
 
@@ -436,7 +437,9 @@ def main(argv: list[str] | None = None) -> None:
             results = (
                 run_speed(args, work / "speed") if part == "speed" else run_quality(args, work / "quality")
             )
-            name = "embedding_backends" if part == "speed" else "embedding_backends_quality"
+            name = "embedding_backends"
+            if part == "quality":  # one results file per choice of suites: runs can be split up
+                name += "_quality" + (f"_{'_'.join(args.suites)}" if args.suites else "")
             path = write_result(name, results)
             print(f"results: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 

@@ -1003,6 +1003,19 @@ def backends_section(data: dict[str, Any] | None, quality: dict[str, Any] | None
     return lines + (backends_quality(quality) if quality else [])
 
 
+def backends_quality_results() -> dict[str, Any] | None:
+    """``embedding_backends_quality*.json`` merged: the quality part may run suite by suite."""
+    merged: dict[str, Any] = {"backends": {}, "onnx_outside_torch_intervals": {}, "runs": []}
+    for path in sorted(RESULTS.glob("embedding_backends_quality*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        for backend, reports in part.get("backends", {}).items():
+            merged["backends"].setdefault(backend, {}).update(reports)
+        merged["onnx_outside_torch_intervals"].update(part.get("onnx_outside_torch_intervals", {}))
+        info = part.get("machine", {})
+        merged["runs"].append(f"{part.get('suites')}: {info.get('date', '?')}, commit {info.get('git', '?')}")
+    return merged if merged["backends"] else None
+
+
 def backends_quality(quality: dict[str, Any]) -> list[str]:
     """Every eval suite's figures on int8 ONNX beside the fp32 torch run and its 95% interval."""
     from bench.embedding_backends import HEADLINE
@@ -1010,13 +1023,13 @@ def backends_quality(quality: dict[str, Any]) -> list[str]:
     torch, onnx = quality["backends"].get("torch"), quality["backends"].get("onnx-int8")
     if not torch or not onnx:
         return []
-    info = quality.get("machine", {})
     outside = quality.get("onnx_outside_torch_intervals", {})
     lines = [
-        "### Quality: every eval suite on both runtimes",
+        "### Quality: the eval suites on both runtimes",
         "",
-        f"`python -m bench.embedding_backends --part quality` ({info.get('date', '?')}, commit "
-        f"{info.get('git', '?')}): `sourcier eval` of every built-in suite, each set on a fresh index "
+        "`python -m bench.embedding_backends --part quality [--suites …]` (runs: "
+        + "; ".join(quality.get("runs", []))
+        + "): `sourcier eval` of each suite, each set on a fresh index "
         "built with that runtime. ONNX figures outside the torch run's 95% interval (all figures of "
         "each report, not only those shown; figures without an interval must be equal): "
         + "; ".join(f"{name}: {', '.join(v) if v else 'none'}" for name, v in outside.items())
@@ -1085,7 +1098,7 @@ def main() -> None:
         lines += quality_section(qual)
     lines += memory_section(ing, q)
     lines += profiles_section(ing, q)
-    lines += backends_section(load("embedding_backends"), load("embedding_backends_quality"))
+    lines += backends_section(load("embedding_backends"), backends_quality_results())
     lines += scale_section(q, ing)
     DOCS.mkdir(exist_ok=True)
     MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
