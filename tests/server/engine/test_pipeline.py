@@ -54,7 +54,7 @@ def test_the_stages_one_by_one_give_the_answer(service: Any) -> None:
     understanding = engine.understand(Question(SUCCESSOR))
     retrieval = engine.retrieve(understanding, config)
     evidence = engine.gather(understanding, retrieval, config)
-    decision = engine.decide(understanding, evidence, config)
+    decision = engine.decide(understanding, evidence, retrieval, config)
     assert len(retrieval.chunks) == config.top_k
     assert evidence == sorted(evidence, key=lambda e: e.score, reverse=True)
     assert not decision.abstain and decision.usable[0].text.startswith(GROUNDED[:-1])
