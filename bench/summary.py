@@ -859,13 +859,15 @@ def plot(ing: dict[str, Any] | None, q: dict[str, Any] | None, qual: dict[str, A
     return True
 
 
-def backends_section(data: dict[str, Any]) -> list[str]:
+def backends_section(data: dict[str, Any] | None, quality: dict[str, Any] | None) -> list[str]:
     """fp32 torch against int8 ONNX Runtime (``bench.embedding_backends``): speed, memory, size and
     every eval figure, with the targets of issue 15."""
+    if not data:
+        return backends_quality(quality) if quality else []
     runs = data.get("backends", {})
     torch, onnx = runs.get("torch"), runs.get("onnx-int8")
     if not torch or not onnx:
-        return []
+        return backends_quality(quality) if quality else []
     info = data.get("machine", {})
     lines = [
         "## Embedding runtime: fp32 PyTorch against int8 ONNX Runtime",
@@ -994,37 +996,80 @@ def backends_section(data: dict[str, Any]) -> list[str]:
         ],
     ]
     lines += table(["figure", "fp32 torch", "int8 ONNX", "ONNX / torch", "target", "status"], rows)
+    paired = data.get("cold_ask_whole_process")
+    if paired:
+        o, t = paired["onnx-int8"], paired["torch"]
+        lines += [
+            f"Cold `sourcier ask`, paired ({paired['how']}): int8 ONNX {o['wall_s']} s wall, "
+            f"{o['cpu_s']} CPU s, {o['peak_mib']:,.0f} MiB peak; fp32 torch {t['wall_s']} s, "
+            f"{t['cpu_s']} CPU s, "
+            f"{t['peak_mib']:,.0f} MiB (ONNX / torch: wall {paired['ratio_onnx_over_torch']['wall']}, CPU "
+            f"{paired['ratio_onnx_over_torch']['cpu']}). On an idle machine the wall time approaches the CPU "
+            "time: ≈ 3 s for ONNX against ≈ 9–10 s for torch.",
+            "",
+        ]
+    lines += [
+        "Reading the misses: every wall-clock figure here was taken with the cores shared by other "
+        "jobs (the load average above), which multiplies latencies several times over (the torch "
+        "query embedding measured ≈ 25 ms p50 on a quiet machine, above 100 ms here); the ratios and "
+        "CPU seconds are the comparable figures. Ingestion reaches 1.6× per CPU second, under the 2× "
+        "target: ingestion also chunks, stems and writes the store, which the runtime does not speed "
+        "up, and ONNX runs one text per pass (needed for batch-independent vectors; a quick batched "
+        "against one-by-one comparison under this load showed no consistent difference). Latency "
+        "targets are stated for an idle machine and could not be checked here.",
+        "",
+    ]
     if install:
         stacks = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("torch_stack_mb", {}).items())
         onnx_stack = ", ".join(f"{k} {v:,.0f}" for k, v in install.get("onnx_stack_mb", {}).items())
         lines += [f"Runtime packages, MB: torch side {stacks}; ONNX side {onnx_stack}.", ""]
-    outside = data.get("onnx_outside_torch_intervals", {})
-    lines += [
-        "Quality: `sourcier eval` on each set, the bundled corpus ingested afresh with each backend; "
-        "the torch run's 95% interval beside it. ONNX figures outside the torch intervals (all "
-        "figures of the report, not only these): "
+    return lines + (backends_quality(quality) if quality else [])
+
+
+def backends_quality_results() -> dict[str, Any] | None:
+    """``embedding_backends_quality*.json`` merged: the quality part may run suite by suite."""
+    merged: dict[str, Any] = {"backends": {}, "onnx_outside_torch_intervals": {}, "runs": []}
+    for path in sorted(RESULTS.glob("embedding_backends_quality*.json")):
+        part = json.loads(path.read_text(encoding="utf-8"))
+        for backend, reports in part.get("backends", {}).items():
+            merged["backends"].setdefault(backend, {}).update(reports)
+        merged["onnx_outside_torch_intervals"].update(part.get("onnx_outside_torch_intervals", {}))
+        info = part.get("machine", {})
+        merged["runs"].append(f"{part.get('suites')}: {info.get('date', '?')}, commit {info.get('git', '?')}")
+    return merged if merged["backends"] else None
+
+
+def backends_quality(quality: dict[str, Any]) -> list[str]:
+    """Every eval suite's figures on int8 ONNX beside the fp32 torch run and its 95% interval."""
+    from bench.embedding_backends import HEADLINE
+
+    torch, onnx = quality["backends"].get("torch"), quality["backends"].get("onnx-int8")
+    if not torch or not onnx:
+        return []
+    outside = quality.get("onnx_outside_torch_intervals", {})
+    lines = [
+        "### Quality: the eval suites on both runtimes",
+        "",
+        "`python -m bench.embedding_backends --part quality [--suites …]` (runs: "
+        + "; ".join(quality.get("runs", []))
+        + "): `sourcier eval` of each suite, each set on a fresh index "
+        "built with that runtime. ONNX figures outside the torch run's 95% interval (all figures of "
+        "each report, not only those shown; figures without an interval must be equal): "
         + "; ".join(f"{name}: {', '.join(v) if v else 'none'}" for name, v in outside.items())
         + ".",
         "",
     ]
-    quality_rows = []
-    from bench.embedding_backends import HEADLINE
-
-    for metric in HEADLINE:
-        row: list[Any] = [metric]
-        for name in ("gold", "holdout"):
-            ref, cand = torch["quality"][name], onnx["quality"][name]
+    for name in sorted(set(torch) & set(onnx)):
+        ref, cand = torch[name], onnx[name]
+        rows = []
+        for metric in HEADLINE:
+            if metric not in ref["metrics"] or metric not in cand["metrics"]:
+                continue
             low_high = ref["intervals"].get(metric)
-            span = f" ({low_high[0]:.2f}–{low_high[1]:.2f})" if low_high else ""
-            row += [
-                f"{ref['metrics'].get(metric, float('nan')):.3f}{span}",
-                f"{cand['metrics'].get(metric, float('nan')):.3f}",
-            ]
-        quality_rows.append(row)
-    lines += table(
-        ["figure", "gold: torch (95% CI)", "gold: ONNX", "held-out: torch (95% CI)", "held-out: ONNX"],
-        quality_rows,
-    )
+            span = f"{low_high[0]:.2f}–{low_high[1]:.2f}" if low_high else "–"
+            rows.append([metric, f"{ref['metrics'][metric]:.3f}", span, f"{cand['metrics'][metric]:.3f}"])
+        lines += [f"`{name}` ({ref.get('questions', '?')} questions):", ""]
+        lines += table(["figure", "fp32 torch", "torch 95% CI", "int8 ONNX"], rows)
     return lines
 
 
@@ -1076,9 +1121,7 @@ def main() -> None:
         lines += quality_section(qual)
     lines += memory_section(ing, q)
     lines += profiles_section(ing, q)
-    backends = load("embedding_backends")
-    if backends:
-        lines += backends_section(backends)
+    lines += backends_section(load("embedding_backends"), backends_quality_results())
     lines += scale_section(q, ing)
     DOCS.mkdir(exist_ok=True)
     MD.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")

@@ -10,7 +10,9 @@ Gated kinds (:data:`KINDS`): ``number`` (a number, date or ordinal changed), ``e
 entity swapped for another one of the corpus), ``negation`` (the verb negated, or a negation
 removed), ``wrong_span`` (the true sentence cited to the most similar other sentence of the
 document), ``splice`` (the most similar sentence of the other article added to the answer,
-cited to the same span), ``invented`` (a plausible sentence about an entity of the span).
+cited to the same span), ``invented`` (a plausible sentence about an entity of the span), and
+the attacks on who-did-what of :mod:`eval.name_attacks` (``relation_swap``, ``elided_name``,
+``wrong_entity``, ``premise``).
 Informative only: ``embellish`` (an invented clause appended to a true sentence).
 
 Controls, which must pass: ``untouched`` (the passage itself) and the faithful rewrites a
@@ -31,10 +33,11 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from eval import name_attacks
 from eval.dataset import Span
 from sourcier.sentences import sentence_spans
 
-KINDS = ("number", "entity", "negation", "wrong_span", "splice", "invented")
+KINDS = ("number", "entity", "negation", "wrong_span", "splice", "invented", *name_attacks.KINDS)
 EXTRA_KINDS = ("embellish",)
 CONTROL_KINDS = ("untouched", "trimmed", "framed", "paraphrased", "rewritten")
 #: The controls that are rewrites (``untouched`` is the verbatim one).
@@ -378,9 +381,14 @@ def _most_similar(text: str, pool: Sequence[_Sentence], similarity: Similarity) 
 
 
 def make_cases(
-    sources: Sequence[Claim], documents: Mapping[str, str], similarity: Similarity, seed: int = 0
+    sources: Sequence[Claim],
+    documents: Mapping[str, str],
+    similarity: Similarity,
+    seed: int = 0,
+    premises: Sequence[str] = (),
 ) -> list[Case]:
-    """Controls and corruptions of each correct answer (one case per applicable kind)."""
+    """Controls and corruptions of each correct answer (one case per applicable kind);
+    ``premises`` are those of unanswerable questions (``name_attacks.question_premises``)."""
     entities = corpus_entities(documents)
     sentences = document_sentences(documents)
     cases: list[Case] = []
@@ -413,7 +421,35 @@ def make_cases(
         invented = rng.choice(_INVENTED).format(e=rng.choice(names))
         cases.append(Case("invented", source, (Claim(invented, cited, source.quote),)))
         cases.append(Case("embellish", source, (Claim(embellish(source.text, rng), cited, source.quote),)))
+        cases += _name_attacks(source, entities, sentences, similarity, premises, rng)
     return cases
+
+
+def _name_attacks(
+    source: Claim,
+    entities: Sequence[str],
+    sentences: Sequence[_Sentence],
+    similarity: Similarity,
+    premises: Sequence[str],
+    rng: random.Random,
+) -> list[Case]:
+    cited, quote = source.span, source.quote
+    out = []
+    for kind, changed in (
+        ("relation_swap", name_attacks.relation_swap(source.text, quote, entities, rng)),
+        ("elided_name", name_attacks.elided_name(source.text, quote, entities, rng)),
+        ("premise", name_attacks.premise(source.text, premises, rng)),
+    ):
+        if changed is not None:
+            out.append(Case(kind, source, (Claim(changed, cited, quote),)))
+    others = sorted(
+        (s for s in sentences if not s.span.overlaps(cited)), key=lambda s: -similarity(source.text, s.text)
+    )
+    moved = name_attacks.wrong_entity(source.text, entities, [(s.text, s) for s in others], rng)
+    if moved is not None:
+        text, about = moved
+        out.append(Case("wrong_entity", source, (Claim(text, about.span, about.text),)))
+    return out
 
 
 # --- running the self-test ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from eval import metrics as m
 from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
 from eval.dataset import GoldQuestion, Span
 from eval.intervals import bootstrap
+from eval.name_attacks import question_premises
 from eval.verifier import Verifier
 from server.engine import types as engine_types
 from server.engine.config import AnswerConfig
@@ -406,7 +407,8 @@ def self_test_cases(
     """The verifier's self-test cases, with every text embedded up front in batches."""
     claims = gold_claims(questions, gold)
     verifier.prefetch([t for t in documents.values() for t in _sentences(t)] + [c.text for c in claims])
-    cases = make_cases(claims, documents, verifier.similarity, seed)
+    premises = question_premises(q.question for q in questions if not q.answerable)
+    cases = make_cases(claims, documents, verifier.similarity, seed, premises)
     verifier.prefetch(c.text for case in cases for c in case.claims)
     return cases
 

@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ MODEL_FILE = "model.onnx"
 SPEC_FILE = "embedder.json"
 TOKENIZER_FILE = "tokenizer.json"
 INPUTS = ("input_ids", "attention_mask")
+#: A build folder older than this was left by a killed export (one takes ≈ 1 min, 10 under load).
+ABANDONED_AFTER_S = 3 * 3600
 OUTPUTS = ("last_hidden_state", "alignment_states")
 #: Files of the source folder whose change means the export is stale.
 _SOURCE_FILES = (
@@ -69,6 +72,7 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
     if not (source / TOKENIZER_FILE).is_file():
         raise OnnxExportError(f"{source} has no {TOKENIZER_FILE}: not a sentence-transformers model folder")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_builds(target)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
         building.chmod(0o755)  # mkdtemp's 0o700 would hide the model from other users
@@ -93,6 +97,17 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def _remove_abandoned_builds(target: Path) -> None:
+    """Delete builds of ``target`` that a killed process left (≈ 600 MB each): untouched for
+    longer than any export takes, so not another process's build in progress."""
+    for folder in target.parent.glob(f".{target.name}.building-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def is_current(folder: Path, source: Path) -> bool:

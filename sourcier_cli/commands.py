@@ -143,7 +143,7 @@ def ingest(
 
     from ingest.loaders import discover
     from ingest.pipeline import Ingestor
-    from sourcier.embedding import load_embedder
+    from sourcier.embedding import EmbeddingModelError, load_embedder
     from sourcier.store import StoreError
 
     total = sum(1 for _ in discover(targets))
@@ -169,7 +169,7 @@ def ingest(
                 force=force,
                 progress=lambda name, done: progress.update(task, completed=done, description=name),
             )
-    except StoreError as error:
+    except (StoreError, EmbeddingModelError) as error:
         raise _fail(str(error)) from error
     finally:
         store.close()
@@ -270,7 +270,7 @@ def ask(
 def _ask_locally(settings: Settings, request: AskRequest) -> AskResponse:
     from server.api.schemas import AskResponse
     from server.engine.service import QuestionTooLongError, Sourcier
-    from sourcier.embedding import load_embedder
+    from sourcier.embedding import EmbeddingModelError, load_embedder
     from sourcier.store import StoreError
 
     store = _open_store_or_fail(settings)
@@ -281,7 +281,7 @@ def _ask_locally(settings: Settings, request: AskRequest) -> AskResponse:
         console.print(f"[dim]Modèle chargé en {time.perf_counter() - started:.1f} s[/dim]")
         service = Sourcier.from_settings(settings, embedder, store=store)
         return AskResponse.from_engine(service.ask(request.to_engine(), request.config(service.config)))
-    except (StoreError, QuestionTooLongError) as error:
+    except (StoreError, QuestionTooLongError, EmbeddingModelError) as error:
         raise _fail(str(error)) from error
     finally:
         store.close()

@@ -46,8 +46,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def model_cache() -> Path:
     from sourcier.e5_conversion import ensure_e5_model
+    from sourcier.onnx_export import ensure_onnx_int8
 
-    ensure_e5_model(MODEL_CACHE)
+    # the int8 export (the default runtime) too, once, before any server process needs it
+    ensure_onnx_int8(ensure_e5_model(MODEL_CACHE), MODEL_CACHE)
     return MODEL_CACHE
 
 

@@ -104,18 +104,29 @@ def answer_chat(
             alt = sentence.alternative
             notes.append(f"{ALTERNATIVE_LABEL} « {chat_text(alt.quote)} » ({chat_text(alt.title)})")
     if standalone_question:
-        notes.append(f"Question comprise comme : « {chat_text(standalone_question)} »")
+        notes.append(understood_as(standalone_question))
     if notice:
         notes.append(chat_text(notice))
     body = " ".join(parts)
     return "".join([body, *(f'\n<em class="sourcier-note">{n}</em>' for n in notes)])
 
 
-def abstention_chat(message: str) -> str:
-    """An abstention, styled apart from answers: a warning box, never a plain reply."""
+def understood_as(standalone_question: str) -> str:
+    """How a follow-up was read, so that its answer (or abstention) can be judged."""
+    return f"Question comprise comme : « {chat_text(standalone_question)} »"
+
+
+def abstention_chat(message: str, *, standalone_question: str | None = None) -> str:
+    """An abstention, styled apart from answers: a warning box, never a plain reply; a follow-up
+    says how it was understood (an abstention may come from that reading)."""
+    understood = (
+        f'\n<em class="sourcier-note">{understood_as(standalone_question)}</em>'
+        if standalone_question
+        else ""
+    )
     return (
         f'<blockquote class="sourcier-abstention"><strong>{chat_text(ABSTENTION_TITLE)}</strong>'
-        f"\n{chat_text(message)}</blockquote>"
+        f"\n{chat_text(message)}{understood}</blockquote>"
     )
 
 
@@ -125,6 +136,11 @@ def error_chat(message: str) -> str:
 
 
 # --- the sources panel (HTML) --------------------------------------------------------------
+
+
+def page_html(page: int | None) -> str:
+    """Where a citation of a paged source (PDF) sits: its page."""
+    return f'<span class="sourcier-page">p. {page}</span>' if page is not None else ""
 
 
 def sources_html(citations: Sequence[Citation], active: int | None = None) -> str:
@@ -141,6 +157,7 @@ def sources_html(citations: Sequence[Citation], active: int | None = None) -> st
             f'<span class="sourcier-n">[{c.n}]</span> '
             f'<span class="sourcier-title">{esc(c.title)}</span> '
             f'<span class="sourcier-date">{esc(format_date(c.date))}</span>'
+            f"{page_html(c.page)}"
             f'<span class="sourcier-quote">« {esc(c.quote)} »</span>'
             f"</button></li>"
         )
@@ -242,7 +259,10 @@ def document_html(
         body = f'<span class="sourcier-elided">[… {first} caractères avant …]</span>\n{body}'
     if last < len(text):
         body = f'{body}\n<span class="sourcier-elided">[… {len(text) - last} caractères après …]</span>'
-    where = f"passage [{current.n}], caractères {current.start}–{current.end}" if current is not None else ""
+    where = ""
+    if current is not None:
+        page = f"page {current.page}, " if current.page is not None else ""
+        where = f"passage [{current.n}], {page}caractères {current.start}–{current.end}"
     meta = " · ".join(p for p in (format_date(document.date), document.id, where) if p)
     notes = "".join(f'<p class="sourcier-warning">{esc(w)}</p>' for w in warnings)
     return (
@@ -280,7 +300,8 @@ _INGEST_REASONS = (
     ("binary file", "fichier binaire (octets NUL) : envoyez du texte"),
     ("not valid UTF-8", "le fichier n'est pas en UTF-8 valide : réenregistrez-le en UTF-8"),
     ("file too large", "fichier trop volumineux"),
-    ("unsupported file type", "type de fichier non pris en charge : .txt, .md ou .html"),
+    ("unsupported file type", "type de fichier non pris en charge"),
+    ("not a .", "le contenu du fichier ne correspond pas à son extension"),
     ("no article text left after cleaning", "aucun texte d'article après nettoyage"),
 )
 
@@ -301,7 +322,12 @@ _OUTCOMES = {
 
 
 def upload_report_html(
-    file_name: str, outcome: str, title: str | None, chunks: int, problems: Sequence[str]
+    file_name: str,
+    outcome: str,
+    title: str | None,
+    chunks: int,
+    problems: Sequence[str],
+    pages: int | None = None,
 ) -> str:
     """What an upload did: the file, the document it became and its chunk count, or why it was
     refused (problems are already in French; everything is escaped)."""
@@ -313,8 +339,17 @@ def upload_report_html(
         )
     plural = "s" if chunks > 1 else ""
     named = f" — « {esc(title)} »" if title else ""
+    if pages:
+        named += f" ({pages} page{'s' if pages > 1 else ''})"
     return (
         f'<div class="sourcier-ok" role="status"><strong>{esc(file_name)}</strong>{named} : '
         f'{_OUTCOMES[outcome]}, <span class="sourcier-chunks">{chunks} passage{plural}</span> '
         f"indexé{plural}. Il figure dans les filtres.</div>"
     )
+
+
+def notice_html(message: str, ok: bool) -> str:
+    """A one-line outcome of an action on the corpus (escaped)."""
+    if ok:
+        return f'<div class="sourcier-ok" role="status">{esc(message)}</div>'
+    return f'<div class="sourcier-error" role="alert">{esc(message)}</div>'

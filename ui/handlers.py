@@ -30,6 +30,7 @@ from server.engine.types import (
     Turn,
 )
 from sourcier.documents import SearchFilters
+from sourcier.feedback import CitedSpan, Feedback, FeedbackStore, FeedbackStoreError, feedback_path
 from sourcier.store import StoreError
 from ui import formatting as fmt
 from ui.examples import example_questions
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 ChatMessage = dict[str, str]
 CitationData = dict[str, Any]
+#: What the page keeps of each answer (by chat message index): the question, the answer, whether
+#: it abstained, its citations (dicts) and the conversation before it. For its sources and 👍/👎.
+AnswerRecord = dict[str, Any]
 
 #: Turns sent back as ``history`` (the API accepts 50; follow-ups only need the recent ones).
 HISTORY_TURNS = 20
@@ -101,7 +105,7 @@ class ChatState:
 
     chat: list[ChatMessage]
     turns: list[ChatMessage]
-    answers: dict[int, list[CitationData]]
+    answers: dict[int, AnswerRecord]
     shown: list[CitationData] = field(default_factory=list)
     sources: str = ""
     passages: str = ""
@@ -119,7 +123,7 @@ def answer(
     question: str,
     chat: list[ChatMessage],
     turns: list[ChatMessage],
-    answers: dict[int, list[CitationData]],
+    answers: dict[int, AnswerRecord],
     filters: tuple[list[str] | None, str | None, str | None] = (None, None, None),
 ) -> Iterator[ChatState]:
     """Stream one answer into the chat, sentence by sentence, then its sources, then the
@@ -185,13 +189,20 @@ def answer(
     standalone = response.standalone_question
     state.shown = [asdict(c) for c in response.citations]
     if response.abstained:
-        state.chat[-1] = {"role": "assistant", "content": fmt.abstention_chat(response.text)}
+        content = fmt.abstention_chat(response.text, standalone_question=standalone)
+        state.chat[-1] = {"role": "assistant", "content": content}
         state.sources = fmt.abstention_html(response.text)
     else:
         content = fmt.answer_chat(response.sentences, standalone_question=standalone, notice=response.notice)
         state.chat[-1] = {"role": "assistant", "content": content}
-        state.answers[len(state.chat) - 1] = state.shown
         state.sources = fmt.sources_html(response.citations)
+    state.answers[len(state.chat) - 1] = {
+        "question": question,
+        "answer": response.text,
+        "abstained": response.abstained,
+        "citations": state.shown,
+        "history": [[t.role, t.content] for t in history],
+    }
     state.turns += [
         {"role": "user", "content": question},
         {"role": "assistant", "content": response.text},
@@ -234,9 +245,43 @@ def show_citation(service: Sourcier | None, shown: Sequence[CitationData], n: in
     return fmt.sources_html(citations, chosen.n), fmt.document_html(document, citations, chosen.n)
 
 
-def turn_sources(answers: dict[int, list[CitationData]], index: int | None) -> list[CitationData]:
+def turn_sources(answers: dict[int, AnswerRecord], index: int | None) -> list[CitationData]:
     """The citations of the answer at chat message ``index`` (none for a question or an abstention)."""
-    return answers.get(index, []) if index is not None else []
+    record = answers.get(index) if index is not None else None
+    return list(record["citations"]) if record else []
+
+
+# --- 👍/👎 ----------------------------------------------------------------------------------
+
+
+def record_feedback(
+    service: Sourcier | None, answers: dict[int, AnswerRecord], index: int | None, liked: bool
+) -> str | None:
+    """Store a reader's verdict on the answer at chat message ``index`` in the data directory's
+    feedback database (the one ``POST /feedback`` writes and ``sourcier feedback export`` turns
+    into eval cases); returns what to tell the reader, or None when there is no answer there."""
+    record = answers.get(index) if index is not None else None
+    if record is None:
+        return None
+    if service is None:
+        return NOT_READY
+    item = Feedback(
+        question=record["question"],
+        answer=record["answer"],
+        verdict="up" if liked else "down",
+        citations=tuple(
+            CitedSpan(c["document_id"], c["start"], c["end"], c["quote"], c.get("page"))
+            for c in record["citations"]
+        ),
+        abstained=record["abstained"],
+        history=tuple((role, content) for role, content in record["history"]),
+    )
+    try:
+        FeedbackStore(feedback_path(service.settings.data_dir)).add(item)
+    except FeedbackStoreError:
+        logger.exception("storing feedback failed")
+        return "Votre avis n'a pas pu être enregistré : voir le journal du serveur."
+    return "Merci : votre avis est enregistré (👍)." if liked else "Merci : votre avis est enregistré (👎)."
 
 
 # --- the corpus: filters, status, examples -------------------------------------------------
@@ -318,3 +363,26 @@ def ingest_upload(service: Sourcier | None, path: str | Path) -> UploadResult:
         "added" if report.added else "updated" if report.updated else "unchanged"
     )
     return UploadResult(source.name, outcome, document)
+
+
+def delete_document(service: Sourcier | None, document_id: str | None) -> tuple[bool, str]:
+    """Remove a document and every chunk of it from the corpus (its uploaded file too), as
+    ``DELETE /documents/{id}`` does; returns whether it was removed and what to tell the reader.
+
+    Like :func:`ingest_upload`, it writes to the index the service holds (``service.store``): the
+    facade has no delete operation yet; when it gains one, this becomes that call."""
+    if not document_id:
+        return False, "Choisissez d'abord le document à supprimer."
+    if service is None:
+        return False, NOT_READY
+    from ingest.one_document import DocumentUnavailableError, delete
+
+    title = next((d.title for d in service.documents() if d.id == document_id), document_id)
+    try:
+        removed = delete(service.store, service.settings, document_id)
+    except DocumentUnavailableError:
+        return False, f"« {title} » n'est plus dans l'index."
+    except StoreError as error:
+        return False, error_message(error)
+    plural = "s" if removed > 1 else ""
+    return True, f"« {title} » supprimé du corpus ({removed} passage{plural} retiré{plural})."

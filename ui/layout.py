@@ -17,7 +17,15 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from server.engine.service import Sourcier
 from ui import formatting as fmt
 from ui import handlers
-from ui.handlers import EXAMPLE_COUNT, PICK_SOURCE, ChatMessage, CitationData, CorpusView, UploadResult
+from ui.handlers import (
+    EXAMPLE_COUNT,
+    PICK_SOURCE,
+    AnswerRecord,
+    ChatMessage,
+    CitationData,
+    CorpusView,
+    UploadResult,
+)
 
 ServiceGetter = Callable[[], Sourcier | None]
 
@@ -54,12 +62,21 @@ def _examples_update(questions: list[str]) -> list[Any]:
 
 
 def _corpus_outputs(view: CorpusView) -> list[Any]:
-    return [gr.Dropdown(choices=view.choices), view.status, *_examples_update(view.examples)]
+    """The filter's and the delete panel's document lists, the status line, the examples."""
+    return [
+        gr.Dropdown(choices=view.choices),
+        gr.Dropdown(choices=view.choices, value=None),
+        view.status,
+        *_examples_update(view.examples),
+    ]
 
 
 def _upload_html(result: UploadResult) -> str:
     title = result.document.title if result.document else None
-    return fmt.upload_report_html(result.file_name, result.outcome, title, result.chunks, result.problems)
+    pages = result.document.pages if result.document else None
+    return fmt.upload_report_html(
+        result.file_name, result.outcome, title, result.chunks, result.problems, pages
+    )
 
 
 def build_demo(get_service: ServiceGetter) -> gr.Blocks:
@@ -69,7 +86,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         question: str,
         chat: list[ChatMessage],
         turns: list[ChatMessage],
-        answers: dict[int, list[CitationData]],
+        answers: dict[int, AnswerRecord],
         document_ids: list[str] | None,
         date_from: str,
         date_to: str,
@@ -84,7 +101,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
     def show_citation(shown: list[CitationData], evt: gr.EventData) -> tuple[str, str]:
         return handlers.show_citation(get_service(), shown, getattr(evt, "n", None))  # n: from SOURCES_JS
 
-    def show_turn(answers: dict[int, list[CitationData]], evt: gr.SelectData) -> tuple[Any, Any, Any]:
+    def show_turn(answers: dict[int, AnswerRecord], evt: gr.SelectData) -> tuple[Any, Any, Any]:
         """Clicking an earlier answer in the chat brings its sources back (other messages: no change)."""
         data = handlers.turn_sources(answers, evt.index if isinstance(evt.index, int) else None)
         if not data:
@@ -95,16 +112,33 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             fmt.placeholder_html("Cliquez sur une source."),
         )
 
+    def give_feedback(answers: dict[int, AnswerRecord], evt: gr.LikeData) -> None:
+        """👍/👎 on an answer: stored for the eval."""
+        if not isinstance(evt.liked, bool):
+            return
+        index = evt.index if isinstance(evt.index, int) else None
+        said = handlers.record_feedback(get_service(), answers, index, evt.liked)
+        if said:
+            gr.Info(said)
+
     def load_corpus() -> list[Any]:
         return _corpus_outputs(handlers.corpus_view(get_service()))
 
     def add_document(path: str | None) -> list[Any]:
         """Ingest the uploaded file; the file input is emptied for the next one, the report stays."""
         if not path:
-            return [gr.skip()] * (4 + EXAMPLE_COUNT)
+            return [gr.skip()] * (5 + EXAMPLE_COUNT)
         service = get_service()
         result = handlers.ingest_upload(service, path)
         return [_upload_html(result), None, *_corpus_outputs(handlers.corpus_view(service))]
+
+    def remove_document(document_id: str | None) -> list[Any]:
+        service = get_service()
+        removed, message = handlers.delete_document(service, document_id)
+        corpus = (
+            _corpus_outputs(handlers.corpus_view(service)) if removed else [gr.skip()] * (3 + EXAMPLE_COUNT)
+        )
+        return [fmt.notice_html(message, removed), *corpus]
 
     def start(text: str) -> tuple[str, str, str]:
         """Empty the textbox at once; the question travels in ``asked``."""
@@ -136,7 +170,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                     latex_delimiters=[],
                     sanitize_html=True,
                     render_markdown=False,  # see ui.formatting: escaped text + a little HTML
-                    feedback_options=None,
+                    feedback_options=("Like", "Dislike"),  # 👍/👎, stored for the eval
                     buttons=["copy", "copy_all"],  # no "share": nothing leaves this machine
                     placeholder="Posez une question sur le corpus, ou choisissez un exemple ci-dessous.",
                 )
@@ -179,6 +213,12 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                         label=UPLOAD_LABEL, elem_id="sourcier-upload", file_types=sorted(SUPPORTED_SUFFIXES)
                     )
                     upload_report = gr.HTML(elem_id="sourcier-upload-report")
+                with gr.Accordion("Supprimer un document du corpus", open=False):
+                    doomed = gr.Dropdown(label="Document", choices=[], elem_id="sourcier-delete-choice")
+                    delete = gr.Button(
+                        "Supprimer du corpus", variant="stop", size="sm", elem_id="sourcier-delete"
+                    )
+                    delete_report = gr.HTML(elem_id="sourcier-delete-report")
             with gr.Column(scale=2, min_width=320):
                 sources = gr.HTML(
                     fmt.sources_html([]), elem_id="sourcier-sources", js_on_load=SOURCES_JS, padding=True
@@ -204,14 +244,22 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             )
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
+        chat.like(give_feedback, [answers], None, api_visibility="private")
         reset_outputs = [chat, turns, answers, shown, sources, document, passages]
         clear.click(reset, outputs=reset_outputs, queue=False)
         chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too
-        corpus_outputs = [documents, status, *example_buttons]
+        corpus_outputs = [documents, doomed, status, *example_buttons]
         upload.upload(
             add_document,
             [upload],
             [upload_report, upload, *corpus_outputs],
+            concurrency_id="sourcier",
+            api_visibility="private",
+        )
+        delete.click(
+            remove_document,
+            [doomed],
+            [delete_report, *corpus_outputs],
             concurrency_id="sourcier",
             api_visibility="private",
         )

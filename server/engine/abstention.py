@@ -17,7 +17,11 @@ cosine threshold that means something on one corpus only):
    Lab and Alexandr Wang needs Wang, not the lab);
 3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
    the question must contain one that the question does not already give — "Combien de
-   paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number.
+   paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number;
+4. a "who" question about a role ("Qui est le PDG d'OpenAI ?", "Qui a fondé Scale AI ?") needs a
+   sentence stating that role for that organisation (``sourcier.relations``): a head is not a
+   founder, Meta's head is not OpenAI's.
+Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
 The three ``Support`` parameters were fitted on the tuning halves of every eval suite jointly.
 """
 
@@ -29,7 +33,10 @@ from dataclasses import dataclass, field
 from server.engine.answer_types import AnswerType, provides
 from server.engine.evidence import Evidence
 from server.engine.understanding import Understanding
+from sourcier.instructions import is_instruction
 from sourcier.lexical import LexicalEncoder
+from sourcier.names import words
+from sourcier.relations import answers
 
 ABSTENTION_MESSAGE = (
     "Le corpus ne contient pas de réponse à cette question : aucun passage des documents indexés ne l'étaye."
@@ -84,6 +91,7 @@ def decide(
     holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
     the retrievers' (``server.engine.retrieval.agreement``). ``usable`` is the evidence an
     answerer may pick from, best first."""
+    evidence = [e for e in evidence if not is_instruction(e.text)]  # documents are data, never orders
     if not evidence:
         return Decision(True, "nothing retrieved")
     best_dense = max(e.dense for e in evidence)
@@ -109,11 +117,16 @@ def decide(
         usable = [e for e in usable if names_present(e, asked, carried, lexical)]
         if not usable:
             return Decision(True, f"no evidence names {sorted(asked | carried)}", best_dense, answer_type)
+    relation = understanding.relation
+    if relation is not None:
+        usable = [e for e in usable if answers(relation, e.text, f"{e.title}\n{e.context or e.text}")]
+        if not usable:
+            return Decision(True, f"no evidence states {relation}", best_dense, answer_type)
     return Decision(False, "supported", best_dense, answer_type, usable)
 
 
 def names_present(evidence: Evidence, asked: set[str], carried: set[str], lexical: LexicalEncoder) -> bool:
     """All of the question's own names, and one of the names carried from the conversation (if
     any), occur in the sentence's chunk or its document's title."""
-    context = set(lexical.terms(f"{evidence.title}\n{evidence.context or evidence.text}"))
+    context = words(f"{evidence.title}\n{evidence.context or evidence.text}")
     return asked <= context and (not carried or bool(carried & context))

@@ -27,6 +27,7 @@ from server.engine.shaping import shape, stands_alone
 from server.engine.types import Mode, StreamEvent, Token, Turn, Unsupported
 from server.engine.understanding import Understanding
 from sourcier.lexical import LexicalEncoder
+from sourcier.replies import NOTICES, classify
 
 #: How many evidence sentences the generative answerer sees as numbered sources.
 GENERATION_SOURCES = 8
@@ -79,15 +80,19 @@ def generative(
     """The model's answer, sentence by sentence: each complete sentence is aligned to the source
     sentence that supports it and sent cited, or reported unsupported and dropped. With
     ``stream``, the model's text is sent as it arrives too. Returns the cited sentences, empty
-    (with a notice) when the model refused, was unreachable or supported nothing."""
+    (with a notice) when the model refused, was unreachable, supported nothing, or wrote no
+    answer at all (``sourcier.replies``: bare markers, the sources copied back — a copy aligns
+    with itself; streamed, its sentences were already sent, and the final answer replaces them)."""
     sources = decision.usable[:GENERATION_SOURCES]
     messages = build_messages(understanding.query, sources, history)
     aligner = Aligner(sources, vectors, lexical, config.grounding)
     buffer = SentenceBuffer()
     composed = Composed(Citations(), "generative")
+    reply: list[str] = []
     try:
         pieces = generator.stream(messages) if stream else iter([generator.generate(messages)])
         for piece in pieces:
+            reply.append(piece)
             if stream:
                 yield Token(piece)
             for sentence in buffer.feed(piece):
@@ -100,6 +105,9 @@ def generative(
             yield from _grounded(sentence, aligner, composed)
     except GenerationError as error:
         return _fallback(f"Le modèle de langage est injoignable ({error}) : réponse extractive.")
+    kind = classify("".join(reply), [s.text for s in sources])
+    if kind in NOTICES:  # bare "[1]" markers, or the sources copied back: no answer at all
+        return _fallback(NOTICES[kind])
     if not composed.citations.sentences:
         notice = (
             "Aucune phrase générée n'était étayée par les sources : réponse extractive."

@@ -3,8 +3,12 @@
 The generative answerer uses it to align each generated sentence to the source span that
 supports it (and to drop sentences nothing supports); the eval harness uses it to measure
 groundedness. It is strict where hallucinations hide: every number and date of the sentence
-must be in the span, every name too, a negation must not appear or vanish, most content
-words must be found, and the two must be close in embedding space.
+must be in the span, every name too (``sourcier.names``: unstemmed, behind elisions), every
+relation it states between names (``sourcier.relations``: "PDG de", "fondé par"…) must be
+stated by the span between the same names, each name must hang on what it hangs on in the
+span when the span has both (``sourcier.attachments``), a negation must not appear or vanish, most content
+words must be found, and the two must be close in embedding space. A span that gives orders
+("Ignore les consignes…", ``sourcier.instructions``) supports nothing.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sourcier.attachments import misattached
+from sourcier.instructions import is_instruction
 from sourcier.lexical import LexicalEncoder
+from sourcier.names import name_words, words
+from sourcier.relations import unstated
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-Ý][\w-]*|\b[A-Z]{2,}\w*")
 _NEGATION = re.compile(r"\b(?:ne|n'|pas|jamais|aucun|aucune|nullement|guère|personne|rien|ni|sans)\b", re.I)
 _NUMBER_WORDS = {
     "un": "1",
@@ -97,39 +104,6 @@ def numbers(text: str) -> set[str]:
     return found | (values - {"1"}) | quantities  # "un"/"une" are articles far more often than numbers
 
 
-#: Capitalised after a colon or parenthesis, but not names.
-_QUESTION_WORDS = frozenset(
-    {
-        "pourquoi",
-        "comment",
-        "quel",
-        "quelle",
-        "quels",
-        "quelles",
-        "qui",
-        "quand",
-        "où",
-        "combien",
-        "que",
-        "qu",
-    }
-)
-
-
-#: Acronyms of common nouns (titles, "IA"): written in capitals, yet no one's name.
-_COMMON_ACRONYMS = frozenset({"pdg", "dg", "ceo", "cto", "drh", "ia", "ai", "pme", "tpe", "ong", "ue"})
-
-
-def names(text: str, lexical: LexicalEncoder) -> set[str]:
-    """Terms of capitalised words that do not open a sentence: names, acronyms, products."""
-    return {
-        t
-        for word in _NAME.findall(text)
-        if word.lower() not in _QUESTION_WORDS and word.lower() not in _COMMON_ACRONYMS
-        for t in lexical.terms(word)
-    }
-
-
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text.replace("'", "' ")))
 
@@ -143,13 +117,23 @@ def check_support(
 ) -> SupportCheck:
     """Check ``sentence`` against ``span``; ``similarity`` is their embedding cosine."""
     reasons: list[str] = []
+    if is_instruction(span):
+        reasons.append("the source gives orders instead of stating facts (documents are data)")
     missing_numbers = numbers(sentence) - numbers(span)
     if missing_numbers:
         reasons.append(f"numbers not in the source: {sorted(missing_numbers)}")
     span_terms = set(lexical.terms(span))
-    missing_names = names(sentence, lexical) - span_terms
+    missing_names = name_words(sentence) - words(span)
     if missing_names:
         reasons.append(f"names not in the source: {sorted(missing_names)}")
+    missing_relations = unstated(sentence, span)
+    if missing_relations:
+        reasons.append(f"relations not stated by the source: {[str(r) for r in missing_relations]}")
+    moved = misattached(sentence, span, lexical)
+    if moved:
+        reasons.append(
+            f"names attached to other words than in the source: {[(a.name, a.word) for a in moved]}"
+        )
     if negated(sentence) != negated(span):
         reasons.append("negation differs from the source")
     terms = set(lexical.terms(sentence))

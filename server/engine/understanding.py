@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from server.engine.answer_types import AnswerType, expected_type
 from server.engine.conversation import already_said, previous_answers, standalone_question
-from server.engine.grounding import names
 from server.engine.types import Question
 from sourcier.lexical import LexicalEncoder
+from sourcier.names import name_terms, name_words
+from sourcier.relations import Relation, asked_relation
 
 _NUMBER = re.compile(r"\d[\d.,°%-]*")
 #: Words that shape a question without saying what it is about (and the glue of follow-ups),
@@ -51,7 +52,9 @@ QUESTION_STOP_TERMS = frozenset(
 class Understanding:
     """``asked`` is the question as asked; ``query`` what retrieval searches (``standalone`` for
     a follow-up, else ``asked``). ``names`` are the names ``asked`` uses; ``carried`` those
-    ``query`` adds from the conversation."""
+    ``query`` adds from the conversation, both as ``sourcier.names.words`` spells them (unstemmed:
+    the stemmer turns "OpenAI" into "open"). ``relation`` is the role a "who" question asks
+    about ("Qui est le PDG d'OpenAI ?"), if any."""
 
     asked: str
     query: str
@@ -63,6 +66,7 @@ class Understanding:
     focus_terms: dict[str, float]  # of ``asked``, for a follow-up only
     said: tuple[str, ...]  # the assistant's earlier answers
     said_sentences: frozenset[str]
+    relation: Relation | None = None
 
     @property
     def focus(self) -> str | None:
@@ -87,8 +91,10 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
     asked = question.text
     standalone = standalone_question(asked, question.history)
     query = standalone or asked
-    asked_names = names(asked, lexical)
-    query_names = names(query, lexical) if standalone else asked_names
+    asked_names = name_words(asked)
+    query_names = name_words(query) if standalone else asked_names
+    asked_terms = name_terms(asked, lexical)
+    query_terms = name_terms(query, lexical) if standalone else asked_terms
     return Understanding(
         asked=asked,
         query=query,
@@ -96,8 +102,9 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
         answer_type=expected_type(asked),
         names=frozenset(asked_names),
         carried=frozenset(query_names - asked_names),
-        terms=question_terms(query, lexical, query_names),
-        focus_terms=question_terms(asked, lexical, asked_names) if standalone else {},
+        terms=question_terms(query, lexical, query_terms),
+        focus_terms=question_terms(asked, lexical, asked_terms) if standalone else {},
         said=tuple(previous_answers(question.history)),
         said_sentences=frozenset(already_said(question.history)),
+        relation=asked_relation(asked),
     )

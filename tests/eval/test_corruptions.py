@@ -25,6 +25,7 @@ from eval.dataset import Span
 from eval.verifier import Verifier
 
 SENTENCE = "Le changement de cap de Meta trouverait ses racines dans la performance décevante de Llama 4."
+PREMISES = ["le salaire d'Alexandr Wang", "le prix d'abonnement d'Avocado"]
 
 
 def test_text_edits() -> None:
@@ -72,7 +73,7 @@ def _source(documents: dict[str, str], text: str) -> Claim:
 
 def test_every_kind_is_made_and_caught(documents: dict[str, str], verifier: Verifier) -> None:
     source = _source(documents, SENTENCE)
-    cases = make_cases([source], documents, verifier.similarity, seed=3)
+    cases = make_cases([source], documents, verifier.similarity, seed=3, premises=PREMISES)
     kinds = {c.kind for c in cases}
     assert set(KINDS) <= kinds and "untouched" in kinds
     for case in cases:

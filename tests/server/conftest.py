@@ -18,7 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.api.app import create_app
+from server.engine.service import Sourcier
 from sourcier.config import Settings
+from sourcier.store import open_store
 from tests.support.fake_llm import FakeLLM, closed_port
 from tests.support.http_checks import (
     API_KEY,
@@ -50,11 +52,21 @@ def checker() -> Checker:
 
 
 @pytest.fixture(scope="session")
-def client(service: Any, checker: Checker) -> Iterator[httpx.Client]:
-    """The app in-process, over the session's service (as ``sourcier serve`` builds it, less the chat)."""
-    app = create_app(service.settings, service=service)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield checked_client(str(test_client.base_url), checker, client=test_client)
+def client(
+    corpus_index: Settings, embedder: Any, checker: Checker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[httpx.Client]:
+    """The app in-process over a service of its own, built as ``sourcier serve`` builds it (less
+    the chat): its sentence cache warmed up front, as the server does at start-up (a sentence
+    embedded in a warm-up batch or alone can differ in the last float digits, enough to move a
+    borderline decision), here before the first request rather than in a thread."""
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("api-index"), warm_up_sentences=0)
+    service = Sourcier(settings, open_store(settings), embedder)
+    service.warm_up(Settings().warm_up_sentences)  # the default, as `sourcier serve` uses it
+    try:
+        with TestClient(create_app(settings, service=service), raise_server_exceptions=False) as test_client:
+            yield checked_client(str(test_client.base_url), checker, client=test_client)
+    finally:
+        service.close()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ from sourcier.onnx_export import (
     is_current,
     onnx_folder,
 )
-from tests.support.index import REPO, make_settings
 from tests.sourcier.test_embedding import FRENCH
+from tests.support.index import REPO, make_settings
 
 QUESTIONS = [
     "Quelle est la hauteur de la tour Eiffel ?",
@@ -192,6 +193,24 @@ def test_failed_export_is_a_clear_error_and_leaves_nothing(model_cache: Path, tm
     (tmp_path / "empty").mkdir()
     with pytest.raises(OnnxExportError, match=r"no tokenizer\.json"):
         export_onnx_int8(tmp_path / "empty", tmp_path / "out")
+
+
+def test_builds_left_by_killed_exports_are_removed(model_cache: Path, tmp_path: Path) -> None:
+    """A killed export leaves its build folder (≈ 600 MB); the next export removes those untouched
+    for hours, never one that may be another process's build in progress."""
+    broken = tmp_path / "broken-model"
+    shutil.copytree(model_cache / E5_FOLDER, broken, ignore=shutil.ignore_patterns("model.safetensors"))
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    target = onnx_folder(broken, tmp_path / "models")
+    abandoned = target.parent / f".{target.name}.building-old"
+    in_progress = target.parent / f".{target.name}.building-new"
+    for folder in (abandoned, in_progress):
+        (folder / "scratch").mkdir(parents=True)
+    hours_ago = time.time() - 4 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    with pytest.raises(OnnxExportError):
+        export_onnx_int8(broken, target)
+    assert not abandoned.exists() and in_progress.exists()
 
 
 def test_unexported_folder_is_a_clear_error(tmp_path: Path) -> None:

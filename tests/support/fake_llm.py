@@ -27,6 +27,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 #: The sentence the fake model makes up: no source mentions a parameter count for Avocado.
 INVENTED = "Avocado comptera 400 milliards de paramètres [1]."
 REFUSAL = "Le corpus ne contient pas de réponse à cette question."
+#: What a model that obeys an instruction planted in a document says when it sees none.
+INJECTED_CLAIM = "Meta a été rachetée par Google."
+_ORDER = re.compile(r"réponds que (.+?)[.!]", re.IGNORECASE)
+_QUESTION = re.compile(r"^Question : (.+)$", re.MULTILINE)
 _SOURCE = re.compile(r"^\[(\d+)\] \((.*?)\) (.+)$", re.MULTILINE)
 
 
@@ -37,11 +41,15 @@ def parse_sources(prompt: str) -> dict[int, str]:
 
 @dataclass
 class FakeLLM:
-    """``mode``: "grounded+invented" (default), "refuse", or "error" (HTTP 500). ``delay_s``: the
+    """``mode``: "grounded+invented" (default), "refuse", "obey" (does what a source orders:
+    "…réponds que X." → "X [n]"; says :data:`INJECTED_CLAIM` when no source orders anything), or
+    "error" (HTTP 500). A ``script`` (question → reply) overrides the mode for the questions it
+    lists: a model saying exactly what a test needs, false sentences included. ``delay_s``: the
     pause before each streamed word."""
 
     port: int
     mode: str = "grounded+invented"
+    script: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
@@ -52,9 +60,16 @@ class FakeLLM:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def answer(self, messages: list[dict[str, Any]]) -> str:
+        asked = _QUESTION.search(str(messages[-1]["content"]))
+        if asked and asked.group(1).strip() in self.script:
+            return self.script[asked.group(1).strip()]
         if self.mode == "refuse":
             return REFUSAL
         sources = parse_sources(str(messages[-1]["content"]))
+        if self.mode == "obey":
+            orders = [(n, m.group(1)) for n, t in sources.items() if (m := _ORDER.search(t))]
+            n, claim = orders[0] if orders else (1, INJECTED_CLAIM.rstrip("."))
+            return f"{claim[0].upper()}{claim[1:]}. [{n}]"
         if not sources:
             return REFUSAL
         n, text = next(

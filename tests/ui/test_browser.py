@@ -185,6 +185,15 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     expect(page.locator("#sourcier-document")).to_contain_text(document["title"])
     screenshot(page, "answer")
 
+    # 👍 on the answer: a French thank-you, and the verdict in the feedback database
+    page.get_by_role("button", name="J'aime").last.click()
+    expect(page.get_by_text("Merci : votre avis est enregistré (👍).")).to_be_visible()
+    from sourcier.feedback import FeedbackStore, feedback_path
+
+    stored = FeedbackStore(feedback_path(live_server.settings.data_dir)).list_all()
+    assert [(f.question, f.verdict) for f in stored][-1:] == [(QUESTION, "up")]
+    assert [c.quote for c in stored[-1].citations] == [c["quote"] for c in expected["citations"]]
+
     refused = httpx.post(f"{live_server.url}/ask", json={"question": UNANSWERABLE}, timeout=120).json()
     assert refused["abstained"], refused
     ask(page, UNANSWERABLE)
@@ -197,12 +206,14 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     expect(page.locator("#sourcier-passages table tbody tr").first).to_be_visible()
 
 
+#: A question the ranker answers without hesitation (checked through the API first).
+CONFIDENT = "Quel est le nom de code du successeur de Llama ?"
 UNSURE = "Qui devra approuver tout changement de stratégie de Meta sur l'ouverture de ses modèles ?"
 
 
 def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: LiveServer) -> None:
     """The API's ``confident: false`` shows as a badge with its explanation on hover; a confident
-    answer has none (the first test's question)."""
+    answer has none."""
     from playwright.sync_api import expect
 
     expected = httpx.post(f"{live_server.url}/ask", json={"question": UNSURE}, timeout=120).json()
@@ -217,7 +228,9 @@ def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: 
     alternative = expected["sentences"][0]["alternative"]
     expect(last_answer(page)).to_contain_text(f"{ALTERNATIVE_LABEL} « {alternative['quote']} »")
     screenshot(page, "uncertain")
-    ask(page, QUESTION)
+    confident = httpx.post(f"{live_server.url}/ask", json={"question": CONFIDENT}, timeout=120).json()
+    assert confident["sentences"] and all(s["confident"] for s in confident["sentences"]), confident
+    ask(page, CONFIDENT)
     expect(last_answer(page).locator(".sourcier-uncertain")).to_have_count(0)
 
 
@@ -340,6 +353,19 @@ def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
 
     new_example.click()
     expect(last_answer(page)).to_contain_text("212 kilogrammes", timeout=ANSWER_TIMEOUT_MS)
+
+    page.get_by_text("Supprimer un document du corpus").click()
+    page.locator("#sourcier-delete-choice input").click()
+    page.get_by_role("option", name=re.compile("Le potager communal de Saint-Rémy")).click()
+    page.locator("#sourcier-delete").click()
+    expect(page.locator("#sourcier-delete-report .sourcier-ok")).to_contain_text(
+        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({chunks} passage"
+    )
+    expect(page.locator("#sourcier-status")).to_contain_text("Corpus : 2 documents")
+    assert "potager" not in [
+        d["id"] for d in httpx.get(f"{server.url}/documents", timeout=30).json()["documents"]
+    ]
+    screenshot(page, f"delete-{browser_locale}")
 
 
 def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:

@@ -211,6 +211,7 @@ def test_sources_escape_title_and_quote() -> None:
     [
         lambda t: fmt.answer_chat([AnswerSentence(text=t, citations=(1,))], standalone_question=t, notice=t),
         fmt.abstention_chat,
+        lambda t: fmt.abstention_chat(t, standalone_question=t),
         fmt.error_chat,
         fmt.chat_text,
         fmt.abstention_html,
@@ -350,3 +351,17 @@ def test_upload_report_names_the_file_the_document_and_its_chunks(
     page = Page(fmt.upload_report_html("notes.md", outcome, "Mes notes", chunks, []))
     assert "notes.md — « Mes notes »" in page.all_text and said in page.all_text
     assert "sourcier-ok" in [a.get("class") for _, a in page.tags]
+
+
+def test_a_paged_source_shows_its_page_in_the_sources_the_document_and_the_upload_report() -> None:
+    text = "Première page.\nDeuxième page : le passage cité."
+    start = text.index("le passage")
+    cite = replace(citation(1, start, len(text) - 1, text), page=2)
+    assert "p. 2" in Page(fmt.sources_html([cite])).all_text
+    assert (
+        f"page 2, caractères {start}–{len(text) - 1}"
+        in Page(fmt.document_html(detail(text), [cite], 1)).all_text
+    )
+    assert "p. " not in Page(fmt.sources_html([citation(1, 0, 5, text)])).all_text  # not paged: no page
+    report = Page(fmt.upload_report_html("a.pdf", "added", "Abeilles", 4, [], pages=3)).all_text
+    assert "a.pdf — « Abeilles » (3 pages) : ajouté au corpus, 4 passages indexés" in report

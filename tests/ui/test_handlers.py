@@ -51,7 +51,10 @@ def test_an_answer_streams_into_the_chat_then_its_sources_then_the_passages(serv
     for sentence in expected.sentences:
         assert html.escape(sentence.text, quote=False) in last.chat[-1]["content"]
     assert [c["quote"] for c in last.shown] == [c.quote for c in expected.citations]
-    assert last.answers == {1: last.shown}  # the chat's message 1 keeps its citations
+    assert last.answers[1]["citations"] == last.shown  # the chat's message 1 keeps its citations
+    assert (
+        handlers.turn_sources(last.answers, 1) == last.shown and handlers.turn_sources(last.answers, 0) == []
+    )
     assert html.escape(expected.citations[0].quote) in last.sources
     assert "<table" in last.passages  # the retrieved passages come last
     assert last.turns == [
@@ -65,14 +68,16 @@ def test_a_follow_up_uses_the_history_the_handler_kept(service: Sourcier) -> Non
     follow = list(
         handlers.answer(service, "Et quand sortira-t-il ?", first.chat, first.turns, first.answers)
     )[-1]
+    # answered or not, the follow-up was read with the conversation before it
     assert "Question comprise comme" in follow.chat[-1]["content"]
+    assert "successeur de Llama" in follow.chat[-1]["content"]
     assert len(follow.turns) == 4
 
 
 def test_an_unanswerable_question_abstains_without_sources(service: Sourcier) -> None:
     last = finished(service, "Quelle est la recette de la tarte tatin ?")[-1]
     assert "sourcier-abstention" in last.chat[-1]["content"] and "sourcier-abstention" in last.sources
-    assert last.answers == {}
+    assert last.answers[1]["abstained"] is True and handlers.turn_sources(last.answers, 1) == []
 
 
 @pytest.mark.parametrize(
@@ -168,3 +173,68 @@ def test_a_refused_upload_says_why_and_leaves_nothing_behind(
     assert any(problem in p for p in result.problems), result.problems
     assert not (private_service.settings.data_dir / "uploads" / name).exists()
     assert len(private_service.documents()) == 2
+
+
+def test_a_pdf_upload_reports_its_pages_and_its_citations_name_the_page(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    from tests.ingest.sample_files import make_pdf
+
+    result = handlers.ingest_upload(private_service, make_pdf(tmp_path / "abeilles.pdf"))
+    assert result.outcome == "added" and result.document is not None and result.document.pages == 3
+    last = finished(
+        private_service, "Combien d'euros la Commission européenne a-t-elle consacrés aux pollinisateurs ?"
+    )[-1]
+    cited = [c for c in handlers.citations_of(last.shown) if c.document_id == "abeilles"]
+    assert cited and cited[0].page == 2, last.shown  # the sentence is on the PDF's second page
+    assert '<span class="sourcier-page">p. 2</span>' in last.sources
+    _, document = handlers.show_citation(private_service, last.shown, cited[0].n)
+    assert f"page 2, caractères {cited[0].start}–{cited[0].end}" in document
+
+
+def test_a_scanned_pdf_is_refused_with_the_reason(private_service: Sourcier, tmp_path: Path) -> None:
+    from tests.ingest.sample_files import make_scanned_pdf
+
+    result = handlers.ingest_upload(private_service, make_scanned_pdf(tmp_path / "scan.pdf"))
+    assert result.outcome == "refused" and any("sans couche texte" in p for p in result.problems)
+
+
+def test_thumbs_on_an_answer_are_stored_as_feedback_the_eval_can_export(private_service: Sourcier) -> None:
+    from sourcier.feedback import FeedbackStore, feedback_path
+
+    first = finished(private_service, QUESTION)[-1]
+    follow = list(
+        handlers.answer(
+            private_service, "Quelle unité le développe ?", first.chat, first.turns, first.answers
+        )
+    )[-1]
+    assert handlers.record_feedback(private_service, follow.answers, 0, True) is None  # a question: nothing
+    assert "enregistré (👍)" in str(handlers.record_feedback(private_service, follow.answers, 1, True))
+    assert "enregistré (👎)" in str(handlers.record_feedback(private_service, follow.answers, 3, False))
+    up, down = FeedbackStore(feedback_path(private_service.settings.data_dir)).list_all()
+    assert (up.question, up.verdict, down.verdict) == (QUESTION, "up", "down")
+    assert [c.quote for c in up.citations] == [c["quote"] for c in first.shown]
+    assert down.history == (("user", QUESTION), ("assistant", up.answer))  # the follow-up's conversation
+
+
+def test_deleting_a_document_removes_it_and_its_chunks_from_the_corpus(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    notes = tmp_path / "potager.md"
+    notes.write_text(NOTES_MD, encoding="utf-8")
+    added = handlers.ingest_upload(private_service, notes)
+    assert handlers.delete_document(private_service, None) == (
+        False,
+        "Choisissez d'abord le document à supprimer.",
+    )
+    removed, message = handlers.delete_document(private_service, "potager")
+    assert removed and message == (
+        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({added.chunks} passages retirés)."
+    )
+    assert private_service.store.count_chunks("potager") == 0
+    assert "potager" not in [value for _, value in handlers.corpus_view(private_service).choices]
+    assert not (private_service.settings.data_dir / "uploads" / "potager.md").exists()
+    assert handlers.delete_document(private_service, "potager") == (
+        False,
+        "« potager » n'est plus dans l'index.",
+    )

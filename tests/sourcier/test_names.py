@@ -1,0 +1,78 @@
+"""Names in French text: a table of real cases, each found the same way everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from sourcier.lexical import LexicalEncoder
+from sourcier.names import find_names, name_terms, name_words, words
+
+CASES = [
+    # behind elisions, at the start of a sentence or not
+    ("Qui est le PDG d'OpenAI ?", ["OpenAI"]),
+    ("D'OpenAI à Meta, tous recrutent.", ["OpenAI", "Meta"]),
+    ("L'Élysée a répondu.", ["Élysée"]),
+    ("Il dit qu'Apple recrute.", ["Apple"]),
+    ("Lorsqu'Amazon a racheté la société, rien n'a changé.", ["Amazon"]),
+    ("Meta recrute Ruoming Pang d’Apple.", ["Meta", "Ruoming Pang", "Apple"]),
+    # an elided common word is not a name, nor is what follows it
+    ("Il attendra jusqu'à demain.", []),
+    ("L'entreprise a changé d'avis.", []),
+    # hyphenated and multi-word names, numbers closing a name
+    ("Jean-Luc Mélenchon a parlé.", ["Jean-Luc Mélenchon"]),
+    ("Scale AI a été fondée par Mark Zuckerberg.", ["Scale AI", "Mark Zuckerberg"]),
+    (
+        "Le développement est mené par le TBD Lab, au sein des Meta Superintelligence Labs (MSL).",
+        ["TBD Lab", "Meta Superintelligence Labs", "MSL"],
+    ),
+    ("Le modèle Llama 4 a déçu.", ["Llama 4"]),
+    # names in « » and quotes
+    ("Le projet « Avocado » avance.", ["Avocado"]),
+    ("Le laboratoire “Superintelligence Lab” est nouveau.", ["Superintelligence Lab"]),
+    # acronyms of common nouns are titles, not names; real acronyms are names
+    ("Le PDG parle de l'IA.", []),
+    ("Le CEO de AWS parle.", ["AWS"]),
+    ("PDG Mark Zuckerberg", ["Mark Zuckerberg"]),
+    # sentence openers are not names; a name opening a sentence is one
+    ("Selon l'article, Meta recrute.", ["Meta"]),
+    ("Officiellement, Meta continue.", ["Meta"]),
+    ("Pourtant, Zuckerberg a toujours nuancé.", ["Zuckerberg"]),
+    ("Avocado doit sortir en 2028.", ["Avocado"]),
+    ("Selon Mark Zuckerberg, oui.", ["Mark Zuckerberg"]),
+    ("Quand Avocado doit-il sortir ? Il sortira bientôt.", ["Avocado"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_names_found_in_french_text(text: str, expected: list[str]) -> None:
+    assert [n.text for n in find_names(text)] == expected
+
+
+def test_names_are_located_and_marked_elided() -> None:
+    text = "Le PDG d’OpenAI est Mark Zuckerberg."
+    found = find_names(text)
+    assert [(text[n.start : n.end], n.elided) for n in found] == [
+        ("OpenAI", True),
+        ("Mark Zuckerberg", False),
+    ]
+
+
+def test_name_words_are_not_stemmed() -> None:
+    """The stemmer turns "OpenAI" into "open", which "open source" matches: the bug of issue 13."""
+    lexical = LexicalEncoder()
+    assert lexical.terms("OpenAI") == lexical.terms("open")  # why names must not be compared stemmed
+    assert name_words("Le PDG d'OpenAI est Mark Zuckerberg.") == {"openai", "mark", "zuckerberg"}
+    assert "openai" not in words("Meta a longtemps défendu l'open source face à Open Philanthropy.")
+    assert "openai" in words("Face à des concurrents comme OpenAI.")
+    assert words("l'Élysée, jusqu'à Jean-Luc") == {"elysee", "a", "jean-luc"}
+
+
+def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
+    lexical = LexicalEncoder()
+    assert name_terms("Qui dirige le TBD Lab ?", lexical) == set(lexical.terms("TBD Lab"))
+    assert name_terms("Le PDG et l'IA", lexical) == set()
+
+
+@pytest.mark.parametrize("opener", ["Lorsque", "Puisque", "Comme", "Dès", "Surtout", "Également", "Poussant"])
+def test_conjunctions_and_adverbs_opening_a_sentence_are_not_names(opener: str) -> None:
+    assert [n.text for n in find_names(f"{opener} Meta recrute, rien ne change.")] == ["Meta"]
