@@ -24,7 +24,7 @@ from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, sentence_spans
 
 #: A sentence needs this many content terms the question does not have to say something new.
-MIN_NEW_TERMS = 2
+MIN_NEW_TERMS = 1
 #: A line this short without final punctuation is a heading, a label or a fragment.
 FRAGMENT_WORDS = 6
 #: At most this many sentences follow the chosen one in a procedure or a list.
@@ -71,17 +71,32 @@ def is_question(text: str) -> bool:
 
 
 def restates(text: str, question: str, lexical: LexicalEncoder) -> bool:
-    """Does the sentence only say what the question already says?"""
-    asked = set(lexical.terms(question))
-    return len(set(lexical.terms(text)) - asked) < MIN_NEW_TERMS
+    """Does the sentence only say what the question already says: not one content term nor one
+    word (an option such as "-V", a number, a name) that the question does not have?
+
+    Why words too: a man-page question is its option's description ("quelle option permet
+    d'afficher la version ?"); the answer is that description with its option line."""
+    new_terms = set(lexical.terms(text)) - set(lexical.terms(question))
+    return len(new_terms) < MIN_NEW_TERMS and not (_words(text) - _words(question))
+
+
+def _words(text: str) -> set[str]:
+    """Lowercased words, elided articles and surrounding punctuation removed ("d'afficher" -> "afficher")."""
+    found = set()
+    for raw in text.lower().replace("’", "'").split():
+        word = raw.strip('.,;:!?«»()[]"“”').rsplit("'", 1)[-1]
+        if word:
+            found.add(word)
+    return found
 
 
 def stands_alone(evidence: Evidence, question: str, lexical: LexicalEncoder) -> bool:
-    """Rule 1: a sentence that can be offered as (part of) an answer."""
+    """Rule 1: a sentence that can be offered as (part of) an answer; whether it restates the
+    question is judged with the sentence it leans on (an option's description with its option)."""
     return not (
         is_question(evidence.text)
         or is_fragment(evidence.text, (evidence.title, *evidence.headings))
-        or restates(evidence.text, question, lexical)
+        or restates(with_antecedent(evidence).text, question, lexical)
     )
 
 
@@ -124,7 +139,11 @@ def with_antecedent(evidence: Evidence) -> Evidence:
     previous = spans[i - 1]
     previous_text = _text(evidence, previous)
     words = previous_text.split()
-    term_line = is_fragment(previous_text) and (len(words) == 1 or previous_text.startswith(("-", "+")))
+    # an option or a term ("--normal", "-j, --print-journal", "EDITOR"), not a section heading
+    # ("DESCRIPTION", "Création de compte")
+    term_line = is_fragment(previous_text) and (
+        previous_text.startswith(("-", "+")) or (len(words) == 1 and not previous_text.isupper())
+    )
     if not (leans_on_previous(evidence.text) or term_line):
         return evidence
     merged = Span(previous.start, evidence.end)

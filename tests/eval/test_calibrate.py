@@ -17,7 +17,7 @@ SMALL = Grid(
     weights={"dense": (0.0, 0.125)},
     top_k=(8,),
     max_sentences=(2,),
-    min_dense=(0.0, 0.80, 0.83),
+    min_dense=(0.0, 0.84, 0.87),
     min_similarity=(0.80, 0.83),
     min_content=(0.6,),
 )

@@ -170,6 +170,37 @@ def test_questions_headings_and_echoes_do_not_stand_alone(lexical: LexicalEncode
         handbook, "Dans certains cas, il sera utile d'ajouter un utilisateur dans un groupe, en particulier "
         "pour lui conférer des droits supplémentaires."
     )  # fmt: skip
-    echo = "Dans certains cas, est-il utile d'ajouter un utilisateur dans un groupe pour lui conférer des droits supplémentaires ?"
+    echo = (
+        "Dans certains cas, il sera utile d'ajouter un utilisateur dans un groupe, en particulier pour "
+        "lui conférer des droits supplémentaires ?"
+    )
     assert not stands_alone(restating, echo, lexical)
     assert stands_alone(restating, "Comment faire entrer un utilisateur existant dans un groupe ?", lexical)
+
+
+def test_a_description_asked_word_for_word_stands_with_its_option(lexical: LexicalEncoder) -> None:
+    """A man-page question is its option's description; the line that answers it says "-V"."""
+    at = MANPAGES / "manpages-fr_000780.txt"
+    text = document_text(at)[0]
+    description = "-V Afficher le numéro de version sur la sortie d'erreur standard et quitter avec succès."
+    assert description in text
+    e = evidence_at(at, description)
+    question = (
+        "Avec la commande at, quelle option permet d'afficher le numéro de version sur la sortie "
+        "d'erreur standard et quitter avec succès ?"
+    )
+    assert stands_alone(e, question, lexical)
+    # under its own option line, the description alone stands too (judged with that line)
+    diff = MANPAGES / "manpages-fr_000810.txt"
+    alone = evidence_at(diff, "Afficher les différences au format normal (par défaut).")
+    assert stands_alone(
+        alone,
+        "Avec diff, quelle option permet d'afficher les différences au format normal (par défaut) ?",
+        lexical,
+    )
+
+
+def test_a_section_heading_is_not_an_antecedent() -> None:
+    page = MANPAGES / "manpages-fr_000810.txt"
+    e = with_antecedent(evidence_at(page, "Comparer les fichiers ligne à ligne."))
+    assert e.text == "Comparer les fichiers ligne à ligne."  # not "DESCRIPTION\n\nComparer…"
