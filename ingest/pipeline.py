@@ -185,7 +185,9 @@ class Ingestor:
         if (
             not force
             and existing is not None
-            and existing.document == document
+            # what a reader sees, not where it was read from: the same file sent through the
+            # server (saved under uploads/) or from a moved folder is not rewritten
+            and existing.document.hash == document.hash
             and existing.chunk_ids == ids
             and self.store.count_chunks(document.id) == len(ids)
         ):

@@ -57,6 +57,8 @@ SENTENCE_OPENERS = frozenset(
 )
 
 
+#: A verb with its subject pronoun after it opens a question ("Retrouve-t-on…", "Peut-il…").
+_INVERTED = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous)$")
 _OPENERS_FOLDED = frozenset(fold_accents(w) for w in SENTENCE_OPENERS)
 
 
@@ -87,6 +89,7 @@ def _not_a_name_opener(word: str) -> bool:
         or lower in SENTENCE_OPENERS
         or folded in _OPENERS_FOLDED
         or (lower.endswith("ment") and len(lower) > 6)
+        or bool(_INVERTED.search(lower))
         or (word[1:].islower() and lower.endswith(("ant", "ée", "és", "ées")))
     )
 

@@ -48,7 +48,7 @@ def model_cache() -> Path:
     from sourcier.e5_conversion import ensure_e5_model
     from sourcier.onnx_export import ensure_onnx_int8
 
-    # the int8 export (the default runtime) too, once, before any server process needs it
+    # the int8 export (SOURCIER_EMBEDDING_BACKEND=onnx-int8) too, once, before any process needs it
     ensure_onnx_int8(ensure_e5_model(MODEL_CACHE), MODEL_CACHE)
     return MODEL_CACHE
 

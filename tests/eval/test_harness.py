@@ -28,13 +28,9 @@ def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
     # the answerer's confidence flag means something: its confident citations are right more often
     assert 0.3 < metrics["citation.confident_share"] < 1.0
     assert metrics["citation.precision.confident"] > metrics["citation.precision"] + 0.05
-    # q013: the ranker picks by a hair "Pour l'instant, …", a neighbour of the gold sentence, and
-    # flags it; as it leans on the sentence before ("Pour l'instant," after "Cette hésitation…"),
-    # that gold sentence is cited with it as one span (server.engine.shaping): the citation is right
-    flagged = {r.id: c for r in extractive.questions for c in r.citations if c.confident is False}
-    assert (
-        flagged["q013"].sentence.startswith("Cette hésitation pourrait signaler") and flagged["q013"].on_gold
-    )
+    # somewhere the ranker picks a neighbour by a hair, flags it, and offers the right passage next
+    flagged = [c for r in extractive.questions for c in r.citations if c.confident is False]
+    assert any(not c.on_gold and c.alternative_on_gold is True for c in flagged)
     assert 0.0 < metrics["citation.alternative_rescues"] < 1.0
     assert metrics["verifier.untouched_passed"] == 1.0
     assert metrics["verifier.caught"] >= 0.9

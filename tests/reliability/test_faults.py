@@ -548,9 +548,13 @@ def ask_all(server: LiveServer, questions: list[str]) -> list[dict[str, Any]]:
         return answers
 
 
-def test_ingest_while_the_server_holds_the_embedded_store(
+def test_ingest_while_the_server_holds_the_embedded_store_goes_through_it(
     corpus_index: Settings, start_server: StartServer, tmp_path: Path
 ) -> None:
+    """The embedded store admits one process: an ingest run beside a server finds the server
+    (``<data_dir>/server.json``) and sends the files to it instead of failing on the lock. The
+    corpus is already indexed, so nothing is written and the server's answers do not change.
+    (A lock held by a process that is not a server is refused at once: tests/sourcier_cli.)"""
     settings = copy_index(corpus_index, tmp_path / "index")
     before = snapshot(settings)
     server = start_server(settings)
@@ -565,13 +569,13 @@ def test_ingest_while_the_server_holds_the_embedded_store(
         timeout=300,
         cwd=tmp_path,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 2, output[-3000:]
-    assert "in use by another Sourcier process" in result.stderr, result.stderr
-    assert str(settings.edge_path) in " ".join(result.stderr.split()), result.stderr
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 0, output[-3000:]
+    assert server.url in output, output[-3000:]
+    assert output.count("inchangé :") == 2, output[-3000:]
     assert not any(marker in output for marker in STACK_TRACE), output[-3000:]
 
-    # The server never noticed: same answers; and once it stops, the index is as it was.
+    # The server kept answering alike; once it stops, the index is as it was.
     assert ask_all(server, questions) == answers
     server.stop()
     after = snapshot(settings)

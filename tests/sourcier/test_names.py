@@ -40,6 +40,9 @@ CASES = [
     ("Avocado doit sortir en 2028.", ["Avocado"]),
     ("Selon Mark Zuckerberg, oui.", ["Mark Zuckerberg"]),
     ("Quand Avocado doit-il sortir ? Il sortira bientôt.", ["Avocado"]),
+    # a verb inverted with its pronoun opens a question, it is no name
+    ("Retrouve-t-on l'historique en rouvrant un fichier XCF ?", ["XCF"]),
+    ("Peut-il lire GIMP ?", ["GIMP"]),
 ]
 
 
