@@ -22,7 +22,8 @@ cosine threshold that means something on one corpus only):
    sentence stating that role for that organisation (``sourcier.relations``): a head is not a
    founder, Meta's head is not OpenAI's.
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
-The three ``Support`` parameters were fitted on the tuning halves of every eval suite jointly.
+The three ``Support`` parameters were fitted on the tuning halves of the articles and docs suites
+jointly.
 """
 
 from __future__ import annotations

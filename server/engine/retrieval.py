@@ -34,8 +34,8 @@ def agreement(retrieval: Retrieval) -> float:
 
     Why: a score from rank positions means the same on any corpus, unlike a cosine; and when the
     corpus holds the answer, the passage that says it in the question's words tends to be
-    found by both (tuning halves of all suites: 0.84 of answerable questions, 0.5 of the rest,
-    have the dense winner in the lexical top 5)."""
+    found by both (tuning halves of the articles and docs suites: 0.84 of answerable questions,
+    0.5 of the rest, have the dense winner in the lexical top 5)."""
     if retrieval.mode != "hybrid" or not retrieval.chunks:
         return 0.0
     return min(1.0, retrieval.chunks[0].score * RRF_K / 2)
