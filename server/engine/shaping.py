@@ -139,8 +139,8 @@ def with_antecedent(evidence: Evidence) -> Evidence:
     previous = spans[i - 1]
     previous_text = _text(evidence, previous)
     words = previous_text.split()
-    # an option or a term ("--normal", "-j, --print-journal", "EDITOR"), not a section heading
-    # ("DESCRIPTION", "Création de compte")
+    # an option or a term ("--normal", "-j, --print-journal"), not a section heading
+    # ("DESCRIPTION", "OPTIONS", "Création de compte")
     term_line = is_fragment(previous_text) and (
         previous_text.startswith(("-", "+")) or (len(words) == 1 and not previous_text.isupper())
     )
