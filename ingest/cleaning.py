@@ -125,15 +125,21 @@ def blocks_from_plain_text(text: str) -> list[Block]:
     """
     blocks: list[Block] = []
     pending: list[str] = []
+    indented_bodies: set[int] = set()  # blocks whose first line was indented
+    pending_indented = False
 
     def flush() -> None:
         if pending:
+            if pending_indented:
+                indented_bodies.add(len(blocks))
             blocks.append(Block(" ".join(pending), "body"))
             pending.clear()
 
     for raw_line in text.split("\n"):
         line = raw_line.strip()
         indented = raw_line[:1] == " "
+        if line and not pending:
+            pending_indented = indented
         if not line:
             flush()
         elif _LIST_ITEM.match(line):
@@ -141,6 +147,7 @@ def blocks_from_plain_text(text: str) -> list[Block]:
             blocks.append(Block(line, "item"))
         elif _OPTION_TERM.match(line):
             flush()
+            pending_indented = indented
             pending.append(line)
             if line[-1] in '.!?…»"':
                 flush()
@@ -151,19 +158,21 @@ def blocks_from_plain_text(text: str) -> list[Block]:
             if line[-1] in '.!?…»"':
                 flush()
     flush()
-    return _merge_wrapped_headings(blocks)
+    return _merge_wrapped_headings(blocks, indented_bodies)
 
 
-def _merge_wrapped_headings(blocks: list[Block]) -> list[Block]:
-    """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph."""
+def _merge_wrapped_headings(blocks: list[Block], indented_bodies: set[int]) -> list[Block]:
+    """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph
+    (unless that text is indented under it, as a man page's ``NOM`` section is)."""
     merged: list[Block] = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         previous = merged[-1] if merged else None
         if (
             previous is not None
             and previous.kind == "heading"
             and block.kind == "body"
             and block.text[:1].islower()
+            and i not in indented_bodies
         ):
             merged[-1] = Block(f"{previous.text} {block.text}", "body")
         else:
