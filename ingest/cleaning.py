@@ -4,7 +4,9 @@ Scraped French articles carry mess that hurts retrieval and citations: a leading
 YYYY-MM-DD`` field, "Lire aussi :" blocks of links to *other* articles, a lone related-article
 headline dropped between two sections, non-breaking spaces before ``:``/``?`` and typographic
 apostrophes. Cleaning removes the boilerplate, normalises spaces and apostrophes (so that
-``l'IA`` and ``l’IA`` match), and keeps the article's own text and headings.
+``l'IA`` and ``l’IA`` match), and keeps the article's own text and headings. The same rules
+must not eat reference text: a man page's option list (short lines without a final period, that
+look like headings) is kept as paragraphs, one option with its description each.
 """
 
 from __future__ import annotations
