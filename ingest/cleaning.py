@@ -4,7 +4,9 @@ Scraped French articles carry mess that hurts retrieval and citations: a leading
 YYYY-MM-DD`` field, "Lire aussi :" blocks of links to *other* articles, a lone related-article
 headline dropped between two sections, non-breaking spaces before ``:``/``?`` and typographic
 apostrophes. Cleaning removes the boilerplate, normalises spaces and apostrophes (so that
-``l'IA`` and ``l’IA`` match), and keeps the article's own text and headings.
+``l'IA`` and ``l’IA`` match), and keeps the article's own text and headings. The same rules
+must not eat reference text: a man page's option list (short lines without a final period, that
+look like headings) is kept as paragraphs, one option with its description each.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ _READ_ALSO = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-–—•*·]|\d+[.)])\s+")
+#: A command-line option starting a definition (``-b, --binary``, ``--tag``, ``-l BIT``): the
+#: term of a man page's option list, never a heading.
+_OPTION_TERM = re.compile(r"^--?[A-Za-z0-9?@#]")
+#: A related-article headline is a sentence-like title: several words, capitalised like prose.
+_HEADLINE_MIN_WORDS = 6
 _TERMINAL = '.!?…»"):;,'
 _MAX_HEADING_CHARS = 140
 
@@ -63,13 +70,19 @@ class Block:
     page: int | None = None  # 1-based page the block starts on (paged formats only)
 
 
-def normalise(text: str) -> str:
-    """Unicode NFC, ordinary spaces, straight apostrophes, ``\\n`` line ends, no invisibles."""
+def normalise(text: str, keep_indent: bool = False) -> str:
+    """Unicode NFC, ordinary spaces, straight apostrophes, ``\\n`` line ends, no invisibles.
+
+    With ``keep_indent``, an indented line keeps one leading space (and only that) so that
+    :func:`blocks_from_plain_text` can tell a man page's indented body from its headings.
+    """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text)
     text = _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
     text = _ODD_SPACES.sub(" ", text).translate(_APOSTROPHES)
     text = re.sub(r" {2,}", " ", text)
+    if keep_indent:
+        return "\n".join(line.rstrip() for line in text.split("\n"))
     return "\n".join(line.strip() for line in text.split("\n"))
 
 
@@ -79,9 +92,21 @@ def looks_like_heading(line: str) -> bool:
     Questions are allowed ("Open source : philosophie ou stratégie temporaire ?") because
     French sub-headings often are questions; a body sentence ends with a period.
     """
-    if not line or len(line) > _MAX_HEADING_CHARS or _LIST_ITEM.match(line):
+    if not line or len(line) > _MAX_HEADING_CHARS or _LIST_ITEM.match(line) or _OPTION_TERM.match(line):
         return False
     return line[-1] not in ".…:;,"
+
+
+def looks_like_headline(line: str) -> bool:
+    """A title that reads like a sentence (several words, starting with a capital, not shouted):
+    what a related-article link looks like, unlike a man page's ``NOM`` or ``b2sum(1)``."""
+    words = line.split()
+    return (
+        len(words) >= _HEADLINE_MIN_WORDS
+        and line[0].isupper()
+        and not line.isupper()
+        and not _OPTION_TERM.match(line)
+    )
 
 
 def split_date_field(text: str) -> tuple[str, str | None]:
@@ -94,41 +119,62 @@ def split_date_field(text: str) -> tuple[str, str | None]:
 
 def blocks_from_plain_text(text: str) -> list[Block]:
     """Paragraphs of a plain-text article: a line ending a sentence (or a heading, or a list
-    item) ends its paragraph; other line breaks are soft wraps and become spaces."""
+    item) ends its paragraph; other line breaks are soft wraps and become spaces.
+
+    Man-page layout (lines kept indented by ``normalise(..., keep_indent=True)``): an indented
+    line is body text, never a heading, and an option line (``-b, --binary``) starts a new
+    paragraph that its description joins, so that an option and what it does stay together.
+    """
     blocks: list[Block] = []
     pending: list[str] = []
+    indented_bodies: set[int] = set()  # blocks whose first line was indented
+    pending_indented = False
 
     def flush() -> None:
         if pending:
+            if pending_indented:
+                indented_bodies.add(len(blocks))
             blocks.append(Block(" ".join(pending), "body"))
             pending.clear()
 
-    for line in text.split("\n"):
+    for raw_line in text.split("\n"):
+        line = raw_line.strip()
+        indented = raw_line[:1] == " "
+        if line and not pending:
+            pending_indented = indented
         if not line:
             flush()
         elif _LIST_ITEM.match(line):
             flush()
             blocks.append(Block(line, "item"))
-        elif not pending and looks_like_heading(line):
+        elif _OPTION_TERM.match(line):
+            flush()
+            pending_indented = indented
+            pending.append(line)
+            if line[-1] in '.!?…»"':
+                flush()
+        elif not pending and not indented and looks_like_heading(line):
             blocks.append(Block(line, "heading"))
         else:
             pending.append(line)
             if line[-1] in '.!?…»"':
                 flush()
     flush()
-    return _merge_wrapped_headings(blocks)
+    return _merge_wrapped_headings(blocks, indented_bodies)
 
 
-def _merge_wrapped_headings(blocks: list[Block]) -> list[Block]:
-    """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph."""
+def _merge_wrapped_headings(blocks: list[Block], indented_bodies: set[int]) -> list[Block]:
+    """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph
+    (unless that text is indented under it, as a man page's ``NOM`` section is)."""
     merged: list[Block] = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         previous = merged[-1] if merged else None
         if (
             previous is not None
             and previous.kind == "heading"
             and block.kind == "body"
             and block.text[:1].islower()
+            and i not in indented_bodies
         ):
             merged[-1] = Block(f"{previous.text} {block.text}", "body")
         else:
@@ -140,8 +186,10 @@ def drop_boilerplate(blocks: list[Block]) -> list[Block]:
     """Remove "Lire aussi" link blocks and related-article headlines that head no content.
 
     A "Lire aussi :" line takes the list items right after it (or its own inline title) with
-    it. A heading immediately followed by another heading, or ending the article, introduces
-    nothing: on news sites that is a link to another article, not a section of this one.
+    it. A headline-like heading immediately followed by another heading of its level or above,
+    or ending the article, introduces nothing: on news sites that is a link to another
+    article, not a section of this one. Short heading-like lines (a man page's ``b2sum(1)``,
+    an option's description without a final period) and a title over its sub-heading stay.
     """
     kept: list[Block] = []
     skipping_links = False
@@ -154,11 +202,17 @@ def drop_boilerplate(blocks: list[Block]) -> list[Block]:
             continue
         skipping_links = False
         kept.append(block)
-    return [
-        block
-        for i, block in enumerate(kept)
-        if block.kind != "heading" or (i + 1 < len(kept) and kept[i + 1].kind != "heading")
-    ]
+    return [block for i, block in enumerate(kept) if not _heads_nothing(block, kept[i + 1 : i + 2])]
+
+
+def _heads_nothing(block: Block, following: list[Block]) -> bool:
+    """A stray related-article headline: followed by no content of its own."""
+    if block.kind != "heading" or not looks_like_headline(block.text):
+        return False
+    if not following:
+        return True
+    after = following[0]
+    return after.kind == "heading" and after.level <= block.level
 
 
 def assemble(blocks: list[Block], date: str | None) -> CleanText:
@@ -186,7 +240,7 @@ def assemble(blocks: list[Block], date: str | None) -> CleanText:
 
 def clean_plain_text(raw: str) -> CleanText:
     """Clean a plain-text article (the bundled corpus's format)."""
-    text, date = split_date_field(normalise(raw))
+    text, date = split_date_field(normalise(raw, keep_indent=True))
     return assemble(drop_boilerplate(blocks_from_plain_text(text)), date)
 
 
