@@ -81,8 +81,12 @@ def test_pronoun_with_ci_and_pour_ce_faire_lean_on_the_previous_sentence() -> No
 
 
 def test_an_option_description_is_cited_with_its_option_line() -> None:
+    """Ingestion starts a paragraph at an option line and joins its description to it, so the
+    sentence that answers is the option with its description, and stays whole."""
     diff = MANPAGES / "manpages-fr_000810.txt"
-    e = with_antecedent(evidence_at(diff, "Afficher les différences au format normal (par défaut)."))
+    e = with_antecedent(
+        evidence_at(diff, "--normal Afficher les différences au format normal (par défaut).")
+    )
     assert e.text.split() == [
         "--normal",
         "Afficher",
@@ -98,7 +102,9 @@ def test_an_option_description_is_cited_with_its_option_line() -> None:
     reiser = MANPAGES / "manpages-fr_001124.txt"
     e = with_antecedent(
         evidence_at(
-            reiser, "Afficher le journal avec les transactions pas encore enregistrées (s'il y en a)."
+            reiser,
+            "-j, --print-journal Afficher le journal avec les transactions pas encore enregistrées "
+            "(s'il y en a).",
         )
     )
     assert e.text.startswith("-j, --print-journal") and quoted(e, reiser) == e.text
@@ -190,9 +196,9 @@ def test_a_description_asked_word_for_word_stands_with_its_option(lexical: Lexic
         "d'erreur standard et quitter avec succès ?"
     )
     assert stands_alone(e, question, lexical)
-    # under its own option line, the description alone stands too (judged with that line)
+    # an option's description, which ingestion joins to its option line, stands too
     diff = MANPAGES / "manpages-fr_000810.txt"
-    alone = evidence_at(diff, "Afficher les différences au format normal (par défaut).")
+    alone = evidence_at(diff, "--normal Afficher les différences au format normal (par défaut).")
     assert stands_alone(
         alone,
         "Avec diff, quelle option permet d'afficher les différences au format normal (par défaut) ?",
