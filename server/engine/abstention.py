@@ -8,7 +8,9 @@ cosine threshold that means something on one corpus only):
    strongly aligned (``Support.strong_alignment``), the dense and the lexical retrievers must
    agree on the best chunk (``server.engine.retrieval.agreement``, from rank positions) —
    off-topic and related-but-unanswered questions fail here. An optional best-cosine floor
-   (``min_dense``, off by default) remains for users who calibrate one on their corpus;
+   (``min_dense``, off by default) remains for users who calibrate one on their corpus. A
+   question pinned to its evidence by names or by the kind of answer it asks (``pinned``: "Qui
+   est Alexandr Wang ?", a follow-up "Et quand doit-il sortir ?") skips this wording check;
 2. the question's names (people, products, acronyms) must all occur in the evidence's context
    (its chunk and its document's title: a sentence of an article about Meta is about Meta) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
@@ -99,7 +101,7 @@ def decide(
     if best_dense < min_dense:
         return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
     lacking = support.lacking(evidence[0].alignment, agreement)
-    if lacking:
+    if lacking and not pinned(understanding, evidence[0], lexical):
         return Decision(True, lacking, best_dense)
     answer_type = understanding.answer_type
     usable = [
@@ -124,6 +126,24 @@ def decide(
         if not usable:
             return Decision(True, f"no evidence states {relation}", best_dense, answer_type)
     return Decision(False, "supported", best_dense, answer_type, usable)
+
+
+def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder) -> bool:
+    """The best sentence is tied to the question by what it names or asks for, not by its wording:
+    a question that is only names ("Qui est Alexandr Wang ?") answered by a sentence naming them
+    all, or a follow-up asking for a date, quantity or name ("Et quand doit-il sortir ?") answered
+    by a sentence holding one, in the context of the names it carries over. Such questions share
+    too few words with their answer for the alignment floor (check 1) to judge them."""
+    asked, carried = set(understanding.names), set(understanding.carried)
+    if asked and not understanding.standalone:
+        name_terms = set(lexical.terms(" ".join(asked)))
+        only_names = bool(understanding.terms) and set(understanding.terms) <= name_terms
+        return only_names and asked <= words(best.text)
+    if understanding.standalone and understanding.answer_type is not AnswerType.ANY and carried:
+        return provides(understanding.answer_type, best.text, understanding.query) and names_present(
+            best, asked, carried, lexical
+        )
+    return False
 
 
 def names_present(evidence: Evidence, asked: set[str], carried: set[str], lexical: LexicalEncoder) -> bool:

@@ -416,5 +416,7 @@ def test_an_obedient_model_cannot_pass_the_injection_through(
             assert "PWNED" not in re.sub(r"\s*\[\d+\]", "", answer["answer"]).upper(), answer
     finally:
         service.close()
-    # The model did see the hostile text (as a numbered source), and its obedience was dropped.
-    assert model.prompts and any("PWNED" in prompt for prompt in model.prompts)
+    # The model was asked, but the hostile sentence never reached it as a source: a sentence that
+    # gives orders is data, never evidence (sourcier/instructions.py); its obedience was dropped too.
+    assert model.prompts and not any("PWNED" in prompt for prompt in model.prompts)
+    assert any("dix-neuf heures" in prompt for prompt in model.prompts)

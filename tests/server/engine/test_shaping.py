@@ -84,9 +84,7 @@ def test_an_option_description_is_cited_with_its_option_line() -> None:
     """Ingestion starts a paragraph at an option line and joins its description to it, so the
     sentence that answers is the option with its description, and stays whole."""
     diff = MANPAGES / "manpages-fr_000810.txt"
-    e = with_antecedent(
-        evidence_at(diff, "--normal Afficher les différences au format normal (par défaut).")
-    )
+    e = with_antecedent(evidence_at(diff, "--normal Afficher les différences au format normal (par défaut)."))
     assert e.text.split() == [
         "--normal",
         "Afficher",
