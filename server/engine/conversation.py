@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from server.engine.types import Turn
-from sourcier.lexical import STOP_WORDS
+from sourcier.names import find_names
 from sourcier.sentences import split_sentences
 
 _CONNECTOR = re.compile(r"^(?:et|mais|alors|puis|aussi|ensuite|donc|sinon)\b", re.IGNORECASE)
@@ -24,11 +24,6 @@ _SUBJECT_PRONOUN = re.compile(r"(?<![-\w'])(?:il|elle|ils|elles)\b", re.IGNORECA
 _REFERRING = re.compile(
     r"(?<![-\w'])(?:lui|leur|celui|celle|ceux|celles|ce|cet|cette|ces|son|sa|ses|y|en)\b", re.IGNORECASE
 )
-#: Names (and versions: "Llama 4") the previous answer mentioned, which a pronoun may refer to.
-_NAME = re.compile(r"(?<![.!?] )(?<!^)\b[A-ZÀ-Ý][\w-]+(?: \d+)?")
-#: A capitalised word opening a sentence: a name too ("Avocado est…") unless it is a stop word
-#: ("Le", "Pour") or an adverb ("Officiellement").
-_OPENING = re.compile(r"(?:^|(?<=[.!?] ))([A-ZÀ-Ý][\w-]+(?: \d+)?)")
 _MAX_NAMES = 6
 #: How much of the previous question is carried into the standalone one.
 _MAX_CONTEXT_CHARS = 300
@@ -40,11 +35,11 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     if _CONNECTOR.match(question) or len(question.split()) <= 4:
         return True
     inversion = _INVERSION.search(question)
-    if inversion and not _NAME.search(question[: inversion.start()]):
+    if inversion and not find_names(question[: inversion.start()]):
         return True
     if _SUBJECT_PRONOUN.search(question):
         return True
-    return bool(_REFERRING.search(question)) and not _NAME.search(question)
+    return bool(_REFERRING.search(question)) and not find_names(question)
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
@@ -55,8 +50,9 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str | None:
     if not previous:
         return None
     answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    openings = [w for w in _OPENING.findall(answer) if w.lower() not in STOP_WORDS and not w.endswith("ment")]
-    found = [*openings, *_NAME.findall(answer)]
+    # The names the previous answer mentioned (what "il" or "son successeur" may refer to),
+    # found as the grounding check and the ranker find them (``sourcier.names``).
+    found = [name.text for name in find_names(answer)]
     mentioned = [n for n in dict.fromkeys(found) if n.lower() not in previous.lower()]
     context = " ".join([previous.strip()[:_MAX_CONTEXT_CHARS], *mentioned[:_MAX_NAMES]])
     return f"{question} (à propos de : {context})"
