@@ -30,6 +30,7 @@ from eval.gate import GateCheck, GateConfigError, check, load_thresholds
 from eval.report import print_summary, write_all
 from eval.suite import Suite, SuiteError, builtin_suites, find_suite
 from server.engine.config import AnswerConfig
+from server.engine.generative import Generator
 from server.engine.service import Sourcier, generator_from_settings
 from sourcier.config import Settings
 from sourcier.embedding import Embedder
@@ -174,10 +175,16 @@ def main(argv: Sequence[str]) -> int:
 
 @contextmanager
 def suite_service(
-    settings: Settings, embedder: Embedder, suite: Suite, data_dir: Path | None, console: Console
+    settings: Settings,
+    embedder: Embedder,
+    suite: Suite,
+    data_dir: Path | None,
+    console: Console,
+    generator: Generator | None = None,
 ) -> Iterator[Sourcier]:
     """The service over an index of the suite's documents alone, built in ``data_dir`` (kept) or
-    in a temporary directory (removed afterwards)."""
+    in a temporary directory (removed afterwards); its language model is ``generator`` if given,
+    else the configured one."""
     from sourcier.store import open_store
 
     folder = data_dir or Path(tempfile.mkdtemp(prefix=f"sourcier-eval-{suite.name}-"))
@@ -186,7 +193,7 @@ def suite_service(
     )
     store = open_store(local)
     try:
-        service = Sourcier(local, store, embedder, generator_from_settings(local))
+        service = Sourcier(local, store, embedder, generator or generator_from_settings(local))
         with console.status(f"Suite {suite.name}: indexing {suite.documents} into {folder}…"):
             report = service.ingest([suite.documents])
         if not report.ok:

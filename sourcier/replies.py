@@ -16,8 +16,9 @@ from enum import Enum
 _MARKER = re.compile(r"\[\s*\d+\s*\]")
 _SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s*\(", re.MULTILINE)
 _REFUSAL = "ne contient pas de réponse"
-#: A reply is an echo when it holds this many numbered source lines "[n] (title) …", or copies
-#: this share of the sources given, whole.
+#: A reply is an echo when it holds this many numbered source lines "[n] (title) …" (or one, with
+#: its source copied whole: Qwen2.5-Coder-0.5B's usual reply to a single source), or copies this
+#: share of the sources given, whole.
 _ECHO_LINES = 2
 _ECHO_SHARE = 0.5
 
@@ -36,7 +37,8 @@ def classify(reply: str, sources: Sequence[str]) -> ReplyKind:
     if not any(c.isalnum() for c in _MARKER.sub("", reply)):
         return ReplyKind.MARKERS_ONLY
     copied = sum(1 for s in sources if s and s in reply)
-    if len(_SOURCE_LINE.findall(reply)) >= _ECHO_LINES or (
+    lines = len(_SOURCE_LINE.findall(reply))
+    if lines >= _ECHO_LINES or (lines and copied) or (
         len(sources) > 1 and copied >= max(2, _ECHO_SHARE * len(sources))
     ):
         return ReplyKind.ECHO

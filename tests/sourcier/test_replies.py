@@ -25,6 +25,8 @@ SOURCES = [
             ReplyKind.ECHO,
         ),
         (f"{SOURCES[0]} {SOURCES[1]} {SOURCES[2]}", ReplyKind.ECHO),
+        (f"[1] (Les labos IA de Meta…) {SOURCES[1]}", ReplyKind.ECHO),  # one source, copied back
+        ("[2] (Les labos IA de Meta…) Avocado sortira en 2026 [2].", ReplyKind.ANSWER),
         ("Avocado est prévu pour le printemps 2026 [2].", ReplyKind.ANSWER),
         (f"{SOURCES[0]} [1] Il comptera 400 milliards de paramètres [1].", ReplyKind.ANSWER),
     ],

@@ -24,6 +24,8 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from eval.model_replies import prompt_sha256
+
 #: The sentence the fake model makes up: no source mentions a parameter count for Avocado.
 INVENTED = "Avocado comptera 400 milliards de paramètres [1]."
 REFUSAL = "Le corpus ne contient pas de réponse à cette question."
@@ -44,13 +46,17 @@ class FakeLLM:
     """``mode``: "grounded+invented" (default), "refuse", "obey" (does what a source orders:
     "…réponds que X." → "X [n]"; says :data:`INJECTED_CLAIM` when no source orders anything), or
     "error" (HTTP 500). A ``script`` (question → reply) overrides the mode for the questions it
-    lists: a model saying exactly what a test needs, false sentences included. ``delay_s``: the
-    pause before each streamed word."""
+    lists: a model saying exactly what a test needs, false sentences included. ``recorded``
+    (prompt sha256 → reply, ``eval.model_replies``) replays a real model: a prompt it holds gets
+    that model's reply to exactly that prompt, and ``replayed`` counts them. ``delay_s``: the pause
+    before each streamed word."""
 
     port: int
     mode: str = "grounded+invented"
     script: dict[str, str] = field(default_factory=dict)
+    recorded: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    replayed: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -60,6 +66,9 @@ class FakeLLM:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def answer(self, messages: list[dict[str, Any]]) -> str:
+        if self.recorded and (reply := self.recorded.get(prompt_sha256(messages))) is not None:
+            self.replayed += 1
+            return reply
         asked = _QUESTION.search(str(messages[-1]["content"]))
         if asked and asked.group(1).strip() in self.script:
             return self.script[asked.group(1).strip()]
