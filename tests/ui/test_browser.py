@@ -380,6 +380,32 @@ def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
     screenshot(page, f"delete-{browser_locale}")
 
 
+@pytest.mark.parametrize("browser_locale", ["en-US"])
+def test_the_settings_panel_is_french(page: Any, live_server: LiveServer, browser_locale: str) -> None:
+    """Gradio's settings panel, with the strings its i18n leaves in English put in French."""
+    from playwright.sync_api import expect
+
+    from ui.gradio_options import SETTINGS_FRENCH
+
+    open_chat(page, live_server)
+    page.locator("footer").get_by_text("Paramètres").click()
+    panel = page.get_by_role("dialog", name="Paramètres")
+    expect(panel).to_contain_text("Thème d'affichage")
+    for button in ("☀︎ Clair", "⏾ Sombre", "🖥︎ Système"):
+        expect(panel.get_by_role("button", name=button)).to_be_visible()
+    expect(panel).to_contain_text("Cette application ne s'installe pas comme application web progressive")
+    expect(panel).to_contain_text("Screen Studio filme votre écran")
+    expect(panel.get_by_role("checkbox", name="Zooms automatiques")).to_be_visible()
+    expect(panel.get_by_role("combobox", name="Langue")).to_be_visible()
+    text = panel.inner_text()
+    left = [english for english in SETTINGS_FRENCH if english in " ".join(text.split())]
+    assert not left, (left, text)
+    assert not [
+        word for word in ("Light", "Dark", "System", "Progressive Web App", "Recording") if word in text
+    ]
+    screenshot(page, "settings")
+
+
 def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:
     """/docs and /redoc from local assets (the page fixture fails on any request off the machine)."""
     from playwright.sync_api import expect
