@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ingest.cleaning import Block
+from ingest.failures import RejectedFileError
 
 #: Built-in heading style ids: English "Heading1" and the French "Titre1" Word writes.
 _HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*(\d)$", re.I)
 _TITLE_STYLES = frozenset({"title", "titre"})
 
 
-class DocxError(ValueError):
-    """The file cannot be read as a Word document; the message says why, for people."""
+class DocxError(RejectedFileError):
+    """The file cannot be read as a Word document (``docx_unreadable``)."""
 
 
 def _style_key(paragraph: Any) -> str:
@@ -55,7 +56,9 @@ def docx_blocks(path: Path) -> tuple[list[Block], str | None]:
     try:
         return _read(path)
     except Exception as error:  # a damaged archive can fail anywhere in the parser: report it
-        raise DocxError(f"document Word illisible ({type(error).__name__}: {error})") from error
+        raise DocxError(
+            "docx_unreadable", f"document Word illisible ({type(error).__name__} : {error})"
+        ) from error
 
 
 def _read(path: Path) -> tuple[list[Block], str | None]:

@@ -1,8 +1,8 @@
 """Read ``.txt``, ``.md``, ``.html``, ``.pdf`` and ``.docx`` files into cleaned :class:`Document` objects.
 
 Each loader turns its format into classified blocks (body, heading, list item); cleaning is
-shared. Problems are raised as :class:`LoadError` naming the file and the reason, so one bad
-file never stops a directory from being ingested.
+shared. Problems are raised as :class:`LoadError` naming the file, with a code and a French
+reason (:mod:`ingest.failures`), so one bad file never stops a directory from being ingested.
 """
 
 from __future__ import annotations
@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
+from ingest.failures import (
+    MISSING_REASON,
+    FailureCode,
+    RejectedFileError,
+    too_large_reason,
+    unsupported_reason,
+)
 from sourcier.documents import Document
 from sourcier.sentences import sentence_spans
 
@@ -25,13 +32,16 @@ _TITLE_MAX = 100
 _DOC_ID = re.compile(r"[^A-Za-z0-9_.\-/]+")
 
 
-class LoadError(Exception):
-    """A file that cannot be ingested; ``str()`` names the file and says why."""
+class LoadError(RejectedFileError):
+    """A file that cannot be ingested: ``code`` says why for programs, ``reason`` for people
+    (French); ``str()`` names the file."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: Path, code: FailureCode, reason: str) -> None:
+        super().__init__(code, reason)
         self.path = path
-        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path} : {self.reason}"
 
 
 def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
@@ -63,23 +73,22 @@ def document_id(file: Path, root: Path) -> str:
 def read_bytes(path: Path, max_bytes: int) -> bytes:
     """Read a supported file, refusing what is missing, of another type, oversized or empty."""
     if not path.exists():
-        raise LoadError(path, "no such file")
+        raise LoadError(path, "file_missing", MISSING_REASON)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise LoadError(
-            path, f"unsupported file type {path.suffix or '(none)'!r} (use .txt, .md, .html, .pdf or .docx)"
-        )
+        raise LoadError(path, "unsupported_file", unsupported_reason(path.suffix))
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(path, f"file too large ({size:,} bytes > limit {max_bytes:,})")
+            raise LoadError(path, "file_too_large", too_large_reason(size, max_bytes))
         data = path.read_bytes()
     except OSError as error:
-        raise LoadError(path, f"unreadable ({error.strerror or error})") from error
+        raise LoadError(path, "unreadable_file", f"fichier illisible ({error.strerror or error})") from error
     if not data.strip():
-        raise LoadError(path, "empty file")
+        raise LoadError(path, "empty_file", "fichier vide")
     magic = BINARY_SUFFIXES.get(path.suffix.lower())
     if magic is not None and not data.startswith(magic):
-        raise LoadError(path, f"not a {path.suffix.lower()} file (its content is of another type)")
+        reason = f"ce n'est pas un fichier {path.suffix.lower()} (son contenu est d'un autre type)"
+        raise LoadError(path, "wrong_content", reason)
     return data
 
 
@@ -87,11 +96,14 @@ def read_text(path: Path, max_bytes: int) -> str:
     """Read a UTF-8 text file, refusing what is empty, binary, oversized or not UTF-8."""
     data = read_bytes(path, max_bytes)
     if b"\x00" in data[:8192]:
-        raise LoadError(path, "binary file (contains NUL bytes)")
+        raise LoadError(
+            path, "binary_file", "fichier binaire (il contient des octets NUL) : ce n'est pas du texte"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise LoadError(path, f"not valid UTF-8 (byte {error.start}); re-encode it as UTF-8") from error
+        reason = f"texte qui n'est pas en UTF-8 valide (octet {error.start}) : réenregistrez-le en UTF-8"
+        raise LoadError(path, "not_utf8", reason) from error
 
 
 def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
@@ -201,7 +213,7 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     else:
         clean = clean_plain_text(raw)
     if not clean.text.strip():
-        raise LoadError(path, "no article text left after cleaning")
+        raise LoadError(path, "no_text", "aucun texte d'article après nettoyage : rien à indexer")
     title = " ".join((title or derive_title(clean)).split())
     if len(title) > _TITLE_MAX:
         title = title[:_TITLE_MAX].rsplit(" ", 1)[0] + "…"
@@ -224,4 +236,4 @@ def binary_blocks(path: Path) -> tuple[list[Block], str | None]:
     try:
         return pdf_blocks(path) if path.suffix.lower() == ".pdf" else docx_blocks(path)
     except (PdfError, DocxError) as error:
-        raise LoadError(path, str(error)) from error
+        raise LoadError(path, error.code, error.reason) from error

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.failures import RejectedFileError, too_large_reason, unsupported_reason
 from ingest.loaders import SUPPORTED_SUFFIXES, document_id
 from ingest.pipeline import Ingestor, IngestReport
 from sourcier.config import Settings
@@ -30,8 +31,8 @@ class SourceMissingError(RuntimeError):
     """The document's source file is gone, so it cannot be re-read."""
 
 
-class UploadRejectedError(ValueError):
-    """An uploaded file that is refused before ingestion (name, type, size); says why."""
+class UploadRejectedError(RejectedFileError):
+    """An uploaded file that is refused before ingestion (name, type, size, id), with its code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +55,9 @@ def safe_upload_name(filename: str | None) -> str:
     name = _UNSAFE_NAME.sub("_", name).lstrip(".")
     suffix = Path(name).suffix.lower()
     if not name or not Path(name).stem:
-        raise UploadRejectedError("the uploaded file has no name")
+        raise UploadRejectedError("invalid_file_name", "le fichier envoyé n'a pas de nom utilisable")
     if suffix not in SUPPORTED_SUFFIXES:
-        raise UploadRejectedError(
-            f"unsupported file type {suffix or '(none)'!r} (use .txt, .md, .html, .pdf or .docx)"
-        )
+        raise UploadRejectedError("unsupported_file", unsupported_reason(suffix))
     return name
 
 
@@ -68,11 +67,12 @@ def upload_target(folder: Path, name: str, doc_id: str | None) -> Path:
     if doc_id is None:
         return folder / name
     parts = doc_id.split("/")
-    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
-        raise UploadRejectedError(f"invalid document id {doc_id!r}")
     target = folder.joinpath(*parts[:-1], parts[-1] + Path(name).suffix.lower())
-    if document_id(target, folder) != doc_id:
-        raise UploadRejectedError(f"invalid document id {doc_id!r} (use letters, digits, _ . - /)")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts) or (
+        document_id(target, folder) != doc_id
+    ):
+        reason = f"identifiant de document « {doc_id} » invalide (lettres, chiffres, _ . - /)"
+        raise UploadRejectedError("invalid_document_id", reason)
     return target
 
 
@@ -90,7 +90,7 @@ def add_upload(
     of the same name or id). A file that fails to load is not kept."""
     name = safe_upload_name(filename)
     if len(data) > settings.max_file_bytes:
-        raise UploadRejectedError(f"file too large ({len(data):,} bytes > limit {settings.max_file_bytes:,})")
+        raise UploadRejectedError("file_too_large", too_large_reason(len(data), settings.max_file_bytes))
     folder = uploads_dir(settings)
     target = upload_target(folder, name, doc_id)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,12 +114,14 @@ def reindex(store: VectorStore, embedder: Embedder, settings: Settings, doc_id: 
         raise DocumentUnavailableError(f"no document with id {doc_id!r}")
     source = Path(record.document.source)
     if not source.is_file():
-        raise SourceMissingError(f"the source file of {doc_id!r} is gone ({source}); it cannot be re-read")
+        raise SourceMissingError(
+            f"le fichier source de « {doc_id} » a disparu ({source}) : impossible de le relire"
+        )
     depth = doc_id.count("/")
     root = source.parents[depth] if depth < len(source.parents) else source.parent
     if document_id(source, root) != doc_id:
         raise SourceMissingError(
-            f"{source} no longer maps to the id {doc_id!r}: ingest its folder again instead"
+            f"{source} ne correspond plus à l'identifiant « {doc_id} » : ingérez plutôt son dossier à nouveau"
         )
     report = Ingestor(store, embedder, settings).ingest([source], force=True, root=root)
     return DocumentResult(None if report.failed else doc_id, store.count_chunks(doc_id), report)

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ingest.cleaning import Block, blocks_from_plain_text, normalise
+from ingest.failures import RejectedFileError
 
 #: The reason given for a PDF without a text layer (shown as is in the CLI and the chat).
 NO_TEXT_LAYER = "PDF sans couche texte (scanné ?) : rien à indexer, il faudrait d'abord le passer à l'OCR"
@@ -25,8 +26,8 @@ _PAGE_NUMBER = re.compile(
 _SENTENCE_END = '.!?…»"'
 
 
-class PdfError(ValueError):
-    """The PDF cannot be read; the message says why, for people."""
+class PdfError(RejectedFileError):
+    """The PDF cannot be read: ``pdf_encrypted``, ``pdf_unreadable`` or ``pdf_no_text_layer``."""
 
 
 def pdf_pages(path: Path) -> tuple[list[str], str | None]:
@@ -36,13 +37,13 @@ def pdf_pages(path: Path) -> tuple[list[str], str | None]:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise PdfError("PDF protégé par un mot de passe")
+            raise PdfError("pdf_encrypted", "PDF protégé par un mot de passe : envoyez-le sans mot de passe")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
     except PdfError:
         raise
     except Exception as error:  # a malformed file can fail anywhere in the parser: report it, by name
-        raise PdfError(f"PDF illisible ({type(error).__name__}: {error})") from error
+        raise PdfError("pdf_unreadable", f"PDF illisible ({type(error).__name__} : {error})") from error
     return pages, (str(title).strip() or None) if title else None
 
 
@@ -69,5 +70,5 @@ def pdf_blocks(path: Path) -> tuple[list[Block], str | None]:
             blocks.append(Block(first.text, first.kind, first.level, number))
         blocks += [Block(b.text, b.kind, b.level, number) for b in rest]
     if not blocks:
-        raise PdfError(NO_TEXT_LAYER)
+        raise PdfError("pdf_no_text_layer", NO_TEXT_LAYER)
     return blocks, title

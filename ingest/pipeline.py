@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.chunking import chunk_text, tiktoken_counter
+from ingest.failures import Failure
 from ingest.loaders import LoadedDocument, LoadError, discover, load_file
 from sourcier.config import Settings
 from sourcier.documents import Chunk, Document, content_hash
@@ -37,7 +38,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
     chunks_written: int = 0
     chunks_deleted: int = 0
     bytes_read: int = 0
@@ -169,13 +170,15 @@ class Ingestor:
         try:
             loaded = load_file(file, root, self.settings.max_file_bytes)
         except LoadError as error:
-            report.failed.append((str(error.path), error.reason))
+            report.failed.append(Failure(str(error.path), error.code, error.reason))
             return
         document = loaded.document
         if document.id in seen:
-            report.failed.append(
-                (str(file), f"same document id {document.id!r} as {seen[document.id]}; rename one")
+            reason = (
+                f"même identifiant de document « {document.id} » que {seen[document.id]} : "
+                "renommez l'un des deux"
             )
+            report.failed.append(Failure(str(file), "duplicate_document_id", reason))
             return
         seen[document.id] = file
         report.bytes_read += len(document.text.encode("utf-8"))

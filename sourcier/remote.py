@@ -16,11 +16,16 @@ TIMEOUT_S = 600.0
 
 
 class RemoteError(RuntimeError):
-    """The server could not be reached or refused the request; ``status`` is its HTTP status."""
+    """The server could not be reached or refused the request: ``status`` is its HTTP status,
+    ``code`` and ``detail`` the error body's (the detail is the whole message when it sent none)."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, code: str | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
+        self.detail = detail or message
 
 
 class RemoteServer:
@@ -48,10 +53,13 @@ class RemoteServer:
             body = None
         if response.status_code >= 400:
             detail = body.get("detail") if isinstance(body, dict) else None
+            code = body.get("code") if isinstance(body, dict) else None
+            said = str(detail or response.text[:300] or response.reason_phrase)
             raise RemoteError(
-                f"le serveur {self.url} refuse la requête ({response.status_code}) : "
-                f"{detail or response.text[:300] or response.reason_phrase}",
+                f"le serveur {self.url} refuse la requête ({response.status_code}) : {said}",
                 response.status_code,
+                str(code) if code else None,
+                said,
             )
         if not isinstance(body, dict):
             raise RemoteError(f"réponse inattendue du serveur {self.url} (pas du JSON)")

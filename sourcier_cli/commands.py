@@ -110,8 +110,8 @@ def _print_summary(report: IngestReport) -> None:
     )
     table.add_row(*(str(v) for v in counts), f"{report.seconds:.1f}")
     out.print(table)
-    for path, reason in report.failed:
-        console.print(f"[red]échec :[/red] {path}: {reason}", highlight=False)
+    for failure in report.failed:
+        console.print(f"[red]échec :[/red] {failure.path} : {failure.reason}", highlight=False)
 
 
 @app.command()
@@ -179,6 +179,7 @@ def ingest(
 
 def _ingest_remote(settings: Settings, url: str, targets: list[Path], force: bool) -> int:
     """Upload every file to the running server; same summary and exit status as a local run."""
+    from ingest.failures import MISSING_REASON, Failure, unsupported_reason
     from ingest.loaders import SUPPORTED_SUFFIXES, discover, document_id
     from ingest.pipeline import IngestReport
     from sourcier.remote import RemoteError, RemoteServer
@@ -189,9 +190,11 @@ def _ingest_remote(settings: Settings, url: str, targets: list[Path], force: boo
     with RemoteServer(url, _api_key(settings)) as server:
         for file, root in discover(targets):
             report.files += 1
+            if not file.exists():
+                report.failed.append(Failure(str(file), "file_missing", MISSING_REASON))
+                continue
             if not file.is_file() or file.suffix.lower() not in SUPPORTED_SUFFIXES:
-                reason = "no such file" if not file.exists() else f"unsupported file type {file.suffix!r}"
-                report.failed.append((str(file), reason))
+                report.failed.append(Failure(str(file), "unsupported_file", unsupported_reason(file.suffix)))
                 continue
             try:
                 change = server.upload(file, document_id(file, root), force=force)
@@ -199,7 +202,8 @@ def _ingest_remote(settings: Settings, url: str, targets: list[Path], force: boo
                 if error.status is None or error.status >= 500 or error.status in (401, 429):
                     console.print(f"[red]erreur :[/red] {error}", highlight=False)
                     return 2
-                report.failed.append((str(file), str(error).split(" : ", 1)[-1]))
+                reason = error.detail.removeprefix(f"{file.name} : ")  # the file is named on the line
+                report.failed.append(Failure(str(file), error.code or "http_error", reason))
                 continue
             status = change["status"]
             report.added += status == "added"

@@ -294,26 +294,6 @@ def passages_html(results: Sequence[SearchHit], titles: dict[str, str], limit_ch
     )
 
 
-#: The ingestion's validation messages (English, shared with the CLI), as the chat's users read them.
-_INGEST_REASONS = (
-    ("empty file", "le fichier est vide"),
-    ("binary file", "fichier binaire (octets NUL) : envoyez du texte"),
-    ("not valid UTF-8", "le fichier n'est pas en UTF-8 valide : réenregistrez-le en UTF-8"),
-    ("file too large", "fichier trop volumineux"),
-    ("unsupported file type", "type de fichier non pris en charge"),
-    ("not a .", "le contenu du fichier ne correspond pas à son extension"),
-    ("no article text left after cleaning", "aucun texte d'article après nettoyage"),
-)
-
-
-def ingest_reason(reason: str) -> str:
-    """A known ingestion error in French, with the original detail kept for anything specific."""
-    for prefix, french in _INGEST_REASONS:
-        if reason.startswith(prefix):
-            return french if reason == prefix else f"{french} ({reason})"
-    return reason
-
-
 _OUTCOMES = {
     "added": "ajouté au corpus",
     "updated": "mis à jour dans le corpus",

@@ -7,7 +7,19 @@ The chat is French whatever the browser says, so Gradio's French catalogue is re
 custom translations of every language Gradio ships (custom translations win over its own),
 English included, which is also the fallback for languages it does not know. The French is
 Gradio 6.31's own ``fr`` catalogue (``gradio_fr.json``, flattened), with :data:`WORDING` on
-top where its wording misleads (« télécharger » reads as *download* in France).
+top where its wording misleads (« télécharger » reads as *download* in France) or where it has
+no entry (Gradio would fall back to the browser's language for those keys).
+
+Gradio's settings panel (the footer's « Paramètres ») also writes text that never goes through
+its i18n: the theme buttons (Light, Dark, System), the Progressive Web App notice, the Screen
+Studio section, the language picker's label. Those are literals in its compiled Svelte
+(``templates/frontend/assets/Settings-*.js``): no catalogue key, no option, and the panel's
+classes are hashed. Patching Gradio's files or hiding whole sections would break on every
+upgrade or take features away, so a small script (``assets/settings_fr.js``, run by Gradio at
+page load through the ``js`` option) rewrites those exact strings (:data:`SETTINGS_FRENCH`) in
+French as the panel appears: only inside ``role=dialog`` elements, only text equal to a known
+English string. A Gradio upgrade that changes them shows up in the browser test that opens the
+panel (``tests/ui/test_browser.py``), not as silent English.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from sourcier.config import Settings
 ASSETS = Path(str(files("ui") / "assets"))
 FAVICON = ASSETS / "favicon.png"
 STYLESHEET = ASSETS / "sourcier.css"
+SETTINGS_SCRIPT = ASSETS / "settings_fr.js"
 #: Multipart framing around an uploaded file (boundaries, headers), on top of the file's bytes.
 MULTIPART_SLACK_BYTES = 64 * 1024
 AUTH_MESSAGE = "Identifiant libre ; mot de passe : la clé d'API du serveur (SOURCIER_API_KEY)."
@@ -41,6 +54,57 @@ WORDING = {
     "upload_text.drop_file": "Déposez le fichier ici",
     "file.uploading": "Envoi…",
     "blocks.waiting_for_inputs": "Envoi du fichier en cours : réessayez dans un instant.",
+    # keys Gradio 6.31's French catalogue lacks
+    "chatbot.complete": "Terminé",
+    "chatbot.copy_message": "Copier le message",
+    "chatbot.copied_message": "Message copié",
+    "common.download_all": "Tout télécharger",
+    "common.runs": "Exécutions",
+    "common.runs_description": "Voir les exécutions gardées dans ce navigateur",
+    "common.back_to_app": "Application",
+    "common.back_to_app_description": "Revenir à l'application",
+    "common.progress": "Progression",
+    "common.record": "Enregistrer",
+    "common.stop_recording": "Arrêter l'enregistrement",
+    "common.screen_studio": "Screen Studio",
+    "common.share_gradio_tab": "[Partage] Onglet Gradio",
+    "status.queue_position": "En file d'attente : {position} sur {size}",
+}
+#: The settings panel's English literals (outside Gradio's i18n, whitespace collapsed) in French;
+#: a button's leading icon is kept. See the module's docstring.
+SETTINGS_FRENCH = {
+    "Light": "Clair",
+    "Dark": "Sombre",
+    "System": "Système",
+    "Language": "Langue",
+    "Progressive Web App is not enabled for this app. To enable it, start your Gradio app with": (
+        "Cette application ne s'installe pas comme application web progressive : il faudrait la lancer avec"
+    ),
+    "You can install this app as a Progressive Web App on your device. Visit": (
+        "Cette application peut s'installer sur votre appareil comme application web progressive : ouvrez"
+    ),
+    "and click the install button in the URL address bar of your browser.": (
+        "et cliquez sur le bouton d'installation dans la barre d'adresse du navigateur."
+    ),
+    "beta": "bêta",
+    "Screen Studio allows you to record your screen and generates a video of your app with "
+    "automatically adding zoom in and zoom out effects as well as trimming the video to remove the "
+    "prediction time.": (
+        "Screen Studio filme votre écran et en tire une vidéo de l'application, avec des zooms "
+        "automatiques et sans les temps d'attente des réponses."
+    ),
+    "Start recording by clicking the": "Lancez l'enregistrement avec le bouton",
+    "Start Recording": "Enregistrer",
+    "button below and then sharing the current browser tab of your Gradio demo. Use your app as you "
+    "would normally to generate a prediction.": (
+        "ci-dessous, puis partagez l'onglet du navigateur où l'application est ouverte et "
+        "utilisez-la comme d'habitude."
+    ),
+    "Stop recording by clicking the": "Arrêtez-le avec le bouton",
+    "Stop Recording": "Arrêter l'enregistrement",
+    "button in the footer of the demo.": "en bas de la page.",
+    "Include automatic zoom in/out": "Zooms automatiques",
+    "Include automatic video trimming": "Couper automatiquement les temps d'attente",
 }
 
 THEME = gr.themes.Default(
@@ -53,7 +117,7 @@ THEME = gr.themes.Default(
 #: The sections of Gradio's catalogue the chat's components can show (the page, its footer and
 #: settings, the login page, toasts and status): the catalogue is sent once per language, so the
 #: sections for components the chat does not use (audio, image, dataframe, …) are left out.
-SECTIONS = ("blocks", "chatbot", "common", "dropdown", "errors", "file", "login", "upload_text")
+SECTIONS = ("blocks", "chatbot", "common", "dropdown", "errors", "file", "login", "status", "upload_text")
 
 
 def french_strings() -> dict[str, str]:
@@ -65,6 +129,12 @@ def french_strings() -> dict[str, str]:
 def french_i18n() -> gr.I18n:
     strings = french_strings()
     return gr.I18n(**dict.fromkeys(GRADIO_LOCALES, strings))
+
+
+def settings_script() -> str:
+    """The page-load script that puts the settings panel's English literals in French."""
+    french = json.dumps(SETTINGS_FRENCH, ensure_ascii=False)
+    return SETTINGS_SCRIPT.read_text(encoding="utf-8").replace("__FRENCH__", french)
 
 
 def upload_limit(settings: Settings) -> int:
@@ -95,6 +165,7 @@ class GradioOptions(TypedDict):
     theme: gr.themes.Base
     css_paths: list[Path]
     i18n: gr.I18n
+    js: str
     favicon_path: NotRequired[str]  # a mounted chat serves it from the parent app instead
     auth: Callable[[str, str], bool] | None
     auth_message: str
@@ -112,6 +183,7 @@ def gradio_options(settings: Settings) -> GradioOptions:
         theme=THEME,
         css_paths=[STYLESHEET],
         i18n=french_i18n(),
+        js=settings_script(),
         favicon_path=str(FAVICON),
         auth=_auth(settings),
         auth_message=AUTH_MESSAGE,

@@ -16,8 +16,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.loaders import SUPPORTED_SUFFIXES, document_id
-from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier, UnsupportedFileError
+from server.engine.service import (
+    DocumentNotFoundError,
+    FileRejectedError,
+    QuestionTooLongError,
+    Sourcier,
+)
 from server.engine.types import (
     Answer,
     AnswerSentence,
@@ -30,11 +34,11 @@ from server.engine.types import (
     Turn,
 )
 from sourcier.documents import SearchFilters
-from sourcier.feedback import CitedSpan, Feedback, FeedbackStore, FeedbackStoreError, feedback_path
+from sourcier.feedback import CitedSpan, Feedback, FeedbackStoreError
 from sourcier.store import StoreError
 from ui import formatting as fmt
 from ui.examples import example_questions
-from ui.messages import NOT_READY, error_message
+from ui.messages import NOT_READY, error_message, upload_problem
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,8 @@ PASSAGES_TOP_K = 10
 EXAMPLE_COUNT = 4
 #: Documents read to find example questions (the most recent first).
 EXAMPLE_DOCUMENTS = 8
+#: The longest comment sent with 👍/👎 (as ``POST /feedback`` accepts).
+COMMENT_MAX_CHARS = 2000
 PICK_SOURCE = "Cliquez sur une source pour voir son passage."
 
 
@@ -255,16 +261,26 @@ def turn_sources(answers: dict[int, AnswerRecord], index: int | None) -> list[Ci
 
 
 def record_feedback(
-    service: Sourcier | None, answers: dict[int, AnswerRecord], index: int | None, liked: bool
-) -> str | None:
-    """Store a reader's verdict on the answer at chat message ``index`` in the data directory's
-    feedback database (the one ``POST /feedback`` writes and ``sourcier feedback export`` turns
-    into eval cases); returns what to tell the reader, or None when there is no answer there."""
+    service: Sourcier | None,
+    answers: dict[int, AnswerRecord],
+    index: int | None,
+    liked: bool,
+    comment: str | None = None,
+) -> tuple[bool, str] | None:
+    """Store a reader's verdict on the answer at chat message ``index``, with the comment typed
+    beside the chat if any, in the data directory's feedback database (through the service, as
+    ``POST /feedback`` does; ``sourcier feedback export`` turns it into eval cases). Returns
+    whether it was stored and what to tell the reader, or None when there is no answer there."""
     record = answers.get(index) if index is not None else None
     if record is None:
         return None
     if service is None:
-        return NOT_READY
+        return False, NOT_READY
+    text = (comment or "").strip()
+    if len(text) > COMMENT_MAX_CHARS:
+        return False, f"Commentaire trop long : {COMMENT_MAX_CHARS} caractères au plus."
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return False, "Le commentaire contient des caractères Unicode invalides."
     item = Feedback(
         question=record["question"],
         answer=record["answer"],
@@ -273,15 +289,19 @@ def record_feedback(
             CitedSpan(c["document_id"], c["start"], c["end"], c["quote"], c.get("page"))
             for c in record["citations"]
         ),
+        comment=text or None,
         abstained=record["abstained"],
         history=tuple((role, content) for role, content in record["history"]),
     )
     try:
-        FeedbackStore(feedback_path(service.settings.data_dir)).add(item)
+        service.add_feedback(item)
     except FeedbackStoreError:
         logger.exception("storing feedback failed")
-        return "Votre avis n'a pas pu être enregistré : voir le journal du serveur."
-    return "Merci : votre avis est enregistré (👍)." if liked else "Merci : votre avis est enregistré (👎)."
+        return False, "Votre avis n'a pas pu être enregistré : voir le journal du serveur."
+    thumb = "👍" if liked else "👎"
+    if text:
+        return True, f"Merci : votre avis et votre commentaire sont enregistrés ({thumb})."
+    return True, f"Merci : votre avis est enregistré ({thumb})."
 
 
 # --- the corpus: filters, status, examples -------------------------------------------------
@@ -339,48 +359,37 @@ class UploadResult:
 
 
 def ingest_upload(service: Sourcier | None, path: str | Path) -> UploadResult:
-    """Add an uploaded file to the corpus (the service copies it into ``<data dir>/uploads``) and
-    say what became of it: the document and its chunk count, or why it was refused."""
+    """Add an uploaded file to the corpus, as ``POST /documents`` does (the service keeps it in
+    ``<data dir>/uploads``, one write at a time), and say what became of it: the document and
+    its chunk count, or why it was refused (in French, chosen by the refusal's code)."""
     source = Path(path)
     if service is None:
         return UploadResult(source.name, "refused", problems=(NOT_READY,))
     try:
-        report = service.ingest_file(source)
-    except UnsupportedFileError:
-        accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        reason = f"type de fichier {source.suffix or '(aucun)'} non pris en charge (acceptés : {accepted})."
-        return UploadResult(source.name, "refused", problems=(reason,))
+        change = service.add_file(source.name, source.read_bytes())
+    except FileRejectedError as error:
+        return UploadResult(source.name, "refused", problems=(upload_problem(error.code, error.reason),))
+    except OSError as error:  # Gradio's temporary copy vanished
+        logger.warning("reading the upload %s failed: %s", source, error)
+        return UploadResult(source.name, "refused", problems=(upload_problem("file_missing", str(error)),))
     except StoreError as error:
         return UploadResult(source.name, "refused", problems=(error_message(error),))
-    if report.failed:
-        return UploadResult(
-            source.name, "refused", problems=tuple(fmt.ingest_reason(r) for _, r in report.failed)
-        )
-    uploaded = service.settings.data_dir / "uploads" / source.name
-    wanted = document_id(uploaded, uploaded.parent)
-    document = next((d for d in service.documents() if d.id == wanted), None)
-    outcome: Literal["added", "updated", "unchanged"] = (
-        "added" if report.added else "updated" if report.updated else "unchanged"
-    )
-    return UploadResult(source.name, outcome, document)
+    document = next((d for d in service.documents() if d.id == change.document_id), None)
+    return UploadResult(source.name, change.status, document)
 
 
 def delete_document(service: Sourcier | None, document_id: str | None) -> tuple[bool, str]:
     """Remove a document and every chunk of it from the corpus (its uploaded file too), as
-    ``DELETE /documents/{id}`` does; returns whether it was removed and what to tell the reader.
-
-    Like :func:`ingest_upload`, it writes to the index the service holds (``service.store``): the
-    facade has no delete operation yet; when it gains one, this becomes that call."""
+    ``DELETE /documents/{id}`` does, one write at a time with the API's; returns whether it was
+    removed and what to tell the reader."""
     if not document_id:
         return False, "Choisissez d'abord le document à supprimer."
     if service is None:
         return False, NOT_READY
-    from ingest.one_document import DocumentUnavailableError, delete
-
     title = next((d.title for d in service.documents() if d.id == document_id), document_id)
     try:
-        removed = delete(service.store, service.settings, document_id)
-    except DocumentUnavailableError:
+        removed = service.delete(document_id)
+    except DocumentNotFoundError:
         return False, f"« {title} » n'est plus dans l'index."
     except StoreError as error:
         return False, error_message(error)

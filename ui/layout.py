@@ -54,6 +54,11 @@ watch('value', () => {
 });
 """
 UPLOAD_LABEL = "Fichier à ajouter au corpus"
+COMMENT_LABEL = "Commentaire sur une réponse (facultatif)"
+COMMENT_PLACEHOLDER = (
+    "Un commentaire sur une réponse ? Écrivez-le ici puis cliquez sur 👍 ou 👎 sous la réponse : "
+    "il est enregistré avec votre avis."
+)
 
 
 def _examples_update(questions: list[str]) -> list[Any]:
@@ -112,14 +117,18 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             fmt.placeholder_html("Cliquez sur une source."),
         )
 
-    def give_feedback(answers: dict[int, AnswerRecord], evt: gr.LikeData) -> None:
-        """👍/👎 on an answer: stored for the eval."""
+    def give_feedback(answers: dict[int, AnswerRecord], comment: str, evt: gr.LikeData) -> Any:
+        """👍/👎 on an answer, with the comment box's text: stored for the eval. The box is
+        emptied once its comment is stored (kept when it was not, to try again)."""
         if not isinstance(evt.liked, bool):
-            return
+            return gr.skip()
         index = evt.index if isinstance(evt.index, int) else None
-        said = handlers.record_feedback(get_service(), answers, index, evt.liked)
-        if said:
-            gr.Info(said)
+        outcome = handlers.record_feedback(get_service(), answers, index, evt.liked, comment)
+        if outcome is None:
+            return gr.skip()
+        stored, said = outcome
+        (gr.Info if stored else gr.Warning)(said)
+        return "" if stored else gr.skip()
 
     def load_corpus() -> list[Any]:
         return _corpus_outputs(handlers.corpus_view(get_service()))
@@ -173,6 +182,14 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                     feedback_options=("Like", "Dislike"),  # 👍/👎, stored for the eval
                     buttons=["copy", "copy_all"],  # no "share": nothing leaves this machine
                     placeholder="Posez une question sur le corpus, ou choisissez un exemple ci-dessous.",
+                )
+                comment = gr.Textbox(
+                    label=COMMENT_LABEL,
+                    show_label=False,
+                    placeholder=COMMENT_PLACEHOLDER,
+                    elem_id="sourcier-feedback-comment",
+                    max_lines=3,
+                    max_length=handlers.COMMENT_MAX_CHARS,
                 )
                 with gr.Row():
                     question = gr.Textbox(
@@ -244,7 +261,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             )
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
-        chat.like(give_feedback, [answers], None, api_visibility="private")
+        chat.like(give_feedback, [answers, comment], [comment], api_visibility="private")
         reset_outputs = [chat, turns, answers, shown, sources, document, passages]
         clear.click(reset, outputs=reset_outputs, queue=False)
         chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too

@@ -19,12 +19,12 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.deps import require_api_key
-from server.api.errors import ErrorCode, error_body
+from server.api.errors import ApiError, ErrorCode, error_body
 from server.api.metrics import install_metrics
 from server.api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestLogMiddleware
 from server.api.routes import ask, document_admin, documents, feedback, health, search
 from server.api.schemas import ErrorResponse
-from server.engine.service import DocumentNotFoundError, QuestionTooLongError, Sourcier
+from server.engine.service import DocumentNotFoundError, QuestionTooLongError, SourceMissingError, Sourcier
 from sourcier.config import Settings, get_settings
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.feedback import FeedbackStore, feedback_path
@@ -196,6 +196,10 @@ def _handle_errors(app: FastAPI) -> None:
         }.get(error.status_code, "http_error")  # type: ignore[assignment]
         return reply(error.status_code, code, str(error.detail), error.headers)
 
+    @app.exception_handler(ApiError)
+    async def refused(_: Request, error: ApiError) -> JSONResponse:
+        return reply(error.status_code, error.code, error.detail)
+
     @app.exception_handler(QuestionTooLongError)
     async def too_long(_: Request, error: QuestionTooLongError) -> JSONResponse:
         return reply(status.HTTP_422_UNPROCESSABLE_CONTENT, "question_too_long", str(error))
@@ -203,6 +207,10 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(DocumentNotFoundError)
     async def not_found(_: Request, error: DocumentNotFoundError) -> JSONResponse:
         return reply(status.HTTP_404_NOT_FOUND, "document_not_found", str(error))
+
+    @app.exception_handler(SourceMissingError)
+    async def source_missing(_: Request, error: SourceMissingError) -> JSONResponse:
+        return reply(status.HTTP_409_CONFLICT, "source_missing", str(error))
 
     @app.exception_handler(StoreError)
     async def store_down(_: Request, error: StoreError) -> JSONResponse:

@@ -1,13 +1,17 @@
 """The service facade: the engine over an open store, and the operations callers need on it.
 
 HTTP, the CLI, the chat and the eval all call this class: ask (whole or streamed), search, list
-and read documents, ingest files, reopen the store. Answering is the engine's stages
-(``server.engine.pipeline``) with the product's ``AnswerConfig`` unless the caller passes its own.
+and read documents, add, re-index and delete documents, store readers' feedback, reopen the
+store. Answering is the engine's stages (``server.engine.pipeline``) with the product's
+``AnswerConfig`` unless the caller passes its own.
+
+Writes to the index go one at a time through :attr:`Sourcier.write_lock`: the API's document
+routes and the chat mounted beside them share the one service, so they share its lock too.
 """
 
 from __future__ import annotations
 
-import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +23,7 @@ from server.engine.pipeline import Engine
 from server.engine.retrieval import Retriever
 from server.engine.types import (
     Answer,
+    DocumentChange,
     DocumentDetail,
     DocumentSummary,
     Done,
@@ -29,11 +34,13 @@ from server.engine.types import (
 from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.embedding import Embedder, load_embedder
+from sourcier.feedback import Feedback, FeedbackStore, feedback_path
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import sentence_spans
 from sourcier.store import SearchMode, VectorStore, open_store
 
 if TYPE_CHECKING:
+    from ingest.one_document import DocumentResult
     from ingest.pipeline import IngestReport
 
 #: Sentences embedded per batch while warming up (small, so queries are not held up long).
@@ -53,10 +60,22 @@ class DocumentNotFoundError(LookupError):
     code = "document_not_found"
 
 
-class UnsupportedFileError(ValueError):
-    """An uploaded file of a type the loaders do not read."""
+class SourceMissingError(RuntimeError):
+    """A document's source file is gone (or moved), so it cannot be re-read."""
 
-    code = "unsupported_file"
+    code = "source_missing"
+
+
+class FileRejectedError(ValueError):
+    """A file the index cannot take. ``code`` says why (one of :data:`ingest.failures.FailureCode`:
+    ``unsupported_file``, ``file_too_large``, ``pdf_no_text_layer``, …); the message names the
+    file and says why in French."""
+
+    def __init__(self, file_name: str, code: str, reason: str) -> None:
+        super().__init__(f"{file_name} : {reason}")
+        self.file_name = file_name
+        self.code = code
+        self.reason = reason
 
 
 def generator_from_settings(settings: Settings) -> Generator | None:
@@ -95,6 +114,9 @@ class Sourcier:
         )
         #: Called with every answer, whole or streamed (the server's metrics); None elsewhere.
         self.observer: Callable[[Answer], None] | None = None
+        #: Held by every write to the index (add, re-index, delete, ingest, reopen): one at a
+        #: time per service, whoever asks (the API's routes, the chat), while questions go on.
+        self.write_lock = threading.Lock()
 
     @classmethod
     def from_settings(
@@ -187,7 +209,7 @@ class Sourcier:
             id=d.id, title=d.title, date=d.date, source=d.source, text=d.text, page_starts=d.page_starts
         )
 
-    # --- the index -------------------------------------------------------------------------
+    # --- writing the index (one write at a time) ------------------------------------------
 
     def ingest(
         self,
@@ -199,41 +221,94 @@ class Sourcier:
         """Add (or update) the files under ``paths`` in this service's index, with its embedder."""
         from ingest.pipeline import Ingestor
 
-        ingestor = Ingestor(self.store, self.embedder, self.settings, self.lexical)
-        return ingestor.ingest(paths, prune=prune, progress=progress)
+        with self.write_lock:
+            ingestor = Ingestor(self.store, self.embedder, self.settings, self.lexical)
+            return ingestor.ingest(paths, prune=prune, progress=progress)
 
-    def ingest_file(self, source: Path) -> IngestReport:
-        """Copy an uploaded file into ``<data_dir>/uploads`` and index it; a file that fails and
-        was not there before is removed again. Raises ``UnsupportedFileError`` for a type the
-        loaders do not read."""
-        from ingest.loaders import SUPPORTED_SUFFIXES
+    def add_file(
+        self, name: str | None, data: bytes, *, document_id: str | None = None, force: bool = False
+    ) -> DocumentChange:
+        """Keep an uploaded file in ``<data_dir>/uploads`` and index it, replacing an earlier
+        upload of that name (or of ``document_id``); ``force`` rewrites it even if unchanged. A
+        file that cannot be ingested is not kept: :class:`FileRejectedError`, with its code."""
+        from ingest import one_document
 
-        if source.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnsupportedFileError(
-                f"unsupported file type {source.suffix or '(none)'}: "
-                f"use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-            )
-        uploads = self.settings.data_dir / "uploads"
-        uploads.mkdir(parents=True, exist_ok=True)
-        target = uploads / source.name
-        existed = target.exists()
-        shutil.copyfile(source, target)
-        report = self.ingest([target])
-        if report.failed and not existed:
-            target.unlink(missing_ok=True)
-        return report
+        shown = name or "(sans nom)"
+        with self.write_lock:
+            try:
+                result = one_document.add_upload(
+                    self.store, self.embedder, self.settings, name, data, doc_id=document_id, force=force
+                )
+            except one_document.UploadRejectedError as error:
+                raise FileRejectedError(shown, error.code, error.reason) from error
+            return self._change(shown, result)
+
+    def reindex(self, document_id: str) -> DocumentChange:
+        """Re-read a document's source file and rewrite its chunks even if nothing changed (after
+        a change of model or chunking). Raises :class:`DocumentNotFoundError`,
+        :class:`SourceMissingError`, or :class:`FileRejectedError` if the file no longer loads."""
+        from ingest import one_document
+
+        with self.write_lock:
+            try:
+                result = one_document.reindex(self.store, self.embedder, self.settings, document_id)
+            except one_document.DocumentUnavailableError as error:
+                raise DocumentNotFoundError(str(error)) from error
+            except one_document.SourceMissingError as error:
+                raise SourceMissingError(str(error)) from error
+            failed = result.report.failed
+            return self._change(Path(failed[0].path).name if failed else document_id, result)
+
+    def delete(self, document_id: str) -> int:
+        """Remove a document and every chunk of it (and its file, if it was uploaded); returns
+        how many chunks were removed. Raises :class:`DocumentNotFoundError`."""
+        from ingest import one_document
+
+        with self.write_lock:
+            try:
+                return one_document.delete(self.store, self.settings, document_id)
+            except one_document.DocumentUnavailableError as error:
+                raise DocumentNotFoundError(str(error)) from error
+
+    def _change(self, file_name: str, result: DocumentResult) -> DocumentChange:
+        """The document a write produced, or the refusal of its file (by its code)."""
+        report = result.report
+        if result.document_id is None:
+            failure = report.failed[0]
+            raise FileRejectedError(file_name, failure.code, failure.reason)
+        record = self.store.get_document(result.document_id)
+        if record is None:  # written a moment ago under the lock: only a broken store gets here
+            raise DocumentNotFoundError(f"no document with id {result.document_id!r}")
+        return DocumentChange(
+            document_id=result.document_id,
+            title=record.document.title,
+            chunks=result.chunks,
+            pages=len(record.document.page_starts) or None,
+            status="added" if report.added else "updated" if report.updated else "unchanged",
+        )
 
     def reopen_store(self) -> None:
         """Close the store and open it again from the settings (e.g. after another process wrote
         to it); the loaded model and the sentence cache are kept."""
-        self.store.close()
-        self.store = open_store(self.settings)
-        self.engine = Engine(
-            Retriever(self.store, self.embedder, self.lexical),
-            self.lexical,
-            self.engine.vectors,
-            self.engine.generator,
-        )
+        with self.write_lock:
+            self.store.close()
+            self.store = open_store(self.settings)
+            self.engine = Engine(
+                Retriever(self.store, self.embedder, self.lexical),
+                self.lexical,
+                self.engine.vectors,
+                self.engine.generator,
+            )
+
+    # --- feedback --------------------------------------------------------------------------
+
+    def add_feedback(self, feedback: Feedback) -> Feedback:
+        """Keep a reader's verdict (and comment) in ``<data_dir>/feedback.sqlite3``, the database
+        ``sourcier feedback export`` turns into eval cases; returns it with its id and date.
+        Raises :class:`sourcier.feedback.FeedbackStoreError`."""
+        return FeedbackStore(feedback_path(self.settings.data_dir)).add(feedback)
+
+    # --- running ---------------------------------------------------------------------------
 
     def warm_up(self, max_sentences: int) -> int:
         """Embed the corpus's sentences ahead of the first questions (small corpora only), so that

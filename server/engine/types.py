@@ -117,6 +117,17 @@ class DocumentSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentChange:
+    """What adding (or re-indexing) one document did: the document as it now is in the index."""
+
+    document_id: str
+    title: str
+    chunks: int
+    pages: int | None  # paged sources (PDF)
+    status: Literal["added", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentDetail:
     id: str
     title: str

@@ -51,3 +51,4 @@ def test_damaged_docx_is_reported_by_name(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as raised:
         load_file(path)
     assert "document Word illisible" in raised.value.reason and str(path) in str(raised.value)
+    assert raised.value.code == "docx_unreadable"

@@ -64,16 +64,16 @@ class Hostile:
 
 
 HOSTILE = [
-    Hostile("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "binary"),
-    Hostile("vide.txt", b"", "empty"),
-    Hostile("blancs.md", b"   \n\n\t  \n", "empty"),
-    Hostile("énorme.txt", ("Une phrase française de remplissage. " * 2000).encode(), "too large"),
+    Hostile("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "fichier binaire"),
+    Hostile("vide.txt", b"", "fichier vide"),
+    Hostile("blancs.md", b"   \n\n\t  \n", "fichier vide"),
+    Hostile("énorme.txt", ("Une phrase française de remplissage. " * 2000).encode(), "trop volumineux"),
     Hostile("latin1.txt", "Élève à l'école, déjà noël : où est le château ?".encode("latin-1"), "UTF-8"),
-    Hostile("utf16.txt", "Bonjour à tous, ceci est un texte.".encode("utf-16"), "binary"),
-    Hostile("casse.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
-    Hostile("faux.docx", b"Du texte, pas un document Word.", "not a .docx file"),
+    Hostile("utf16.txt", "Bonjour à tous, ceci est un texte.".encode("utf-16"), "fichier binaire"),
+    Hostile("casse.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF illisible"),
+    Hostile("faux.docx", b"Du texte, pas un document Word.", "ce n'est pas un fichier .docx"),
 ]
-EXPLICIT_UNSUPPORTED = Hostile("rapport.odt", b"PK\x03\x04" + bytes(64), "unsupported")
+EXPLICIT_UNSUPPORTED = Hostile("rapport.odt", b"PK\x03\x04" + bytes(64), "non pris en charge")
 
 
 @dataclass(frozen=True)

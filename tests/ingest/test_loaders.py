@@ -1,4 +1,4 @@
-"""Loaders: .txt, .md and .html into documents; bad files named with their reason."""
+"""Loaders: .txt, .md and .html into documents; bad files named with their code and French reason."""
 
 from __future__ import annotations
 
@@ -54,31 +54,36 @@ def test_html_keeps_the_article_body_not_navigation_or_scripts(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "reason"),
+    ("name", "content", "code", "reason"),
     [
-        ("empty.txt", b"", "empty file"),
-        ("blank.txt", b"   \n\n", "empty file"),
-        ("binary.txt", b"\x00\x01\x02PNG\x00", "binary"),
-        ("latin1.txt", "Très bientôt, l'été.".encode("latin-1"), "not valid UTF-8"),
-        ("notes.odt", b"PK\x03\x04", "unsupported file type"),
+        ("empty.txt", b"", "empty_file", "fichier vide"),
+        ("blank.txt", b"   \n\n", "empty_file", "fichier vide"),
+        ("binary.txt", b"\x00\x01\x02PNG\x00", "binary_file", "fichier binaire"),
+        ("latin1.txt", "Très bientôt, l'été.".encode("latin-1"), "not_utf8", "pas en UTF-8 valide (octet 2)"),
+        ("notes.odt", b"PK\x03\x04", "unsupported_file", "type de fichier .odt non pris en charge"),
+        ("logo.md", b"![logo](logo.png)\n", "no_text", "aucun texte d'article"),
+        ("faux.docx", b"Du texte.", "wrong_content", "ce n'est pas un fichier .docx"),
     ],
 )
-def test_bad_files_raise_a_named_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_files_raise_a_code_and_a_french_reason(
+    tmp_path: Path, name: str, content: bytes, code: str, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LoadError) as raised:
         load_file(path)
-    assert reason in raised.value.reason
-    assert str(path) in str(raised.value)
+    assert raised.value.code == code and reason in raised.value.reason
+    assert str(raised.value) == f"{path} : {raised.value.reason}"
 
 
 def test_size_limit_and_missing_file(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     big.write_text("Une phrase. " * 100, encoding="utf-8")
-    with pytest.raises(LoadError, match="too large"):
+    with pytest.raises(LoadError, match="fichier trop volumineux \\(1 200 octets ; limite : 100 octets\\)"):
         load_file(big, max_bytes=100)
-    with pytest.raises(LoadError, match="no such file"):
+    with pytest.raises(LoadError, match="fichier introuvable") as raised:
         load_file(tmp_path / "absent.txt")
+    assert raised.value.code == "file_missing"
 
 
 def test_discover_recurses_sorted_and_skips_hidden_and_other_types(tmp_path: Path) -> None:

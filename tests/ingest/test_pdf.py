@@ -57,18 +57,19 @@ def test_scanned_pdf_is_refused_as_such(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as raised:
         load_file(path)
     assert raised.value.reason == NO_TEXT_LAYER and "sans couche texte" in str(raised.value)
+    assert raised.value.code == "pdf_no_text_layer"
 
 
 @pytest.mark.parametrize(
-    ("content", "reason"),
+    ("content", "code", "reason"),
     [
-        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "PDF"),
-        (b"Ceci n'est pas un PDF.", "not a .pdf file"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "pdf_unreadable", "PDF illisible"),
+        (b"Ceci n'est pas un PDF.", "wrong_content", "ce n'est pas un fichier .pdf"),
     ],
 )
-def test_broken_pdf_is_reported_by_name(tmp_path: Path, content: bytes, reason: str) -> None:
+def test_broken_pdf_is_reported_by_name(tmp_path: Path, content: bytes, code: str, reason: str) -> None:
     path = tmp_path / "casse.pdf"
     path.write_bytes(content)
     with pytest.raises(LoadError) as raised:
         load_file(path)
-    assert reason in raised.value.reason and str(path) in str(raised.value)
+    assert raised.value.code == code and reason in raised.value.reason and str(path) in str(raised.value)

@@ -90,11 +90,14 @@ def test_bad_files_are_reported_and_good_ones_land(engine: Any, embedder: Any, c
         "# Une note\n\nMeta publie une note de synthèse.\n", encoding="utf-8"
     )
     report = Ingestor(store, embedder, settings).ingest([corpus])
-    failed = {Path(path).name: reason for path, reason in report.failed}
-    assert set(failed) == {"vide.txt", "binaire.md", "latin1.txt"}
-    assert (
-        "empty" in failed["vide.txt"] and "binary" in failed["binaire.md"] and "UTF-8" in failed["latin1.txt"]
-    )
+    failed = {Path(f.path).name: f for f in report.failed}
+    assert {name: f.code for name, f in failed.items()} == {
+        "vide.txt": "empty_file",
+        "binaire.md": "binary_file",
+        "latin1.txt": "not_utf8",
+    }
+    assert failed["vide.txt"].reason == "fichier vide" and "binaire" in failed["binaire.md"].reason
+    assert "UTF-8" in failed["latin1.txt"].reason
     assert report.added == 3 and not report.ok
     assert {r.document.id for r in store.list_documents()} == {
         "000_9d4ca8a47585dcb9",
@@ -110,7 +113,8 @@ def test_duplicate_ids_in_one_run_are_refused(engine: Any, embedder: Any, tmp_pa
     (folder / "a.txt").write_text("Meta publie un modèle.", encoding="utf-8")
     (folder / "a.md").write_text("Meta publie un autre modèle.", encoding="utf-8")
     report = Ingestor(store, embedder, settings).ingest([folder])
-    assert report.added == 1 and len(report.failed) == 1 and "same document id" in report.failed[0][1]
+    assert report.added == 1 and len(report.failed) == 1
+    assert report.failed[0].code == "duplicate_document_id" and "même identifiant" in report.failed[0].reason
 
 
 def test_changing_chunk_settings_reindexes_without_orphans(

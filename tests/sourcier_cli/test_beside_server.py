@@ -18,7 +18,7 @@ import pytest
 
 from sourcier.config import Settings
 from sourcier.server_discovery import running_server, server_file
-from tests.ingest.sample_files import make_pdf
+from tests.ingest.sample_files import make_pdf, make_scanned_pdf
 from tests.support.http_checks import ApiServer
 from tests.support.index import copy_index
 from tests.support.processes import child_env, free_port
@@ -106,6 +106,22 @@ def test_ingest_goes_through_the_running_server(served: tuple[Settings, ApiServe
     assert answer.returncode == 0 and "sous/abeilles [" in flat(answer) and ", p. 2" in flat(answer), flat(
         answer
     )
+
+
+def test_a_file_the_server_refuses_is_named_with_its_french_reason(
+    served: tuple[Settings, ApiServer], tmp_path: Path
+) -> None:
+    settings, _ = served
+    folder = tmp_path / "mauvais"
+    folder.mkdir()
+    make_scanned_pdf(folder / "scan.pdf")
+    (folder / "latin1.txt").write_bytes("Été à Noël, déjà.".encode("latin-1"))
+    result = cli(settings, "ingest", str(folder))
+    assert result.returncode == 1 and "Traceback" not in flat(result), flat(result)
+    failures = sorted(line for line in result.stderr.splitlines() if line.startswith("échec :"))
+    assert len(failures) == 2, result.stderr
+    assert failures[0].startswith(f"échec : {folder / 'latin1.txt'} : texte qui n'est pas en UTF-8 valide")
+    assert failures[1].startswith(f"échec : {folder / 'scan.pdf'} : PDF sans couche texte (scanné ?)")
 
 
 def test_prune_through_the_server_is_refused_at_once(served: tuple[Settings, ApiServer]) -> None:

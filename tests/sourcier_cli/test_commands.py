@@ -53,14 +53,18 @@ def test_ingest_twice_then_a_bad_file(model_cache: Path, tmp_path: Path) -> None
     (corpus / "cassé.txt").write_bytes(b"\xff\xfe\x00\x00garbage")
     third = run(["ingest", str(corpus)], data)
     assert third.returncode == 1
-    assert "cassé.txt" in third.stderr and "binary" in third.stderr
+    failures = [line for line in third.stderr.splitlines() if line.startswith("échec :")]
+    assert failures == [
+        f"échec : {corpus / 'cassé.txt'} : fichier binaire (il contient des octets NUL) : "
+        "ce n'est pas du texte"
+    ], third.stderr
     assert "Traceback" not in third.stderr + third.stdout
 
 
 def test_ingest_of_a_missing_path_names_it(model_cache: Path, tmp_path: Path) -> None:
     result = run(["ingest", str(tmp_path / "absent.md")], tmp_path / "data")
     assert result.returncode == 1
-    assert "absent.md" in result.stderr and "no such file" in result.stderr
+    assert "absent.md : fichier introuvable" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -119,3 +119,21 @@ def test_french_is_registered_for_every_language_gradio_ships() -> None:
         for m in re.findall(r"\./lang/([\w-]+)\.json", core.read_text())
     }
     assert shipped == set(GRADIO_LOCALES)
+
+
+def test_the_settings_panel_strings_put_in_french_are_gradios_own(tmp_path: Path) -> None:
+    """Each English literal the page script translates is in Gradio's settings panel as shipped
+    (a Gradio upgrade that rewords one fails here, before the browser test), and the script the
+    chat is configured with carries every translation."""
+    import json
+    import re
+    from importlib.resources import files
+
+    from ui.gradio_options import SETTINGS_FRENCH, gradio_options
+
+    assets = Path(str(files("gradio") / "templates" / "frontend" / "assets"))
+    panel = " ".join(p.read_text(encoding="utf-8") for p in assets.glob("Settings-*.js"))
+    shipped = re.sub(r"\s+", " ", panel.replace("&nbsp;", " "))
+    assert [english for english in SETTINGS_FRENCH if english not in shipped] == []
+    script = gradio_options(make_settings(tmp_path))["js"]
+    assert json.dumps(SETTINGS_FRENCH, ensure_ascii=False) in script and "__FRENCH__" not in script

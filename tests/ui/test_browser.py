@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sourcier.feedback import FeedbackStore, feedback_path
 from tests.support.index import ARTIFACTS, copy_index
 from tests.support.processes import LiveServer, StartServer
 from ui.formatting import ABSTENTION_TITLE, ALTERNATIVE_LABEL, UNCERTAIN_HELP, UNCERTAIN_LABEL
@@ -41,6 +42,7 @@ DECORATIVE = frozenset({"https://cdn.redoc.ly/redoc/logo-mini.svg"})
 ANSWER_TIMEOUT_MS = 90_000  # the first question on 2 busy cores also warms the model up
 QUESTION = "Qui dirige le TBD Lab ?"
 UNANSWERABLE = "Quelle est la recette de la tarte tatin ?"
+FEEDBACK_COMMENT = "Le corpus n'en parle pas, c'est vrai : mais le dire plus tôt aiderait."
 HOSTILE_TXT = """Le projet Zorglub <img src=x onerror="window.__pwned='img'"> et ses secrets
 
 Le projet Zorglub est dirigé par Mme Ondine Vasseur <script>window.__pwned='script'</script> depuis le printemps 2024.
@@ -188,8 +190,6 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     # 👍 on the answer: a French thank-you, and the verdict in the feedback database
     page.get_by_role("button", name="J'aime").last.click()
     expect(page.get_by_text("Merci : votre avis est enregistré (👍).")).to_be_visible()
-    from sourcier.feedback import FeedbackStore, feedback_path
-
     stored = FeedbackStore(feedback_path(live_server.settings.data_dir)).list_all()
     assert [(f.question, f.verdict) for f in stored][-1:] == [(QUESTION, "up")]
     assert [c.quote for c in stored[-1].citations] == [c["quote"] for c in expected["citations"]]
@@ -201,6 +201,18 @@ def test_ask_read_sources_click_citation_and_abstain(page: Any, live_server: Liv
     expect(page.locator("#sourcier-sources .sourcier-abstention")).to_be_visible()
     expect(page.locator("#sourcier-sources [data-cite]")).to_have_count(0)
     screenshot(page, "abstention")
+
+    # 👎 on the refusal, with a comment typed in the box beside the chat: both are stored
+    comment = page.locator("#sourcier-feedback-comment textarea")
+    comment.fill(FEEDBACK_COMMENT)
+    page.get_by_role("button", name="Je n'aime pas").last.click()
+    expect(page.get_by_text("Merci : votre avis et votre commentaire sont enregistrés (👎).")).to_be_visible()
+    expect(comment).to_have_value("")  # emptied for the next one
+    screenshot(page, "feedback-comment")
+    stored = FeedbackStore(feedback_path(live_server.settings.data_dir)).list_all()
+    assert [(f.question, f.verdict, f.abstained, f.comment) for f in stored][-1:] == [
+        (UNANSWERABLE, "down", True, FEEDBACK_COMMENT)
+    ]
 
     page.get_by_text("Passages retrouvés et scores").click()
     expect(page.locator("#sourcier-passages table tbody tr").first).to_be_visible()
@@ -366,6 +378,32 @@ def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
         d["id"] for d in httpx.get(f"{server.url}/documents", timeout=30).json()["documents"]
     ]
     screenshot(page, f"delete-{browser_locale}")
+
+
+@pytest.mark.parametrize("browser_locale", ["en-US"])
+def test_the_settings_panel_is_french(page: Any, live_server: LiveServer, browser_locale: str) -> None:
+    """Gradio's settings panel, with the strings its i18n leaves in English put in French."""
+    from playwright.sync_api import expect
+
+    from ui.gradio_options import SETTINGS_FRENCH
+
+    open_chat(page, live_server)
+    page.locator("footer").get_by_text("Paramètres").click()
+    panel = page.get_by_role("dialog", name="Paramètres")
+    expect(panel).to_contain_text("Thème d'affichage")
+    for button in ("☀︎ Clair", "⏾ Sombre", "🖥︎ Système"):
+        expect(panel.get_by_role("button", name=button)).to_be_visible()
+    expect(panel).to_contain_text("Cette application ne s'installe pas comme application web progressive")
+    expect(panel).to_contain_text("Screen Studio filme votre écran")
+    expect(panel.get_by_role("checkbox", name="Zooms automatiques")).to_be_visible()
+    expect(panel.get_by_role("combobox", name="Langue")).to_be_visible()
+    text = panel.inner_text()
+    left = [english for english in SETTINGS_FRENCH if english in " ".join(text.split())]
+    assert not left, (left, text)
+    assert not [
+        word for word in ("Light", "Dark", "System", "Progressive Web App", "Recording") if word in text
+    ]
+    screenshot(page, "settings")
 
 
 def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:

@@ -332,13 +332,10 @@ def test_passages_show_rank_score_title_and_span() -> None:
     assert "B" * 400 + " …" in page.all_text and "B" * 401 not in page.all_text
 
 
-def test_ingest_errors_in_french_with_details() -> None:
-    assert fmt.ingest_reason("not valid UTF-8 (byte 3); re-encode it as UTF-8") == (
-        "le fichier n'est pas en UTF-8 valide : réenregistrez-le en UTF-8 "
-        "(not valid UTF-8 (byte 3); re-encode it as UTF-8)"
-    )
-    page = Page(fmt.upload_report_html("f.txt", "refused", None, 0, ["le fichier est vide"]))
-    assert "Fichier refusé : f.txt" in page.all_text and "le fichier est vide" in page.all_text
+def test_a_refused_upload_names_the_file_and_its_problems() -> None:
+    page = Page(fmt.upload_report_html("f.txt", "refused", None, 0, ["Le fichier est vide.", "<b>x</b>"]))
+    assert "Fichier refusé : f.txt" in page.all_text and "Le fichier est vide." in page.all_text
+    assert "<b>x</b>" in page.all_text and "b" not in [t for t, _ in page.tags]  # escaped
 
 
 @pytest.mark.parametrize(

@@ -158,19 +158,33 @@ def test_an_upload_reports_its_document_and_chunks_and_refreshes_filters_and_exa
 @pytest.mark.parametrize(
     ("name", "content", "problem"),
     [
-        ("latin1.txt", "Un article en Latin-1 : déjà vu.".encode("latin-1"), "pas en UTF-8 valide"),
-        ("vide.md", b"", "le fichier est vide"),
-        ("tableau.csv", b"a;b\n1;2\n", "type de fichier .csv non pris en charge"),
+        (
+            "latin1.txt",
+            "Un article en Latin-1 : déjà vu.".encode("latin-1"),
+            "Le fichier n'est pas en UTF-8 valide : réenregistrez-le en UTF-8.",
+        ),
+        ("vide.md", b"", "Le fichier est vide."),
+        (
+            "tableau.csv",
+            b"a;b\n1;2\n",
+            "Type de fichier non pris en charge : envoyez un fichier .txt, .md, .html, .pdf ou .docx.",
+        ),
+        (
+            "image.md",
+            b"\x89PNG\x00\x00",
+            "Fichier binaire : ce n'est pas du texte. Envoyez un fichier .txt, .md, .html, .pdf ou .docx.",
+        ),
+        ("faux.docx", b"Du texte.", "Le contenu du fichier ne correspond pas à son extension."),
     ],
 )
-def test_a_refused_upload_says_why_and_leaves_nothing_behind(
+def test_a_refused_upload_says_why_in_french_and_leaves_nothing_behind(
     private_service: Sourcier, tmp_path: Path, name: str, content: bytes, problem: str
 ) -> None:
     bad = tmp_path / name
     bad.write_bytes(content)
     result = handlers.ingest_upload(private_service, bad)
     assert result.outcome == "refused" and result.document is None
-    assert any(problem in p for p in result.problems), result.problems
+    assert result.problems == (problem,)
     assert not (private_service.settings.data_dir / "uploads" / name).exists()
     assert len(private_service.documents()) == 2
 
@@ -209,10 +223,23 @@ def test_thumbs_on_an_answer_are_stored_as_feedback_the_eval_can_export(private_
         )
     )[-1]
     assert handlers.record_feedback(private_service, follow.answers, 0, True) is None  # a question: nothing
-    assert "enregistré (👍)" in str(handlers.record_feedback(private_service, follow.answers, 1, True))
-    assert "enregistré (👎)" in str(handlers.record_feedback(private_service, follow.answers, 3, False))
+    assert handlers.record_feedback(private_service, follow.answers, 1, True, "  ") == (
+        True,
+        "Merci : votre avis est enregistré (👍).",
+    )
+    comment = "  La réponse oublie de dire quand l'unité a été créée.  "
+    assert handlers.record_feedback(private_service, follow.answers, 3, False, comment) == (
+        True,
+        "Merci : votre avis et votre commentaire sont enregistrés (👎).",
+    )
+    too_long = "x" * (handlers.COMMENT_MAX_CHARS + 1)
+    assert handlers.record_feedback(private_service, follow.answers, 3, False, too_long) == (
+        False,
+        f"Commentaire trop long : {handlers.COMMENT_MAX_CHARS} caractères au plus.",
+    )
     up, down = FeedbackStore(feedback_path(private_service.settings.data_dir)).list_all()
-    assert (up.question, up.verdict, down.verdict) == (QUESTION, "up", "down")
+    assert (up.question, up.verdict, up.comment) == (QUESTION, "up", None)
+    assert (down.verdict, down.comment) == ("down", comment.strip())
     assert [c.quote for c in up.citations] == [c["quote"] for c in first.shown]
     assert down.history == (("user", QUESTION), ("assistant", up.answer))  # the follow-up's conversation
 
@@ -238,3 +265,48 @@ def test_deleting_a_document_removes_it_and_its_chunks_from_the_corpus(
         False,
         "« potager » n'est plus dans l'index.",
     )
+
+
+def test_a_chat_delete_and_an_api_upload_wait_for_the_one_write_lock(
+    private_service: Sourcier, tmp_path: Path
+) -> None:
+    """The chat and the API it is mounted beside write through one service, so one lock: while
+    a write holds it, neither the chat's delete nor the API's upload can start."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from server.api.app import create_app
+
+    notes = tmp_path / "potager.md"
+    notes.write_text(NOTES_MD, encoding="utf-8")
+    assert handlers.ingest_upload(private_service, notes).outcome == "added"
+    results: dict[str, Any] = {}
+    app = create_app(private_service.settings, service=private_service)
+    with TestClient(app) as client:
+        assert app.state.service is private_service  # what the mounted chat's getter returns
+        writes = [
+            threading.Thread(
+                target=lambda: results.update(chat=handlers.delete_document(private_service, "potager"))
+            ),
+            threading.Thread(
+                target=lambda: results.update(
+                    api=client.post(
+                        "/documents", files={"file": ("verger.md", b"# Le verger\n\nDix pommiers.\n")}
+                    )
+                )
+            ),
+        ]
+        with private_service.write_lock:  # a write under way
+            for write in writes:
+                write.start()
+            for write in writes:
+                write.join(timeout=2)
+            assert all(write.is_alive() for write in writes) and results == {}  # both wait
+            assert private_service.store.count_chunks("potager") >= 1
+        for write in writes:
+            write.join(timeout=120)
+    assert results["chat"][0] is True and results["api"].status_code == 201, results
+    assert {d.id for d in private_service.documents()} >= {"verger"} and "potager" not in {
+        d.id for d in private_service.documents()
+    }

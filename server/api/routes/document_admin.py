@@ -1,56 +1,53 @@
 """``POST /documents`` (upload), ``POST /documents/{id}/reindex``, ``DELETE /documents/{id}``.
 
-Writes go through the same ingestion pipeline as ``sourcier ingest`` (ingest.one_document), one at
-a time per server, while questions keep being answered.
+Each is one call to the service facade, which writes through the same ingestion pipeline as
+``sourcier ingest``, one write at a time (its lock, shared with the chat), while questions keep
+being answered. A file the index cannot take is refused with its loader's ``code``, and the HTTP
+status is chosen from that code, never from the wording of the (French) detail.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Form, HTTPException, Path, Request, UploadFile, status
+from fastapi import APIRouter, Form, Path, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
-from ingest import one_document
 from server.api.deps import ServiceDep
+from server.api.errors import ApiError, ErrorCode
 from server.api.schemas import DocumentChange, DocumentDeleted, ErrorResponse
-from server.engine.service import DocumentNotFoundError, Sourcier
+from server.engine import types
+from server.engine.service import FileRejectedError
 
 router = APIRouter(
     tags=["documents"],
     responses={
         409: {"model": ErrorResponse, "description": "The document's source file is gone"},
+        413: {"model": ErrorResponse, "description": "File over SOURCIER_MAX_FILE_BYTES"},
         415: {"model": ErrorResponse, "description": "Unsupported file type"},
+        422: {"model": ErrorResponse, "description": "A file that cannot be ingested (the code says why)"},
     },
 )
 DocumentIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.\-/]{1,300}$")]
 
-
-def _write_lock(request: Request) -> threading.Lock:
-    """One index write at a time in this server (made on first use, kept on the app)."""
-    state = request.app.state
-    if getattr(state, "write_lock", None) is None:
-        state.write_lock = threading.Lock()
-    lock: threading.Lock = state.write_lock
-    return lock
+#: The status of a refused file by its code; every other reason is 422 (the file is unprocessable).
+REFUSAL_STATUS: dict[str, int] = {
+    "file_too_large": status.HTTP_413_CONTENT_TOO_LARGE,
+    "unsupported_file": status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+}
 
 
-def _change(service: Sourcier, result: one_document.DocumentResult) -> DocumentChange:
-    report = result.report
-    if result.document_id is None:
-        reasons = "; ".join(f"{path.rsplit('/', 1)[-1]}: {reason}" for path, reason in report.failed)
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"Not ingested: {reasons}")
-    record = service.store.get_document(result.document_id)
-    assert record is not None
-    state = "added" if report.added else "updated" if report.updated else "unchanged"
-    return DocumentChange(
-        document_id=result.document_id,
-        title=record.document.title,
-        chunks=result.chunks,
-        pages=len(record.document.page_starts) or None,
-        status=state,
-    )
+async def _write(operation: Callable[[], types.DocumentChange]) -> DocumentChange:
+    """Run an upload or a re-index off the event loop; a refused file becomes its code's status."""
+    try:
+        change = await run_in_threadpool(operation)
+    except FileRejectedError as error:
+        status_code = REFUSAL_STATUS.get(error.code, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        # the code is one of the loaders' (ingest.failures.FailureCode), all of them ErrorCodes
+        raise ApiError(status_code, cast(ErrorCode, error.code), str(error)) from error
+    return DocumentChange(**asdict(change))
 
 
 @router.post(
@@ -61,7 +58,6 @@ def _change(service: Sourcier, result: one_document.DocumentResult) -> DocumentC
 )
 async def upload_document(
     file: UploadFile,
-    request: Request,
     service: ServiceDep,
     document_id: Annotated[
         str | None,
@@ -73,32 +69,7 @@ async def upload_document(
     force: Annotated[bool, Form(description="Rewrite it even if unchanged.")] = False,
 ) -> DocumentChange:
     data = await file.read()
-
-    def run() -> DocumentChange:
-        with _write_lock(request):
-            result = one_document.add_upload(
-                service.store,
-                service.embedder,
-                service.settings,
-                file.filename,
-                data,
-                doc_id=document_id,
-                force=force,
-            )
-            return _change(service, result)
-
-    try:
-        return await run_in_threadpool(run)
-    except one_document.UploadRejectedError as error:
-        message = str(error)
-        code = (
-            status.HTTP_413_CONTENT_TOO_LARGE
-            if "too large" in message
-            else status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-            if "file type" in message
-            else status.HTTP_422_UNPROCESSABLE_CONTENT
-        )
-        raise HTTPException(code, detail=str(error)) from error
+    return await _write(lambda: service.add_file(file.filename, data, document_id=document_id, force=force))
 
 
 @router.post(
@@ -106,20 +77,8 @@ async def upload_document(
     response_model=DocumentChange,
     summary="Re-read one document's source file and rewrite its chunks",
 )
-async def reindex_document(
-    document_id: DocumentIdPath, request: Request, service: ServiceDep
-) -> DocumentChange:
-    def run() -> DocumentChange:
-        with _write_lock(request):
-            result = one_document.reindex(service.store, service.embedder, service.settings, document_id)
-            return _change(service, result)
-
-    try:
-        return await run_in_threadpool(run)
-    except one_document.DocumentUnavailableError as error:
-        raise DocumentNotFoundError(str(error)) from error
-    except one_document.SourceMissingError as error:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
+async def reindex_document(document_id: DocumentIdPath, service: ServiceDep) -> DocumentChange:
+    return await _write(lambda: service.reindex(document_id))
 
 
 @router.delete(
@@ -127,15 +86,6 @@ async def reindex_document(
     response_model=DocumentDeleted,
     summary="Delete a document and every one of its chunks",
 )
-async def delete_document(
-    document_id: DocumentIdPath, request: Request, service: ServiceDep
-) -> DocumentDeleted:
-    def run() -> int:
-        with _write_lock(request):
-            return one_document.delete(service.store, service.settings, document_id)
-
-    try:
-        removed = await run_in_threadpool(run)
-    except one_document.DocumentUnavailableError as error:
-        raise DocumentNotFoundError(str(error)) from error
+async def delete_document(document_id: DocumentIdPath, service: ServiceDep) -> DocumentDeleted:
+    removed = await run_in_threadpool(service.delete, document_id)
     return DocumentDeleted(document_id=document_id, chunks_deleted=removed)

@@ -1,40 +1,33 @@
 """``POST /feedback``: a reader's 👍/👎 on an answer, stored in ``<data_dir>/feedback.sqlite3``.
 
 The cited spans are checked against the index before they are kept (each quote must still be its
-document's text at those offsets), so that exported eval cases point at real passages.
+document's text at those offsets), so that exported eval cases point at real passages. The
+verdict is kept by the service (``Sourcier.add_feedback``), as the chat's 👍/👎 are.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 
-from server.api.deps import ServiceDep, SettingsDep
+from server.api.deps import ServiceDep
 from server.api.schemas import FeedbackReceipt, FeedbackRequest
-from server.engine.service import Sourcier
-from sourcier.feedback import CitedSpan, Feedback, FeedbackStore, FeedbackStoreError, feedback_path
+from server.engine.service import DocumentNotFoundError, Sourcier
+from sourcier.feedback import CitedSpan, Feedback, FeedbackStoreError
 
 router = APIRouter(tags=["feedback"])
 
 
-def get_feedback_store(settings: SettingsDep) -> FeedbackStore:
-    return FeedbackStore(feedback_path(settings.data_dir))
-
-
-FeedbackStoreDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
-
-
 def _check_citations(request: FeedbackRequest, service: Sourcier) -> None:
     for n, cited in enumerate(request.citations, start=1):
-        record = service.store.get_document(cited.document_id)
-        if record is None:
+        try:
+            document = service.document(cited.document_id)
+        except DocumentNotFoundError:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail=f"citations.{n}: no document with id {cited.document_id!r}",
-            )
-        if record.document.text[cited.start : cited.end] != cited.quote:
+            ) from None
+        if document.text[cited.start : cited.end] != cited.quote:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
                 detail=f"citations.{n}: the quote is not the text of {cited.document_id!r} "
@@ -48,12 +41,10 @@ def _check_citations(request: FeedbackRequest, service: Sourcier) -> None:
     status_code=status.HTTP_201_CREATED,
     summary="Say whether an answer was right (👍 up / 👎 down), with an optional comment",
 )
-async def post_feedback(
-    request: FeedbackRequest, service: ServiceDep, store: FeedbackStoreDep
-) -> FeedbackReceipt:
+async def post_feedback(request: FeedbackRequest, service: ServiceDep) -> FeedbackReceipt:
     def run() -> Feedback:
         _check_citations(request, service)
-        return store.add(
+        return service.add_feedback(
             Feedback(
                 question=request.question,
                 answer=request.answer,

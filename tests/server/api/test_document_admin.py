@@ -92,22 +92,23 @@ def test_upload_docx_and_list_with_counts_and_dates(admin: httpx.Client, files: 
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "status", "words"),
+    ("name", "content", "status", "code", "words"),
     [
-        ("notes.odt", b"PK\x03\x04", 415, "unsupported file type"),
-        ("scan.pdf", None, 422, "sans couche texte"),
-        ("faux.pdf", b"pas un PDF", 422, "not a .pdf file"),
+        ("notes.odt", b"PK\x03\x04", 415, "unsupported_file", "type de fichier .odt non pris en charge"),
+        ("scan.pdf", None, 422, "pdf_no_text_layer", "sans couche texte"),
+        ("faux.pdf", b"pas un PDF", 422, "wrong_content", "ce n'est pas un fichier .pdf"),
     ],
 )
 def test_bad_uploads_are_refused_with_the_reason(
-    admin: httpx.Client, tmp_path: Path, name: str, content: bytes | None, status: int, words: str
+    admin: httpx.Client, tmp_path: Path, name: str, content: bytes | None, status: int, code: str, words: str
 ) -> None:
     from tests.ingest.sample_files import make_scanned_pdf
 
     data = make_scanned_pdf(tmp_path / name).read_bytes() if content is None else content
     before = {d["id"] for d in admin.get("/documents").json()["documents"]}
     response = admin.post("/documents", files={"file": (name, data)})
-    assert response.status_code == status and words in response.json()["detail"], response.text
+    assert response.status_code == status and response.json()["code"] == code, response.text
+    assert response.json()["detail"].startswith(f"{name} : ") and words in response.json()["detail"]
     assert {d["id"] for d in admin.get("/documents").json()["documents"]} == before
 
 
