@@ -1,16 +1,18 @@
 """Sentence-aware chunks sized in ``tiktoken`` tokens, with overlap, as spans of the document.
 
-A chunk is a run of whole sentences from one section (chunks never cross a heading), at most
-``max_tokens`` long, repeating the last sentences of the previous chunk (up to
-``overlap_tokens``) so that a fact stated across a boundary is still retrievable in one piece.
-A single sentence longer than the budget is the only thing ever cut, at word boundaries.
+A chunk is a run of whole sentences from one section, at most ``max_tokens`` long (a section
+shorter than half of that is packed with the sections after it: see :func:`chunk_text`),
+repeating the last sentences of the previous chunk (up to ``overlap_tokens``) so that a fact
+stated across a boundary is still retrievable in one piece. A single sentence longer than the
+budget is the only thing ever cut, at word boundaries.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ingest.cleaning import CleanText, Heading
@@ -85,18 +87,40 @@ def chunk_text(
     max_tokens: int,
     overlap_tokens: int,
     count: TokenCounter,
+    min_section_tokens: int | None = None,
 ) -> list[ChunkSpan]:
-    """Pack the sentences of each section into chunks of at most ``max_tokens`` tokens."""
+    """Pack the sentences of each section into chunks of at most ``max_tokens`` tokens.
+
+    A section under ``min_section_tokens`` (default: half the budget) is packed with the
+    sections after it until the group reaches that size, and a short last group joins the one
+    before: a heading alone, a table-of-contents line or a one-line entry is not a chunk of its
+    own. Why: manuals are full of such lines (LilyPond's docs, Debian's reference); cut at every
+    heading, the bench corpus gave 251,849 chunks, 204,624 of them under 100 characters, which
+    say too little to be retrieved and drown the chunks that answer. A chunk carries the
+    headings of the section it starts in."""
     if overlap_tokens >= max_tokens:
         raise ValueError("chunk overlap must be smaller than the chunk size")
+    floor = max_tokens // 2 if min_section_tokens is None else min_section_tokens
     text = clean.text
-    chunks: list[ChunkSpan] = []
-    for section in _sections(clean):
+    sections = _sections(clean)
+    groups: list[list[tuple[Span, int]]] = []
+    for section in sections:
         units: list[tuple[Span, int]] = []
         for sentence in sentence_spans(text, section.start, section.end):
             for piece in _split_long_sentence(text, sentence, max_tokens, count):
                 units.append((piece, count(text[piece.start : piece.end])))
-        chunks.extend(_pack(text, units, max_tokens, overlap_tokens, section.heading_path, count))
+        if groups and sum(t for _, t in groups[-1]) < floor:
+            groups[-1].extend(units)
+        else:
+            groups.append(units)
+    if len(groups) > 1 and sum(t for _, t in groups[-1]) < floor:
+        groups[-2].extend(groups.pop())
+    starts = [s.start for s in sections]
+    chunks: list[ChunkSpan] = []
+    for group in groups:
+        for chunk in _pack(text, group, max_tokens, overlap_tokens, count):
+            path = sections[bisect.bisect_right(starts, chunk.start) - 1].heading_path if sections else ()
+            chunks.append(replace(chunk, heading_path=path))
     return chunks
 
 
@@ -105,7 +129,6 @@ def _pack(
     units: Sequence[tuple[Span, int]],
     max_tokens: int,
     overlap_tokens: int,
-    heading_path: tuple[str, ...],
     count: TokenCounter,
 ) -> list[ChunkSpan]:
     chunks: list[ChunkSpan] = []
@@ -114,9 +137,7 @@ def _pack(
 
     def emit() -> None:
         start, end = current[0][0].start, current[-1][0].end
-        chunks.append(
-            ChunkSpan(start, end, tuple(s for s, _ in current), heading_path, count(text[start:end]))
-        )
+        chunks.append(ChunkSpan(start, end, tuple(s for s, _ in current), (), count(text[start:end])))
 
     for unit in units:
         candidate = [*current, unit]

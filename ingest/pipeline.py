@@ -53,9 +53,10 @@ ProgressCallback = Callable[[str, int], None]  # (file name, files done so far)
 Pending = list[tuple[LoadedDocument, list[Chunk], bool]]  # loaded, its chunks, already stored?
 
 
-#: Bumped when ``embedding_text`` changes what is indexed, so existing indexes are rewritten
-#: (3: back to the section heading alone, after 2 added the title and heading path).
-INDEXED_TEXT_VERSION = 3
+#: Bumped when ``embedding_text`` or the chunking changes what is indexed, so existing indexes
+#: are rewritten (3: back to the section heading alone, after 2 added the title and heading
+#: path; 4: short sections packed with the next ones).
+INDEXED_TEXT_VERSION = 4
 
 
 def index_version(document: Document, settings: Settings) -> str:

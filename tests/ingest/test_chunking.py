@@ -56,17 +56,37 @@ def test_consecutive_chunks_of_a_section_overlap() -> None:
     assert checked >= 1
 
 
-def test_chunks_never_cross_headings_and_carry_their_path() -> None:
+def test_chunks_cross_a_heading_only_after_a_short_section_and_carry_their_path() -> None:
     loaded = load_file(BUNDLED_CORPUS / "000_9d4ca8a47585dcb9.txt")
     text = loaded.document.text
     headings = [(h.start, text[h.start : h.end]) for h in loaded.clean.headings]
+    assert headings
     chunks = chunk_text(loaded.clean, 180, 40, COUNT)
     assert chunks[0].heading_path == ()
     for chunk in chunks:
-        inside = [h for start, h in headings if chunk.start < start < chunk.end]
-        assert not inside, f"chunk crosses heading {inside}"
+        for start, _ in (h for h in headings if chunk.start < h[0] < chunk.end):
+            # the text before the heading, within this chunk, is a section under half the budget
+            assert COUNT(text[chunk.start : start]) < 90, "a chunk crosses a heading after a long section"
         expected = [h for start, h in headings if start <= chunk.start]
         assert chunk.heading_path == tuple(expected[-1:])
+    # with no minimum, a chunk never crosses a heading
+    for chunk in chunk_text(loaded.clean, 180, 40, COUNT, min_section_tokens=0):
+        assert not [h for start, h in headings if chunk.start < start < chunk.end]
+
+
+def test_short_sections_are_packed_together_not_chunks_of_their_own() -> None:
+    """A manual's table of contents and one-line entries (each a 'heading' to the cleaner) make
+    chunks of about half the budget at least, not one chunk per line; nothing is lost."""
+    entries = "\n\n".join(f"Réglage numéro {i} du papier" for i in range(40))
+    body = " ".join(f"Le fichier numéro {i} définit les contextes de gravure par défaut." for i in range(30))
+    clean = clean_plain_text(f"Manuel de LilyPond\n\n{entries}\n\nFichiers d'initialisation\n\n{body}")
+    assert len(clean.headings) >= 40  # the cleaner sees every entry as a heading
+    chunks = chunk_text(clean, 180, 40, COUNT)
+    assert len(chunks) <= 8
+    assert all(COUNT(clean.text[c.start : c.end]) >= 90 for c in chunks[:-1])
+    covered = set().union(*(range(c.start, c.end) for c in chunks))
+    assert all(set(range(s.start, s.end)) <= covered for s in sentence_spans(clean.text))
+    assert len(chunk_text(clean, 180, 40, COUNT, min_section_tokens=0)) > 40  # as it was
 
 
 def test_a_sentence_longer_than_the_budget_is_cut_at_words() -> None:
