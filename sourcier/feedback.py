@@ -85,7 +85,7 @@ class FeedbackStore:
                 with db:  # one transaction, committed on success
                     yield db
         except sqlite3.Error as error:
-            raise FeedbackStoreError(f"feedback database {self.path}: {error}") from error
+            raise FeedbackStoreError(f"base des avis {self.path} : {error}") from error
 
     def add(self, item: Feedback) -> Feedback:
         """Store a verdict; returns it with its id and time."""

@@ -48,10 +48,14 @@ class OnnxEmbedder:
                 str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # missing files, bad JSON, a graph ORT refuses: all mean "unusable"
-            raise EmbeddingModelError(f"cannot load the ONNX embedding model in {folder}: {exc}") from exc
+            raise EmbeddingModelError(
+                f"impossible de charger le modèle ONNX de plongement dans {folder} : {exc}"
+            ) from exc
         outputs = [o.name for o in session.get_outputs()]
         if outputs != list(OUTPUTS) or [i.name for i in session.get_inputs()] != list(INPUTS):
-            raise EmbeddingModelError(f"{folder / MODEL_FILE} is not a Sourcier export (outputs {outputs})")
+            raise EmbeddingModelError(
+                f"{folder / MODEL_FILE} n'est pas un export de Sourcier (sorties {outputs})"
+            )
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=int(spec["max_tokens"]))
         self._tokenizer = tokenizer

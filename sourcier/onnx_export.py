@@ -70,7 +70,10 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
     """Export ``source`` to ``target`` (replacing a stale one). Needs torch and transformers."""
     source, target = Path(source), Path(target)
     if not (source / TOKENIZER_FILE).is_file():
-        raise OnnxExportError(f"{source} has no {TOKENIZER_FILE}: not a sentence-transformers model folder")
+        raise OnnxExportError(
+            f"{source} n'a pas de {TOKENIZER_FILE} : ce n'est pas le dossier d'un modèle "
+            "sentence-transformers"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(target)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
@@ -81,7 +84,9 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
         except OnnxExportError:
             raise
         except Exception as exc:  # exporter, optimizer and quantizer raise many kinds; all mean "failed"
-            raise OnnxExportError(f"cannot export {source} to ONNX: {type(exc).__name__}: {exc}") from exc
+            raise OnnxExportError(
+                f"échec de l'export de {source} en ONNX : {type(exc).__name__} : {exc}"
+            ) from exc
         _write_json(building / MARKER_FILE, _marker(source))  # last: the folder is complete
         if is_current(target, source):
             return target  # another process finished first (and may be reading it): keep it

@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sourcier import validation_fr
 from sourcier.config import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="sourcier",
-    help="French question answering that cites a source span for every sentence.",
+    help="Répondre à des questions en français, chaque phrase citant le passage exact de sa source.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -43,8 +45,19 @@ def _settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        console.print(f"[red]Configuration invalide (variables SOURCIER_*) :[/red]\n{error}")
+        problems = validation_fr.describe(error.errors(), place=_variable, separator="\n  ")
+        console.print(
+            f"[red]Configuration invalide (variables SOURCIER_*) :[/red]\n  {problems}", highlight=False
+        )
         raise typer.Exit(2) from error
+
+
+def _variable(error: Mapping[str, Any]) -> str:
+    """The environment variable a settings error is about, and the value it was given."""
+    loc = error.get("loc", ())
+    name = f"SOURCIER_{str(loc[0]).upper()}" if loc else "SOURCIER_*"
+    given = error.get("input")
+    return name if given is None or isinstance(given, dict) else f"{name}={given!r}"
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -246,7 +259,8 @@ def ask(
             question=question, top_k=top_k, filters=Filters(document_ids=document) if document else None
         )
     except ValidationError as error:
-        raise _fail("; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())) from error
+        problems = validation_fr.describe(error.errors(), place=lambda e: validation_fr.where(e["loc"]))
+        raise _fail(problems) from error
     server = _server_url(settings, url)
     if server is not None:
         from sourcier.remote import RemoteError, RemoteServer
@@ -387,9 +401,9 @@ def feedback_export(
 @app.command(name="ui")
 def ui_command(
     host: Annotated[str | None, typer.Option(help="Interface.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (par défaut 7860).")] = None,
 ) -> None:
-    """Run the Gradio chat on its own (no HTTP API)."""
+    """Lancer le chat Gradio seul (sans l'API HTTP)."""
     from ui.app import launch
 
     settings = _settings()
@@ -401,7 +415,7 @@ def ui_command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
 )
 def eval_command(ctx: typer.Context) -> None:
-    """Run the grounding eval (see `sourcier eval --help`)."""
+    """Lancer l'évaluation de l'ancrage des réponses (voir `sourcier eval --help`)."""
     from eval.runner import main
 
     _settings()

@@ -1,8 +1,8 @@
 """What the chat says when something goes wrong, in French, chosen by error code.
 
 The service's exceptions carry a stable ``code`` (the same identifiers as the API's error bodies,
-``server/api/errors.py``); the chat picks its sentence from that code, never from the English
-wording of a message, which may change. A file the chat cannot add carries its loader's code
+``server/api/errors.py``); the chat picks its sentence from that code, never from the wording
+of a message, which may change. A file the chat cannot add carries its loader's code
 (``ingest/failures.py``) the same way. Input the chat checks itself (the question, the date
 filters) is explained in French where it is checked.
 """

@@ -9,6 +9,8 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -25,6 +27,7 @@ from server.api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, 
 from server.api.routes import ask, document_admin, documents, feedback, health, search
 from server.api.schemas import ErrorResponse
 from server.engine.service import DocumentNotFoundError, QuestionTooLongError, SourceMissingError, Sourcier
+from sourcier import validation_fr
 from sourcier.config import Settings, get_settings
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.feedback import FeedbackStore, feedback_path
@@ -36,6 +39,9 @@ logger = logging.getLogger("sourcier.server")
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
 #: How often a server whose embedded store is locked tries again.
 LOCK_RETRY_S = 2.0
+
+#: Where a validation error about the whole body (not one field) is.
+BODY = "corps de la requête"
 
 #: The error statuses the API routes answer, all with an ``ErrorResponse`` body (documented so the
 #: OpenAPI spec matches what is sent: the 422 body is a sentence, not FastAPI's list of errors).
@@ -54,12 +60,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 def _validation_message(error: RequestValidationError) -> str:
-    parts = []
-    for item in error.errors():
-        where = ".".join(str(p) for p in item.get("loc", ()) if p != "body") or "body"
-        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts) or "invalid request"
+    """One French sentence naming every field that failed and why (pydantic's list of errors,
+    reworded from its stable error types)."""
+
+    def place(item: Mapping[str, Any]) -> str:
+        if item.get("type") == "json_invalid":
+            return BODY
+        return validation_fr.where(item.get("loc", ()), skip=("body", "path", "query")) or BODY
+
+    return f"Requête invalide — {validation_fr.describe(error.errors(), place=place)}"
 
 
 def _warm_up(service: Sourcier, max_sentences: int) -> None:
@@ -80,7 +89,7 @@ def _open_when_free(app: FastAPI, settings: Settings, embedder: Embedder, stoppi
             app.state.startup_error = str(error)
             continue
         except Exception as error:
-            app.state.startup_error = f"{type(error).__name__}: {error}"
+            app.state.startup_error = f"ouverture de l'index impossible ({type(error).__name__}) : {error}"
             logger.exception("opening the store failed")
             continue
         app.state.service, app.state.startup_error = service, None
@@ -124,7 +133,7 @@ def create_app(
                         target=_open_when_free, args=(app, settings, embedder, stopping), daemon=True
                     ).start()
             except Exception as error:  # any start-up failure must show in /ready, not kill the process
-                app.state.startup_error = f"{type(error).__name__}: {error}"
+                app.state.startup_error = f"échec du démarrage ({type(error).__name__}) : {error}"
                 logger.exception("start-up failed")
         if app.state.service is not None:
             app.state.service.observer = app.state.answer_metrics.observe
@@ -182,7 +191,7 @@ def _handle_errors(app: FastAPI) -> None:
         return reply(status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid_request", _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code: ErrorCode = {
             400: "unreadable_body",
             401: "unauthorized",
@@ -194,7 +203,7 @@ def _handle_errors(app: FastAPI) -> None:
             422: "invalid_request",
             503: "service_unavailable",
         }.get(error.status_code, "http_error")  # type: ignore[assignment]
-        return reply(error.status_code, code, str(error.detail), error.headers)
+        return reply(error.status_code, code, _http_detail(request, error), error.headers)
 
     @app.exception_handler(ApiError)
     async def refused(_: Request, error: ApiError) -> JSONResponse:
@@ -214,9 +223,30 @@ def _handle_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def store_down(_: Request, error: StoreError) -> JSONResponse:
-        return reply(status.HTTP_503_SERVICE_UNAVAILABLE, "index_unavailable", f"Index unavailable: {error}")
+        return reply(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "index_unavailable", f"Index indisponible : {error}"
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s", request.url.path)
-        return reply(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal", "Internal error; see the server log.")
+        return reply(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, "internal", "Erreur interne : voir le journal du serveur."
+        )
+
+
+def _http_detail(request: Request, error: StarletteHTTPException) -> str:
+    """The detail of an HTTP error: the route's own (French) sentence, or, where Starlette only
+    gave the status's English name (an unknown route, a wrong method), a French one."""
+    try:
+        default = HTTPStatus(error.status_code).phrase
+    except ValueError:
+        default = ""
+    if str(error.detail) != default:
+        return str(error.detail)
+    path = request.url.path
+    return {
+        400: "Corps de la requête illisible.",
+        404: f"Aucune route {path} : voir /docs pour la liste des routes.",
+        405: f"Méthode {request.method} non acceptée sur {path}.",
+    }.get(error.status_code, f"Erreur HTTP {error.status_code}.")

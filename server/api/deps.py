@@ -16,6 +16,8 @@ from server.engine.service import Sourcier
 from sourcier.config import Settings
 
 _bearer = HTTPBearer(auto_error=False)
+#: Why there is no service yet, before start-up has said otherwise.
+STARTING = "le service démarre (chargement du modèle et de l'index)"
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,8 +28,8 @@ def get_settings(request: Request) -> Settings:
 def get_service(request: Request) -> Sourcier:
     service: Sourcier | None = getattr(request.app.state, "service", None)
     if service is None:
-        reason = getattr(request.app.state, "startup_error", None) or "the service is starting"
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"Service unavailable: {reason}")
+        reason = getattr(request.app.state, "startup_error", None) or STARTING
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"Service indisponible : {reason}")
     return service
 
 
@@ -47,7 +49,7 @@ def require_api_key(
     if not secrets.compare_digest(given, expected):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Missing or wrong API key: send 'Authorization: Bearer <key>'.",
+            detail="Clé d'API absente ou incorrecte : envoyez l'en-tête « Authorization: Bearer <clé> ».",
             headers={"WWW-Authenticate": "Bearer"},
         )
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ingest.failures import bytes_text
 from server.api.errors import ErrorCode, error_body
 
 logger = logging.getLogger("sourcier.http")
@@ -102,7 +103,7 @@ class BodySizeLimitMiddleware:
             return
         limit = self.path_limits.get(str(scope.get("path", "")), self.max_bytes)
         length = dict(scope.get("headers", [])).get(b"content-length")
-        too_large = f"Request body too large: the limit is {limit:,} bytes."
+        too_large = f"Corps de la requête trop volumineux : la limite est de {bytes_text(limit)}."
         if length is not None and length.isdigit() and int(length) > limit:
             await _json_error(send, 413, too_large, "body_too_large")
             return
@@ -170,7 +171,7 @@ class RateLimitMiddleware:
             await _json_error(
                 send,
                 429,
-                f"Too many requests: the limit is {self.per_minute} per minute per client.",
+                f"Trop de requêtes : la limite est de {self.per_minute} par minute et par client.",
                 "rate_limited",
                 [(b"retry-after", str(max(1, int(retry) + 1)).encode())],
             )

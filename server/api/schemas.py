@@ -32,7 +32,7 @@ class Filters(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Filters:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from must not be after date_to")
+            raise ValueError("date_from est postérieure à date_to")
         return self
 
     def to_engine(self) -> SearchFilters:
@@ -51,16 +51,16 @@ class Turn(Strict):
 def _no_surrogates(value: str) -> str:
     """JSON's ``\\ud800`` escapes decode to lone surrogates, which no encoder can tokenize."""
     if any("\ud800" <= c <= "\udfff" for c in value):
-        raise ValueError("the text contains invalid Unicode (a lone surrogate)")
+        raise ValueError("le texte contient de l'Unicode invalide (un demi-caractère isolé)")
     return value
 
 
 def _question_text(value: str) -> str:
     value = _no_surrogates(value).strip()
     if not value:
-        raise ValueError("the question is empty")
+        raise ValueError("la question est vide")
     if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("the question contains control characters")
+        raise ValueError("la question contient des caractères de contrôle")
     return value
 
 
@@ -322,7 +322,7 @@ class FeedbackCitation(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> FeedbackCitation:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise ValueError("end doit être après start")
         return self
 
 

@@ -27,12 +27,13 @@ from server.engine.types import (
     DocumentDetail,
     DocumentSummary,
     Done,
+    Health,
     Question,
     SearchHit,
     StreamEvent,
 )
 from sourcier.config import Settings
-from sourcier.documents import SearchFilters
+from sourcier.documents import SearchFilters, missing_document
 from sourcier.embedding import Embedder, load_embedder
 from sourcier.feedback import Feedback, FeedbackStore, feedback_path
 from sourcier.lexical import LexicalEncoder
@@ -159,11 +160,11 @@ class Sourcier:
                 observer(event.answer)
             yield event
 
-    def _check_length(self, text: str) -> None:
+    def _check_length(self, text: str, what: str = "la question") -> None:
         if len(text) > self.settings.max_question_chars:
             raise QuestionTooLongError(
-                f"the question is {len(text)} characters long; "
-                f"the limit is {self.settings.max_question_chars}"
+                f"{what} fait {len(text)} caractères, au-delà de la limite de "
+                f"{self.settings.max_question_chars} (SOURCIER_MAX_QUESTION_CHARS)"
             )
 
     # --- search and documents --------------------------------------------------------------
@@ -171,7 +172,7 @@ class Sourcier:
     def search(
         self, query: str, top_k: int = 10, filters: SearchFilters | None = None, mode: SearchMode = "hybrid"
     ) -> list[SearchHit]:
-        self._check_length(query)
+        self._check_length(query, "la recherche")
         retrieval = self.engine.retriever.retrieve(query, top_k, filters, mode)
         return [
             SearchHit(
@@ -203,7 +204,7 @@ class Sourcier:
     def document(self, document_id: str) -> DocumentDetail:
         record = self.store.get_document(document_id)
         if record is None:
-            raise DocumentNotFoundError(f"no document with id {document_id!r}")
+            raise DocumentNotFoundError(missing_document(document_id))
         d = record.document
         return DocumentDetail(
             id=d.id, title=d.title, date=d.date, source=d.source, text=d.text, page_starts=d.page_starts
@@ -278,7 +279,7 @@ class Sourcier:
             raise FileRejectedError(file_name, failure.code, failure.reason)
         record = self.store.get_document(result.document_id)
         if record is None:  # written a moment ago under the lock: only a broken store gets here
-            raise DocumentNotFoundError(f"no document with id {result.document_id!r}")
+            raise DocumentNotFoundError(missing_document(result.document_id))
         return DocumentChange(
             document_id=result.document_id,
             title=record.document.title,
@@ -325,9 +326,11 @@ class Sourcier:
             self.engine.vectors.embed(texts[i : i + WARM_UP_BATCH])
         return len(texts)
 
-    def check_ready(self) -> None:
-        """Raise :class:`sourcier.store.StoreError` when the store cannot be used right now."""
+    def health(self) -> Health:
+        """What the service runs on, once its store answers; raises
+        :class:`sourcier.store.StoreError` when the store cannot be used right now."""
         self.store.ping()
+        return Health(model=self.embedder.name, store=self.settings.store_mode)
 
     def close(self) -> None:
         self.store.close()

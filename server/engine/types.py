@@ -128,6 +128,14 @@ class DocumentChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Health:
+    """A service ready to answer: the embedding model it loaded and the engine holding its index."""
+
+    model: str
+    store: Literal["edge", "qdrant"]
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentDetail:
     id: str
     title: str

@@ -51,8 +51,8 @@ _PROGRAMMING_ERRORS = (TypeError, AttributeError, NameError, AssertionError)
 
 def _locked_message(path: Path) -> str:
     return (
-        f"the embedded index at {path} is in use by another Sourcier process (e.g. `sourcier "
-        "serve`); stop it or point SOURCIER_QDRANT_URL at a Qdrant server"
+        f"l'index embarqué {path} est utilisé par un autre processus Sourcier (par exemple "
+        "`sourcier serve`) : arrêtez-le, ou indiquez un serveur Qdrant dans SOURCIER_QDRANT_URL"
     )
 
 
@@ -98,20 +98,22 @@ class EdgeStore:
         except Exception as exc:
             if _is_lock_error(exc):
                 raise StoreLockedError(_locked_message(self.path)) from exc
-            raise StoreError(f"Qdrant Edge index at {self.path}: {what} failed: {exc}") from exc
+            raise StoreError(
+                f"index Qdrant Edge {self.path} : échec de l'opération « {what} » : {exc}"
+            ) from exc
 
     def _load(self, shard_path: Path) -> qe.EdgeShard:
-        with self._engine(f"opening {shard_path.name}"):
+        with self._engine(f"ouverture de {shard_path.name}"):
             return qe.EdgeShard.load(str(shard_path))
 
     def _open(self) -> None:
         if self._closed:
-            raise StoreError(f"the Qdrant Edge index at {self.path} is closed")
+            raise StoreError(f"l'index Qdrant Edge {self.path} est fermé")
 
     def _writable(self) -> tuple[qe.EdgeShard, qe.EdgeShard]:
         self._open()
         if self._chunks is None or self._docs is None:
-            raise StoreError(f"the index at {self.path} has no schema yet: call ensure_schema first")
+            raise StoreError(f"l'index {self.path} n'a pas encore de schéma : appelez d'abord ensure_schema")
         return self._chunks, self._docs
 
     def _scroll(
@@ -126,7 +128,7 @@ class EdgeStore:
                 with_payload=with_payload,
                 with_vector=False,
             )
-            with self._engine("scroll"):
+            with self._engine("lecture"):
                 records, offset = shard.scroll(request)
             yield from records
             if offset is None:
@@ -142,12 +144,12 @@ class EdgeStore:
                     vectors={DENSE: qe.EdgeVectorParams(size=dense_size, distance=qe.Distance.Cosine)},
                     sparse_vectors={LEXICAL: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
                 )
-                with self._engine("creating the chunk shard"):
+                with self._engine("création du fragment des chunks"):
                     self._chunks = qe.EdgeShard.create(str(self._chunks_path), config)
             else:
                 self._check_dense_size(self._chunks, dense_size)
             chunks = self._chunks
-            with self._engine("creating payload indexes"):
+            with self._engine("création des index de métadonnées"):
                 existing = set(chunks.info().payload_schema)
                 for name in INDEXED_KEYWORDS:
                     if name not in existing:
@@ -161,7 +163,7 @@ class EdgeStore:
                 chunks.flush()
             if self._docs is None:
                 config = qe.EdgeConfig(sparse_vectors={_UNUSED_SPARSE: qe.EdgeSparseVectorParams()})
-                with self._engine("creating the document shard"):
+                with self._engine("création du fragment des documents"):
                     self._docs = qe.EdgeShard.create(str(self._docs_path), config)
                     self._docs.flush()
 
@@ -174,11 +176,11 @@ class EdgeStore:
         except Exception as exc:
             if "dimension" in str(exc).lower():
                 raise StoreError(
-                    f"the index at {self.path} holds vectors of another size than the embedding "
-                    f"model's ({dense_size}): {exc}. Re-ingest into an empty data directory."
+                    f"l'index {self.path} contient des vecteurs d'une autre taille que ceux du modèle "
+                    f"de plongement ({dense_size}) : {exc}. Réingérez dans un répertoire de données vide."
                 ) from exc
             raise StoreError(
-                f"Qdrant Edge index at {self.path}: checking the vector size failed: {exc}"
+                f"index Qdrant Edge {self.path} : échec de la vérification de la taille des vecteurs : {exc}"
             ) from exc
 
     def upsert_chunks(
@@ -188,7 +190,7 @@ class EdgeStore:
             raise ValueError("chunks, dense and sparse must have the same length")
         with self._lock:
             shard, _ = self._writable()
-            with self._engine("writing chunks"):
+            with self._engine("écriture des chunks"):
                 for start in range(0, len(chunks), _BATCH):
                     points = [
                         qe.Point(
@@ -219,7 +221,7 @@ class EdgeStore:
                 must=[qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))],
                 must_not=must_not,
             )
-            with self._engine("deleting stale chunks"):
+            with self._engine("suppression des chunks périmés"):
                 count = shard.count(qe.CountRequest(exact=True, filter=filter_))
                 if count:
                     shard.update(qe.UpdateOperation.delete_points_by_filter(filter_))
@@ -230,7 +232,7 @@ class EdgeStore:
         with self._lock:
             _, docs = self._writable()
             point = qe.Point(document_point_id(record.document.id), {}, record.payload())
-            with self._engine("writing a document record"):
+            with self._engine("écriture d'une fiche de document"):
                 docs.update(qe.UpdateOperation.upsert_points([point]))
                 docs.flush()
 
@@ -238,7 +240,7 @@ class EdgeStore:
         self._open()
         if self._docs is None:
             return None
-        with self._engine("reading a document record"):
+        with self._engine("lecture d'une fiche de document"):
             found = self._docs.retrieve(
                 [document_point_id(document_id)], with_payload=True, with_vector=False
             )
@@ -266,11 +268,11 @@ class EdgeStore:
                 filter_ = qe.Filter(
                     must=[qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))]
                 )
-                with self._engine("deleting chunks"):
+                with self._engine("suppression des chunks"):
                     self._chunks.update(qe.UpdateOperation.delete_points_by_filter(filter_))
                     self._chunks.flush()
             if self._docs is not None:
-                with self._engine("deleting a document record"):
+                with self._engine("suppression d'une fiche de document"):
                     self._docs.update(qe.UpdateOperation.delete_points([document_point_id(document_id)]))
                     self._docs.flush()
 
@@ -317,7 +319,7 @@ class EdgeStore:
                 filter=filter_,
                 with_payload=True,
             )
-        with self._engine("search"):
+        with self._engine("recherche"):
             hits = shard.query(request)
         found = [
             ScoredChunk(chunk=Chunk.from_payload(h.payload or {}), score=float(h.score), point_id=str(h.id))
@@ -334,7 +336,7 @@ class EdgeStore:
             if document_id is not None
             else None
         )
-        with self._engine("count"):
+        with self._engine("comptage"):
             return self._chunks.count(qe.CountRequest(exact=True, filter=filter_))
 
     def chunk_ids(self) -> set[str]:
@@ -345,7 +347,7 @@ class EdgeStore:
 
     def ping(self) -> None:
         self._open()
-        with self._engine("health check"):
+        with self._engine("vérification de l'état"):
             for shard in (self._chunks, self._docs):
                 if shard is not None:
                     shard.count(qe.CountRequest(exact=False))
@@ -354,7 +356,7 @@ class EdgeStore:
         """Build the HNSW/segment indexes now (slow at scale); True when anything changed."""
         with self._lock:
             shard, _ = self._writable()
-            with self._engine("optimize"):
+            with self._engine("optimisation"):
                 changed = shard.optimize()
                 shard.flush()
             return changed
@@ -378,7 +380,7 @@ class EdgeStore:
                 errors.append(str(exc))
         self._chunks = self._docs = None
         if errors:
-            raise StoreError(f"closing the Qdrant Edge index at {self.path}: {'; '.join(errors)}")
+            raise StoreError(f"fermeture de l'index Qdrant Edge {self.path} : {' ; '.join(errors)}")
 
 
 def _filter(filters: SearchFilters | None) -> qe.Filter | None:

@@ -66,26 +66,26 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def _connect_reason(exc: BaseException) -> str:
     text = str(exc).lower()
     if "refused" in text:
-        return "connection refused"
+        return "connexion refusée"
     if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "unknown host name"
+        return "nom d'hôte inconnu"
     if "unreachable" in text:
-        return "network unreachable"
+        return "réseau injoignable"
     if "ssl" in text or "certificate" in text:
-        return f"TLS error ({exc})"
+        return f"erreur TLS ({exc})"
     return str(exc) or type(exc).__name__
 
 
 def _response_reason(exc: UnexpectedResponse) -> str:
     if exc.status_code in (401, 403):
-        return f"rejected the request: wrong or missing API key (HTTP {exc.status_code})"
+        return f"a refusé la requête : clé d'API absente ou incorrecte (HTTP {exc.status_code})"
     detail = ""
     try:
         body = exc.content.decode("utf-8", "replace")
         detail = str(json.loads(body).get("status", {}).get("error", "")) or body[:200]
     except Exception:
         detail = exc.reason_phrase
-    return f"answered HTTP {exc.status_code}: {detail}"
+    return f"a répondu HTTP {exc.status_code} : {detail}"
 
 
 class QdrantStore:
@@ -122,27 +122,28 @@ class QdrantStore:
                 check_compatibility=False,  # would call the server (and only warn) at construction
             )
         except Exception as exc:
-            raise StoreError(f"invalid Qdrant URL {url!r}: {exc}") from exc
-        return cls(client, collection, location=f"Qdrant at {url}", timeout_s=timeout)
+            raise StoreError(f"URL Qdrant invalide {url!r} : {exc}") from exc
+        return cls(client, collection, location=f"le serveur Qdrant {url}", timeout_s=timeout)
 
     @classmethod
     def from_memory(cls, collection: str = "sourcier") -> QdrantStore:
         """qdrant-client's in-process mode, in memory (tests, throwaway indexes)."""
-        return cls(QdrantClient(location=":memory:"), collection, location="in-memory Qdrant")
+        return cls(QdrantClient(location=":memory:"), collection, location="le Qdrant en mémoire")
 
     @classmethod
     def from_path(cls, path: Path | str, collection: str = "sourcier") -> QdrantStore:
         """qdrant-client's in-process mode on disk (exact search in Python: small corpora only)."""
-        location = f"local Qdrant at {path}"
+        location = f"l'index Qdrant local {path}"
         try:
             client = QdrantClient(path=str(path))
         except Exception as exc:
             if "already accessed" in str(exc):
                 raise StoreLockedError(
-                    f"the local Qdrant index at {path} is in use by another Sourcier process (e.g. "
-                    "`sourcier serve`); stop it or point SOURCIER_QDRANT_URL at a Qdrant server"
+                    f"l'index Qdrant local {path} est utilisé par un autre processus Sourcier (par "
+                    "exemple `sourcier serve`) : arrêtez-le, ou indiquez un serveur Qdrant dans "
+                    "SOURCIER_QDRANT_URL"
                 ) from exc
-            raise StoreError(f"{location}: cannot open: {exc}") from exc
+            raise StoreError(f"{location} : ouverture impossible : {exc}") from exc
         return cls(client, collection, location=location)
 
     # --- plumbing ------------------------------------------------------------------------
@@ -159,22 +160,22 @@ class QdrantStore:
     def _describe(self, exc: BaseException, what: str) -> str:
         for cause in _chain(exc):
             if isinstance(cause, httpx.TimeoutException):
-                limit = f" within {self._timeout_s:g}s" if self._timeout_s else ""
-                return f"{self._location} did not answer{limit} ({what})"
+                limit = f" en {self._timeout_s:g} s" if self._timeout_s else ""
+                return f"{self._location} n'a pas répondu{limit} ({what})"
             if isinstance(cause, httpx.ConnectError | ConnectionError):
-                return f"{self._location} unreachable: {_connect_reason(cause)}"
+                return f"{self._location} est injoignable : {_connect_reason(cause)}"
             if isinstance(cause, UnexpectedResponse):
                 return f"{self._location} {_response_reason(cause)} ({what})"
             if isinstance(cause, httpx.HTTPError):
-                return f"{self._location} unreachable: {cause or type(cause).__name__}"
+                return f"{self._location} est injoignable : {cause or type(cause).__name__}"
         if isinstance(exc, ResponseHandlingException):
-            return f"{self._location}: {what} failed: {exc.source}"
-        return f"{self._location}: {what} failed: {exc}"
+            return f"{self._location} : échec de l'opération « {what} » : {exc.source}"
+        return f"{self._location} : échec de l'opération « {what} » : {exc}"
 
     def _schema_ready(self) -> bool:
         """True once both collections exist (cached: collections are never dropped here)."""
         if not self._ready:
-            with self._engine("checking collections"):
+            with self._engine("vérification des collections"):
                 self._ready = self.client.collection_exists(
                     self.chunks_collection
                 ) and self.client.collection_exists(self.documents_collection)
@@ -183,13 +184,14 @@ class QdrantStore:
     def _require_schema(self) -> None:
         if not self._schema_ready():
             raise StoreError(
-                f"{self._location} has no '{self.collection}' index yet: call ensure_schema first"
+                f"{self._location} n'a pas encore d'index « {self.collection} » : "
+                "appelez d'abord ensure_schema"
             )
 
     def _scroll(self, collection: str, with_payload: bool) -> Iterator[qm.Record]:
         offset: Any = None
         while True:
-            with self._engine("scroll"):
+            with self._engine("lecture"):
                 records, offset = self.client.scroll(
                     collection,
                     limit=_SCROLL_PAGE,
@@ -204,7 +206,7 @@ class QdrantStore:
     # --- VectorStore ---------------------------------------------------------------------
 
     def ensure_schema(self, dense_size: int) -> None:
-        with self._engine("creating collections"):
+        with self._engine("création des collections"):
             if not self.client.collection_exists(self.chunks_collection):
                 self._create(
                     self.chunks_collection,
@@ -215,10 +217,11 @@ class QdrantStore:
                 vectors = self.client.get_collection(self.chunks_collection).config.params.vectors
                 current = vectors.get(DENSE) if isinstance(vectors, dict) else None
                 if current is None or current.size != dense_size:
-                    found = current.size if current is not None else "no 'dense'"
+                    found = f"de dimension {current.size}" if current is not None else "sans nom « dense »"
                     raise StoreError(
-                        f"{self._location}: collection {self.chunks_collection} holds {found}-d vectors, "
-                        f"the embedding model gives {dense_size}-d ones; re-ingest into another collection"
+                        f"{self._location} : la collection {self.chunks_collection} contient des vecteurs "
+                        f"{found}, le modèle de plongement en donne de dimension {dense_size} : "
+                        "réingérez dans une autre collection"
                     )
             with warnings.catch_warnings():
                 # Local mode warns that payload indexes are ignored; a server uses them.
@@ -247,7 +250,7 @@ class QdrantStore:
         if not (len(chunks) == len(dense) == len(sparse)):
             raise ValueError("chunks, dense and sparse must have the same length")
         self._require_schema()
-        with self._engine("writing chunks"):
+        with self._engine("écriture des chunks"):
             for start in range(0, len(chunks), _BATCH):
                 points = [
                     qm.PointStruct(
@@ -278,7 +281,7 @@ class QdrantStore:
             must=[qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))],
             must_not=must_not,
         )
-        with self._engine("deleting stale chunks"):
+        with self._engine("suppression des chunks périmés"):
             count = self.client.count(self.chunks_collection, count_filter=filter_, exact=True).count
             if count:
                 self.client.delete(self.chunks_collection, qm.FilterSelector(filter=filter_), wait=True)
@@ -287,13 +290,13 @@ class QdrantStore:
     def put_document(self, record: DocumentRecord) -> None:
         self._require_schema()
         point = qm.PointStruct(id=document_point_id(record.document.id), vector={}, payload=record.payload())
-        with self._engine("writing a document record"):
+        with self._engine("écriture d'une fiche de document"):
             self.client.upsert(self.documents_collection, [point], wait=True)
 
     def get_document(self, document_id: str) -> DocumentRecord | None:
         if not self._schema_ready():
             return None
-        with self._engine("reading a document record"):
+        with self._engine("lecture d'une fiche de document"):
             found = self.client.retrieve(
                 self.documents_collection,
                 [document_point_id(document_id)],
@@ -320,7 +323,7 @@ class QdrantStore:
         filter_ = qm.Filter(
             must=[qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))]
         )
-        with self._engine("deleting a document"):
+        with self._engine("suppression d'un document"):
             # Chunks first, then the record (see EdgeStore.delete_document).
             self.client.delete(self.chunks_collection, qm.FilterSelector(filter=filter_), wait=True)
             self.client.delete(
@@ -346,7 +349,7 @@ class QdrantStore:
             if sparse is not None
             else None
         )
-        with self._engine("search"):
+        with self._engine("recherche"):
             if mode == "dense":
                 response = self.client.query_points(
                     self.chunks_collection,
@@ -396,7 +399,7 @@ class QdrantStore:
             if document_id is not None
             else None
         )
-        with self._engine("count"):
+        with self._engine("comptage"):
             return self.client.count(self.chunks_collection, count_filter=filter_, exact=True).count
 
     def chunk_ids(self) -> set[str]:
@@ -406,11 +409,11 @@ class QdrantStore:
 
     def ping(self) -> None:
         """Contact the server (list collections) within the configured timeout."""
-        with self._engine("health check"):
+        with self._engine("vérification de l'état"):
             self.client.get_collections()
 
     def close(self) -> None:
-        with self._engine("close"):
+        with self._engine("fermeture"):
             self.client.close()
 
 

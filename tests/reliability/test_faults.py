@@ -459,7 +459,7 @@ def assert_unavailable(http: httpx.Client, *reasons: str) -> None:
     answer, answer_s = ask(http)
     assert answer.status_code == 503, answer.text
     detail = answer.json()["detail"]
-    assert detail.startswith("Index unavailable:") and any(r in detail for r in reasons), detail
+    assert detail.startswith("Index indisponible :") and any(r in detail for r in reasons), detail
     assert not any(marker in answer.text for marker in STACK_TRACE)
     assert answer_s < BOUND_S, answer_s
 
@@ -483,7 +483,7 @@ def test_qdrant_server_refused_then_up_down_hanging_and_back(
     settings = make_settings(tmp_path / "data", qdrant_url=url, qdrant_timeout_s=QDRANT_TIMEOUT_S)
     settings.data_dir.mkdir()
     server = start_server(settings, wait=False, SOURCIER_QDRANT_TIMEOUT_S=str(QDRANT_TIMEOUT_S))
-    refused = ("connection refused", "unreachable")
+    refused = ("connexion refusée", "injoignable")
     with httpx.Client(base_url=server.url, timeout=60) as http:
         wait_for(lambda: _service_started(server, http), 180, "started")
 
@@ -507,7 +507,7 @@ def test_qdrant_server_refused_then_up_down_hanging_and_back(
         # 4. Something accepts connections and never answers: 503 after the timeout, not a hang.
         hanging = HangingEndpoint(port)
         try:
-            assert_unavailable(http, f"did not answer within {QDRANT_TIMEOUT_S}s")
+            assert_unavailable(http, f"n'a pas répondu en {QDRANT_TIMEOUT_S} s")
             assert hanging.accepted, "the service never connected to the hanging endpoint"
             assert http.get("/health").status_code == 200  # the event loop was never blocked
         finally:
@@ -532,7 +532,7 @@ def _service_started(server: LiveServer, http: httpx.Client) -> bool:
     except httpx.HTTPError:
         return False
     reason = response.json().get("reason", "") if response.status_code == 503 else ""
-    return response.status_code == 200 or ("loading" not in reason and "starting" not in reason)
+    return response.status_code == 200 or "démarre" not in reason
 
 
 # --- (c) two processes on the embedded store, (d) restart ------------------------------------

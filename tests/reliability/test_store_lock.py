@@ -54,12 +54,12 @@ def test_server_waits_for_the_lock_then_serves(
         unavailable = wait_for(f"{server.url}/ready", 503, 120).json()
         # 503 first while the model loads, then with the lock as the reason.
         deadline = time.monotonic() + 120
-        while "in use" not in unavailable["reason"] and time.monotonic() < deadline:
+        while "utilisé par un autre processus" not in unavailable["reason"] and time.monotonic() < deadline:
             time.sleep(0.5)
             unavailable = httpx.get(f"{server.url}/ready", timeout=2).json()
-        assert "in use" in unavailable["reason"], unavailable
+        assert "utilisé par un autre processus" in unavailable["reason"], unavailable
         asked = httpx.post(f"{server.url}/ask", json={"question": "Qui dirige le TBD Lab ?"}, timeout=30)
-        assert asked.status_code == 503 and "in use" in asked.json()["detail"]
+        assert asked.status_code == 503 and "utilisé par un autre processus" in asked.json()["detail"]
     finally:
         holder.kill()
         holder.wait(10)

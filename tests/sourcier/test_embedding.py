@@ -294,7 +294,7 @@ def test_missing_model_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingModelError, match="SOURCIER_EMBEDDING_MODEL"):
         load_embedder(_settings(tmp_path, str(missing)))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(EmbeddingModelError, match="cannot load"):
+    with pytest.raises(EmbeddingModelError, match="impossible de charger"):
         load_embedder(_settings(tmp_path, str(tmp_path / "empty")))
 
 

@@ -185,13 +185,13 @@ def test_failed_export_is_a_clear_error_and_leaves_nothing(model_cache: Path, tm
     shutil.copytree(model_cache / E5_FOLDER, broken, ignore=shutil.ignore_patterns("model.safetensors"))
     (broken / "model.safetensors").write_bytes(b"not safetensors at all")
     models = tmp_path / "models"
-    with pytest.raises(OnnxExportError, match=r"cannot export .*broken-model"):
+    with pytest.raises(OnnxExportError, match=r"échec de l'export de .*broken-model"):
         export_onnx_int8(broken, onnx_folder(broken, models))
     assert not models.exists() or list(models.iterdir()) == []  # no half-written folder
     with pytest.raises(EmbeddingModelError, match="SOURCIER_EMBEDDING_BACKEND=torch"):
         load_embedder(make_settings(tmp_path, embedding_model=str(broken), embedding_backend="onnx-int8"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(OnnxExportError, match=r"no tokenizer\.json"):
+    with pytest.raises(OnnxExportError, match=r"n'a pas de tokenizer\.json"):
         export_onnx_int8(tmp_path / "empty", tmp_path / "out")
 
 
@@ -214,7 +214,7 @@ def test_builds_left_by_killed_exports_are_removed(model_cache: Path, tmp_path: 
 
 
 def test_unexported_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(EmbeddingModelError, match="cannot load the ONNX embedding model"):
+    with pytest.raises(EmbeddingModelError, match="impossible de charger le modèle ONNX"):
         OnnxEmbedder(tmp_path, name="nothing")
 
 

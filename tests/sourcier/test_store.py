@@ -478,10 +478,10 @@ def test_edge_lock_second_process(tmp_path: Path) -> None:
     assert child.returncode == 0, child.stderr
     assert child.stdout.startswith("LOCKED"), child.stdout
     assert str(path) in child.stdout
-    assert "in use by another Sourcier process" in child.stdout
+    assert "utilisé par un autre processus Sourcier" in child.stdout
     assert "SOURCIER_QDRANT_URL" in child.stdout
     # Same process, second store on the same path: locked too.
-    with pytest.raises(StoreLockedError, match="in use"):
+    with pytest.raises(StoreLockedError, match="utilisé par un autre processus"):
         EdgeStore(path, "t")
     s.close()
     child = _run_python(OPEN_IN_CHILD.replace("sys.argv[1]", repr(str(path))))
@@ -526,7 +526,7 @@ def test_edge_closed_store_raises(tmp_path: Path) -> None:
     s = EdgeStore(tmp_path / "index", "t")
     s.ensure_schema(DIM)
     s.close()
-    with pytest.raises(StoreError, match="closed"):
+    with pytest.raises(StoreError, match="fermé"):
         s.count_chunks()
 
 
@@ -548,8 +548,8 @@ def test_qdrant_unreachable_is_a_readable_store_error() -> None:
         store.ping()
     assert time.monotonic() - started < 3.0
     message = str(info.value)
-    assert message == f"Qdrant at http://127.0.0.1:{port} unreachable: connection refused"
-    with pytest.raises(StoreError, match="unreachable"):
+    assert message == f"le serveur Qdrant http://127.0.0.1:{port} est injoignable : connexion refusée"
+    with pytest.raises(StoreError, match="injoignable"):
         store.count_chunks()
     store.close()
 
@@ -562,7 +562,7 @@ def test_qdrant_silent_server_times_out() -> None:
         port = server.getsockname()[1]
         store = QdrantStore.from_url(f"http://127.0.0.1:{port}", "secret", timeout=1.0)
         started = time.monotonic()
-        with pytest.raises(StoreError, match=r"did not answer within 1s"):
+        with pytest.raises(StoreError, match=r"n'a pas répondu en 1 s"):
             store.ping()
         assert time.monotonic() - started < 5.0
         store.close()
@@ -572,7 +572,7 @@ def test_qdrant_local_path_lock(tmp_path: Path) -> None:
     first = QdrantStore.from_path(tmp_path / "local")
     try:
         first.ensure_schema(DIM)
-        with pytest.raises(StoreLockedError, match="in use"):
+        with pytest.raises(StoreLockedError, match="utilisé par un autre processus"):
             QdrantStore.from_path(tmp_path / "local")
     finally:
         first.close()
@@ -593,6 +593,6 @@ def test_open_store_picks_the_engine(tmp_path: Path) -> None:
     local.close()
     server = open_store(Settings(_env_file=None, qdrant_url=f"http://127.0.0.1:{_closed_port()}"))  # type: ignore[call-arg]
     assert isinstance(server, QdrantStore)
-    with pytest.raises(StoreError, match="unreachable"):
+    with pytest.raises(StoreError, match="injoignable"):
         server.ping()
     server.close()

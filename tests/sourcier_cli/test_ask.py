@@ -63,5 +63,5 @@ def test_ask_says_when_the_choice_was_close(cli_index: Settings) -> None:
 def test_empty_question_exits_2_with_a_clear_message(cli_index: Settings, question: str) -> None:
     result = run_ask(cli_index, question)
     assert result.returncode == 2
-    assert "question is empty" in result.stderr
+    assert "question : la question est vide" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr

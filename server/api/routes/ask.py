@@ -53,7 +53,10 @@ async def ask_stream(request: AskRequest, service: ServiceDep) -> EventSourceRes
                     yield sse
         except Exception as error:  # the status is sent already: report it in the stream
             logger.exception("answer stream failed")
-            yield _sse("error", {"detail": f"{type(error).__name__}: the answer could not be completed"})
+            detail = (
+                f"la réponse n'a pas pu être terminée ({type(error).__name__}) : voir le journal du serveur"
+            )
+            yield _sse("error", {"detail": detail, "code": "internal"})
 
     return EventSourceResponse(publish(), ping=15)
 

@@ -25,13 +25,13 @@ def _check_citations(request: FeedbackRequest, service: Sourcier) -> None:
         except DocumentNotFoundError:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"citations.{n}: no document with id {cited.document_id!r}",
+                detail=f"citations.{n} : aucun document d'identifiant « {cited.document_id} »",
             ) from None
         if document.text[cited.start : cited.end] != cited.quote:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"citations.{n}: the quote is not the text of {cited.document_id!r} "
-                f"at [{cited.start}:{cited.end}]",
+                detail=f"citations.{n} : la citation n'est pas le texte de « {cited.document_id} » "
+                f"en [{cited.start}:{cited.end}]",
             )
 
 

@@ -49,7 +49,7 @@ def detail(response: httpx.Response) -> str:
         ({"question": QUESTION, "top_k": -1}, "top_k"),
         ({"question": QUESTION, "top_k": "abc"}, "top_k"),
         ({"question": QUESTION, "top_k": 2.5}, "top_k"),
-        (["Qui dirige le TBD Lab ?"], "body"),
+        (["Qui dirige le TBD Lab ?"], "corps de la requête"),
     ],
 )
 @pytest.mark.parametrize("path", ["/ask", "/ask/stream"])
@@ -130,7 +130,7 @@ def test_body_over_the_size_limit_is_413(client: httpx.Client) -> None:
     too_big = {"question": QUESTION, "history": [{"role": "user", "content": "x" * 19_000}] * 55}
     response = client.post("/ask", json=too_big)  # ~1.05 MB > SOURCIER_MAX_BODY_BYTES (1 MB)
     assert response.status_code == 413
-    assert "1,000,000" in detail(response)
+    assert "1 000 000 octets" in detail(response)
 
 
 def test_streamed_body_over_the_size_limit_is_413(client: httpx.Client) -> None:

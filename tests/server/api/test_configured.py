@@ -61,7 +61,7 @@ def test_api_key_is_required(
     with checked_client(configured.secured.url, Checker(), **headers) as client:
         response = client.request(method, path, json=body)
     assert response.status_code == 401, response.text
-    assert "API key" in response.json()["detail"]
+    assert "Clé d'API absente ou incorrecte" in response.json()["detail"]
     assert response.headers.get("www-authenticate") == "Bearer"
     assert API_KEY not in response.text
 

@@ -131,10 +131,13 @@ def test_feedback_is_stored_and_exported_as_eval_cases(
         ({"verdict": "meh"}, "verdict"),
         (
             {"citations": [{"document_id": "000_9d4ca8a47585dcb9", "start": 0, "end": 5, "quote": "faux!"}]},
-            "quote is not the text",
+            "citations.1 : la citation n'est pas le texte de « 000_9d4ca8a47585dcb9 » en [0:5]",
         ),
-        ({"citations": [{"document_id": "inconnu", "start": 0, "end": 5, "quote": "texte"}]}, "no document"),
-        ({"question": "  "}, "empty"),
+        (
+            {"citations": [{"document_id": "inconnu", "start": 0, "end": 5, "quote": "texte"}]},
+            "aucun document",
+        ),
+        ({"question": "  "}, "la question est vide"),
     ],
 )
 def test_bad_feedback_is_a_clear_422(client: httpx.Client, change: dict[str, Any], words: str) -> None:

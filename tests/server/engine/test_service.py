@@ -1,23 +1,24 @@
 """The service facade's own operations: adding, re-indexing and deleting documents (on both
-store engines), reopening the store."""
+store engines), reopening the store, saying whether it is ready."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from server.engine.service import (
     DocumentNotFoundError,
     FileRejectedError,
+    QuestionTooLongError,
     SourceMissingError,
     Sourcier,
 )
-from server.engine.types import DocumentChange, Question
+from server.engine.types import DocumentChange, Health, Question
 from sourcier.config import Settings
-from sourcier.store import open_store
+from sourcier.store import StoreError, open_store
 from tests.support.index import copy_index, make_settings
 
 NOTE = (
@@ -113,9 +114,10 @@ def test_add_reindex_and_delete_a_document(empty_service: Sourcier) -> None:
 
     assert service.delete("jardin") == added.chunks
     assert service.store.count_chunks("jardin") == 0 and service.documents() == []
-    for operation in (service.delete, service.reindex):
-        with pytest.raises(DocumentNotFoundError):
+    for operation in (service.delete, service.reindex, service.document):
+        with pytest.raises(DocumentNotFoundError) as missing:
             operation("jardin")
+        assert str(missing.value) == "aucun document d'identifiant « jardin » dans l'index"
 
 
 def test_an_uploaded_file_is_deleted_with_its_document(empty_service: Sourcier) -> None:
@@ -131,3 +133,23 @@ def test_reopening_the_store_keeps_the_index_and_the_caches(own_service: Sourcie
     assert own_service.store is not store and own_service.engine.retriever.store is own_service.store
     assert own_service.vectors is vectors  # the sentence cache survives
     assert own_service.ask(question).sentences == before.sentences
+
+
+def test_health_names_the_model_and_the_engine_once_the_store_answers(empty_service: Sourcier) -> None:
+    expected: Literal["edge", "qdrant"] = "qdrant" if empty_service.settings.qdrant_url else "edge"
+    assert empty_service.health() == Health(model=empty_service.embedder.name, store=expected)
+    empty_service.store.close()
+    if expected == "edge":  # qdrant-client's in-memory mode still answers once closed
+        with pytest.raises(StoreError, match="fermé"):
+            empty_service.health()
+
+
+def test_a_question_over_the_limit_is_refused_in_french(own_service: Sourcier) -> None:
+    limit = own_service.settings.max_question_chars
+    with pytest.raises(QuestionTooLongError) as raised:
+        own_service.ask(Question("x" * (limit + 1)))
+    assert str(raised.value) == (
+        f"la question fait {limit + 1} caractères, au-delà de la limite de {limit} (SOURCIER_MAX_QUESTION_CHARS)"
+    )
+    with pytest.raises(QuestionTooLongError, match=r"^la recherche fait"):
+        own_service.search("x" * (limit + 1))
