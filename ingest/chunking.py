@@ -42,6 +42,9 @@ class ChunkSpan:
     sentences: tuple[Span, ...]
     heading_path: tuple[str, ...]
     tokens: int
+    #: The headings that stand inside the chunk (short sections packed together): never an
+    #: answer sentence, however well they match.
+    headings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,8 @@ def chunk_text(
     for group in groups:
         for chunk in _pack(text, group, max_tokens, overlap_tokens, count):
             path = sections[bisect.bisect_right(starts, chunk.start) - 1].heading_path if sections else ()
-            chunks.append(replace(chunk, heading_path=path))
+            inside = tuple(text[h.start : h.end] for h in clean.headings if chunk.start <= h.start < chunk.end)
+            chunks.append(replace(chunk, heading_path=path, headings=inside))
     return chunks
 
 

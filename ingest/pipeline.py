@@ -90,6 +90,7 @@ def make_chunks(loaded: LoadedDocument, settings: Settings) -> list[Chunk]:
             document_hash=version,
             date=document.date,
             heading_path=span.heading_path,
+            headings=span.headings,
             first_page=document.page_at(span.start),
             page_breaks=tuple(
                 starts[bisect.bisect_right(starts, span.start) : bisect.bisect_left(starts, span.end)]

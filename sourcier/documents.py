@@ -70,6 +70,8 @@ class Chunk:
     document_hash: str  # the document's index version (see ingest.pipeline.index_version)
     date: str | None = None
     heading_path: tuple[str, ...] = field(default_factory=tuple)
+    #: Every heading inside the chunk (it may pack several short sections): not answer text.
+    headings: tuple[str, ...] = field(default_factory=tuple)
     #: Paged sources: the page the chunk starts on and where later pages begin inside it (document
     #: offsets), so a sentence of the chunk knows its page without the whole document.
     first_page: int | None = None
@@ -101,6 +103,7 @@ class Chunk:
             "document_hash": self.document_hash,
             "date": self.date,
             "heading_path": list(self.heading_path),
+            "headings": list(self.headings),
             "first_page": self.first_page,
             "page_breaks": list(self.page_breaks),
         }
@@ -108,8 +111,9 @@ class Chunk:
     @classmethod
     def from_payload(cls, payload: dict[str, object]) -> Chunk:
         heading = payload.get("heading_path") or []
+        inside = payload.get("headings") or []
         breaks = payload.get("page_breaks") or []
-        assert isinstance(heading, list) and isinstance(breaks, list)
+        assert isinstance(heading, list) and isinstance(inside, list) and isinstance(breaks, list)
         first_page = payload.get("first_page")
         return cls(
             document_id=str(payload["document_id"]),
@@ -122,6 +126,7 @@ class Chunk:
             document_hash=str(payload["document_hash"]),
             date=str(payload["date"]) if payload.get("date") else None,
             heading_path=tuple(str(h) for h in heading),
+            headings=tuple(str(h) for h in inside),
             first_page=int(first_page) if isinstance(first_page, int | float) else None,
             page_breaks=tuple(int(b) for b in breaks),
         )

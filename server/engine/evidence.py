@@ -74,7 +74,7 @@ class Evidence:
     alignment: float = 0.0  # soft term alignment with the question (server.engine.alignment)
     page: int | None = None  # paged sources (PDF): the 1-based page the sentence starts on
     context_start: int = 0  # where ``context`` starts in the document (to find the neighbours)
-    headings: tuple[str, ...] = ()  # the chunk's heading path
+    headings: tuple[str, ...] = ()  # the chunk's heading path and the headings inside it
 
 
 class SentenceVectors:
@@ -205,7 +205,7 @@ def _locate(chunks: Sequence[ScoredChunk]) -> list[_Candidate]:
     located: list[_Candidate] = []
     for rank, scored in enumerate(chunks):
         chunk = scored.chunk
-        headings = set(chunk.heading_path)
+        headings = {*chunk.heading_path, *chunk.headings}
         previous = ""
         for span in sentence_spans(chunk.text):
             text = chunk.text[span.start : span.end]
@@ -296,5 +296,5 @@ def _scored(
         alignment=alignment,
         page=chunk.page_at(c.start),
         context_start=chunk.start,
-        headings=chunk.heading_path,
+        headings=(*chunk.heading_path, *chunk.headings),
     )

@@ -84,6 +84,10 @@ def test_short_sections_are_packed_together_not_chunks_of_their_own() -> None:
     chunks = chunk_text(clean, 180, 40, COUNT)
     assert len(chunks) <= 8
     assert all(COUNT(clean.text[c.start : c.end]) >= 90 for c in chunks[:-1])
+    # each chunk knows the headings packed inside it (never answer sentences)
+    heading_texts = [clean.text[h.start : h.end] for h in clean.headings]
+    assert [h for c in chunks for h in c.headings if h not in clean.text[c.start : c.end]] == []
+    assert {h for c in chunks for h in c.headings} == set(heading_texts)
     covered = set().union(*(range(c.start, c.end) for c in chunks))
     assert all(set(range(s.start, s.end)) <= covered for s in sentence_spans(clean.text))
     assert len(chunk_text(clean, 180, 40, COUNT, min_section_tokens=0)) > 40  # as it was

@@ -256,7 +256,8 @@ def test_deleting_a_document_removes_it_and_its_chunks_from_the_corpus(
     )
     removed, message = handlers.delete_document(private_service, "potager")
     assert removed and message == (
-        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({added.chunks} passages retirés)."
+        f"« Le potager communal de Saint-Rémy » supprimé du corpus ({added.chunks} "
+        + ("passages retirés)." if added.chunks > 1 else "passage retiré).")
     )
     assert private_service.store.count_chunks("potager") == 0
     assert "potager" not in [value for _, value in handlers.corpus_view(private_service).choices]
