@@ -123,7 +123,9 @@ def chunk_text(
     for group in groups:
         for chunk in _pack(text, group, max_tokens, overlap_tokens, count):
             path = sections[bisect.bisect_right(starts, chunk.start) - 1].heading_path if sections else ()
-            inside = tuple(text[h.start : h.end] for h in clean.headings if chunk.start <= h.start < chunk.end)
+            inside = tuple(
+                text[h.start : h.end] for h in clean.headings if chunk.start <= h.start < chunk.end
+            )
             chunks.append(replace(chunk, heading_path=path, headings=inside))
     return chunks
 
