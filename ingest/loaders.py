@@ -30,6 +30,12 @@ BINARY_SUFFIXES = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | frozenset(BINARY_SUFFIXES)
 _TITLE_MAX = 100
 _DOC_ID = re.compile(r"[^A-Za-z0-9_.\-/]+")
+#: The heading of a man page's NAME section, in the languages man pages are translated to.
+_MAN_NAME_HEADINGS = frozenset({"NOM", "NAME", "NOMBRE", "NOME", "NAAM", "NAZWA", "ИМЯ"})
+#: How far down a man page its NAME section may come (after the ``ls(1)`` header line).
+_MAN_NAME_MAX_HEADING = 3
+#: A NAME line: the command (or functions) named, a dash, the one-line summary.
+_MAN_NAME_LINE = re.compile(r"^[^\s-][^\n]*?\s[-–—]\s+\S")
 
 
 class LoadError(RejectedFileError):
@@ -174,6 +180,32 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
     return blocks, (str(title) if title else md_title), date_value
 
 
+def man_page_title(clean: CleanText, loader_title: str | None = None) -> str | None:
+    """A man page's NAME line ("b2sum - Calculer et vérifier l'empreinte numérique BLAKE2"):
+    the command and what it does, which questions name. The page's first line (``b2sum(1)``) or
+    a section heading (``DESCRIPTION``) says neither. ``loader_title`` is the title the format's
+    loader found (a Markdown page's first ``# NAME`` heading is taken as its title, out of the
+    text). None when the text is not a man page."""
+    headings = clean.headings
+    if loader_title is not None and loader_title.strip() in _MAN_NAME_HEADINGS:
+        named_at = 0  # the NAME section opens the text
+    else:
+        found = [
+            i
+            for i, h in enumerate(headings[:_MAN_NAME_MAX_HEADING])
+            if clean.text[h.start : h.end] in _MAN_NAME_HEADINGS
+        ]
+        if not found:
+            return None
+        named_at = headings[found[0]].end
+    rest = clean.text[named_at:]
+    start = named_at + len(rest) - len(rest.lstrip())
+    if any(h.start == start for h in headings):
+        return None  # NAME heads nothing (the next heading comes first)
+    paragraph = clean.text[start:].split("\n\n", 1)[0]
+    return paragraph if _MAN_NAME_LINE.match(paragraph) else None
+
+
 def derive_title(clean: CleanText) -> str:
     """The first heading when the text opens with one, else its first sentence, shortened."""
     if clean.headings and clean.headings[0].start == 0:
@@ -214,7 +246,8 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
         clean = clean_plain_text(raw)
     if not clean.text.strip():
         raise LoadError(path, "no_text", "aucun texte d'article après nettoyage : rien à indexer")
-    title = " ".join((title or derive_title(clean)).split())
+    # a man page's NAME line first, whatever the format (an HTML man page's <title> is "Man page of LS")
+    title = " ".join((man_page_title(clean, title) or title or derive_title(clean)).split())
     if len(title) > _TITLE_MAX:
         title = title[:_TITLE_MAX].rsplit(" ", 1)[0] + "…"
     document = Document(

@@ -97,6 +97,15 @@ class Settings(BaseSettings):
         le=1,
         description="Agreement of the retrievers on the best chunk (its RRF score over the best possible).",
     )
+    abstain_rare_idf: float = Field(
+        5.5,
+        ge=0,
+        description="A question word this rare in the corpus (BM25 IDF over chunks) that the best evidence's "
+        "document never uses: abstain, when the alignment is below SOURCIER_ABSTAIN_RARE_ALIGNMENT.",
+    )
+    abstain_rare_alignment: float = Field(
+        0.6, ge=0, le=1, description="Below this alignment, the rare-word check applies."
+    )
     confident_margin: float = Field(
         0.04,
         ge=0,

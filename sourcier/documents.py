@@ -76,6 +76,10 @@ class Chunk:
     #: offsets), so a sentence of the chunk knows its page without the whole document.
     first_page: int | None = None
     page_breaks: tuple[int, ...] = ()
+    #: The distinct analysed terms (``sourcier.lexical``) of what was indexed for the chunk,
+    #: written by ingestion and indexed by the store, so that the engine can count in how many
+    #: chunks a term occurs: the corpus's own statistics of how rare a word is.
+    terms: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """The page of a document offset inside this chunk (None for formats without pages)."""
@@ -106,6 +110,7 @@ class Chunk:
             "headings": list(self.headings),
             "first_page": self.first_page,
             "page_breaks": list(self.page_breaks),
+            "terms": list(self.terms),
         }
 
     @classmethod
@@ -113,7 +118,9 @@ class Chunk:
         heading = payload.get("heading_path") or []
         inside = payload.get("headings") or []
         breaks = payload.get("page_breaks") or []
+        terms = payload.get("terms") or []
         assert isinstance(heading, list) and isinstance(inside, list) and isinstance(breaks, list)
+        assert isinstance(terms, list)
         first_page = payload.get("first_page")
         return cls(
             document_id=str(payload["document_id"]),
@@ -129,6 +136,7 @@ class Chunk:
             headings=tuple(str(h) for h in inside),
             first_page=int(first_page) if isinstance(first_page, int | float) else None,
             page_breaks=tuple(int(b) for b in breaks),
+            terms=tuple(str(t) for t in terms),
         )
 
 

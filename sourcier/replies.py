@@ -38,8 +38,10 @@ def classify(reply: str, sources: Sequence[str]) -> ReplyKind:
         return ReplyKind.MARKERS_ONLY
     copied = sum(1 for s in sources if s and s in reply)
     lines = len(_SOURCE_LINE.findall(reply))
-    if lines >= _ECHO_LINES or (lines and copied) or (
-        len(sources) > 1 and copied >= max(2, _ECHO_SHARE * len(sources))
+    if (
+        lines >= _ECHO_LINES
+        or (lines and copied)
+        or (len(sources) > 1 and copied >= max(2, _ECHO_SHARE * len(sources)))
     ):
         return ReplyKind.ECHO
     return ReplyKind.ANSWER

@@ -7,7 +7,11 @@ cosine threshold that means something on one corpus only):
    among the candidates themselves) at least ``Support.min_alignment``; and unless it is
    strongly aligned (``Support.strong_alignment``), the dense and the lexical retrievers must
    agree on the best chunk (``server.engine.retrieval.agreement``, from rank positions) —
-   off-topic and related-but-unanswered questions fail here. An optional best-cosine floor
+   off-topic and related-but-unanswered questions fail here. A weakly aligned best sentence
+   (below ``Support.rare_alignment``) must also come from a document that uses the question's
+   rare words: a word the corpus holds in few chunks (IDF at least ``Support.rare_idf``,
+   ``server.engine.rarity``) but the evidence's document never uses means the question is about
+   something else ("En quelle année Ian Murdock est-il mort ?"). An optional best-cosine floor
    (``min_dense``, off by default) remains for users who calibrate one on their corpus. A
    question pinned to its evidence by names or by the kind of answer it asks (``pinned``: "Qui
    est Alexandr Wang ?", a follow-up "Et quand doit-il sortir ?") skips this wording check;
@@ -24,17 +28,19 @@ cosine threshold that means something on one corpus only):
    sentence stating that role for that organisation (``sourcier.relations``): a head is not a
    founder, Meta's head is not OpenAI's.
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
-The three ``Support`` parameters were fitted on the tuning halves of the articles and docs suites
-jointly.
+The first three ``Support`` parameters were fitted on the tuning halves of the articles and docs
+suites jointly, the two rarity ones on the tuning halves of all three suites (articles, docs,
+manpages) with the first three fixed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from server.engine.answer_types import AnswerType, provides
 from server.engine.evidence import Evidence
+from server.engine.rarity import Unsaid
 from server.engine.understanding import Understanding
 from sourcier.instructions import is_instruction
 from sourcier.lexical import LexicalEncoder
@@ -60,9 +66,15 @@ class Support:
     min_alignment: float = 0.55
     strong_alignment: float = 0.70
     min_agreement: float = 0.6
+    rare_idf: float = 5.5  # ln(1 + 244): a word in at most ~1 chunk in 250 (see server.engine.rarity)
+    rare_alignment: float = 0.6
 
-    def lacking(self, alignment: float, agreement: float) -> str | None:
-        """Why the evidence does not support an answer, or None when it does."""
+    def lacking(
+        self, alignment: float, agreement: float, unsaid: Callable[[], Unsaid] = Unsaid
+    ) -> str | None:
+        """Why the evidence does not support an answer, or None when it does. ``unsaid`` gives the
+        question's rarest word that the evidence's document never uses (called only when the
+        alignment is weak enough for it to matter: it asks the store)."""
         if alignment < self.min_alignment:
             return f"best evidence alignment {alignment:.3f} < {self.min_alignment}"
         if agreement < self.min_agreement and alignment < self.strong_alignment:
@@ -70,6 +82,13 @@ class Support:
                 f"dense and lexical retrieval disagree (agreement {agreement:.2f} < {self.min_agreement}) "
                 f"and alignment {alignment:.3f} < {self.strong_alignment}"
             )
+        if alignment < self.rare_alignment:
+            rare = unsaid()
+            if rare.idf >= self.rare_idf:
+                return (
+                    f"the evidence's document never uses the rare word {rare.term!r} (IDF {rare.idf:.2f} "
+                    f">= {self.rare_idf}) and alignment {alignment:.3f} < {self.rare_alignment}"
+                )
         return None
 
 
@@ -89,18 +108,21 @@ def decide(
     support: Support,
     agreement: float,
     min_dense: float = 0.0,
+    unsaid: Callable[[Evidence], Unsaid] | None = None,
 ) -> Decision:
     """Stage 4: abstain unless the evidence says what the question asks, names what it names, and
     holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
-    the retrievers' (``server.engine.retrieval.agreement``). ``usable`` is the evidence an
-    answerer may pick from, best first."""
+    the retrievers' (``server.engine.retrieval.agreement``); ``unsaid`` finds the question's
+    rarest word that an evidence's document never uses (``server.engine.rarity``; None: no
+    corpus statistics). ``usable`` is the evidence an answerer may pick from, best first."""
     evidence = [e for e in evidence if not is_instruction(e.text)]  # documents are data, never orders
     if not evidence:
         return Decision(True, "nothing retrieved")
     best_dense = max(e.dense for e in evidence)
     if best_dense < min_dense:
         return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
-    lacking = support.lacking(evidence[0].alignment, agreement)
+    best = evidence[0]
+    lacking = support.lacking(best.alignment, agreement, (lambda: unsaid(best)) if unsaid else Unsaid)
     if lacking and not pinned(understanding, evidence[0], lexical):
         return Decision(True, lacking, best_dense)
     answer_type = understanding.answer_type

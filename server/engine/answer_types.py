@@ -1,10 +1,11 @@
 """The kind of answer a question expects, and whether a sentence can provide it.
 
 "Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date;
-"Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number.
+"Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number;
+"Avec la commande tac, quelle option… ?" needs a command-line option (``-s``, ``--separator``).
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
-is: this is what separates questions the corpus answers from questions it merely touches,
-which similarity scores alone cannot do.
+is, nor the NAME line of a man page the second: this is what separates questions the corpus
+answers from questions it merely touches, which similarity scores alone cannot do.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class AnswerType(Enum):
     MONEY = "money"
     DATE = "date"
     NAME = "name"
+    OPTION = "option"
 
 
 _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -53,6 +55,7 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (AnswerType.OPTION, re.compile(r"\bquel(?:le)?s?\s+options?\b", re.I)),
     (
         AnswerType.NAME,
         re.compile(
@@ -77,6 +80,9 @@ _DATE = re.compile(
     r"hier|aujourd'hui|demain|récemment|depuis|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
     re.I,
 )
+#: A command-line option: "-s", "-X", "--separator", "--color=auto" (not the "-" of "mono-utilisateur"
+#: nor the dash of "tac - concaténer…").
+_OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Ý][\w-]+")
 
 
@@ -105,6 +111,9 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
         )
     if answer_type is AnswerType.DATE:
         return any(m.group(0).lower() not in asked for m in _DATE.finditer(sentence))
+    if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
+        quoted = set(_OPTION.findall(question))
+        return any(option not in quoted for option in _OPTION.findall(sentence))
     return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence))
 
 

@@ -40,6 +40,8 @@ class AnswerConfig:
                 min_alignment=settings.abstain_min_alignment,
                 strong_alignment=settings.abstain_strong_alignment,
                 min_agreement=settings.abstain_min_agreement,
+                rare_idf=settings.abstain_rare_idf,
+                rare_alignment=settings.abstain_rare_alignment,
             ),
             max_sentences=settings.answer_max_sentences,
             confident_margin=settings.confident_margin,

@@ -49,7 +49,7 @@ class Weights:
     dense: float = 0.125
     coverage: float = 0.0
     chunk_rank: float = 0.025
-    answer_type: float = 0.05  # +/- when the question expects a date, quantity or name
+    answer_type: float = 0.05  # +/- when the question expects a date, quantity, name or option
     repeated: float = 0.25  # times the share of the sentence's terms an earlier answer gave
     focus: float = 0.5  # a follow-up's own alignment, relative to its standalone version's
     context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")

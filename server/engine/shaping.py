@@ -95,7 +95,9 @@ def stands_alone(evidence: Evidence, question: str, lexical: LexicalEncoder) -> 
     question is judged with the sentence it leans on (an option's description with its option)."""
     return not (
         is_question(evidence.text)
-        or is_fragment(evidence.text, (evidence.title, *evidence.headings))
+        # not the title: evidence is body text, and a body line equal to the title is a man
+        # page's NAME line ("b2sum - Calculer et vérifier…"), what a "which command" question wants
+        or is_fragment(evidence.text, evidence.headings)
         or restates(with_antecedent(evidence).text, question, lexical)
     )
 

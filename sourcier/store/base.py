@@ -23,8 +23,8 @@ LEXICAL = "lexical"
 
 #: RRF constant: score = sum over prefetches of 1/(k + rank), rank from 0. Qdrant's default.
 RRF_K = 2
-#: Payload fields with an index on the chunk collection.
-INDEXED_KEYWORDS = ("document_id", "source")
+#: Payload fields with an index on the chunk collection (``terms``: ``VectorStore.term_counts``).
+INDEXED_KEYWORDS = ("document_id", "source", "terms")
 INDEXED_DATETIME = "date"
 
 
@@ -41,12 +41,14 @@ class StoreLockedError(StoreError):
 
 @dataclass(frozen=True, slots=True)
 class DocumentRecord:
-    """A document as stored, plus the ids of its chunk points (what ingestion compares) and when
-    it was last (re)written, ISO 8601 UTC (None for records written before this field existed)."""
+    """A document as stored, plus the ids of its chunk points (what ingestion compares), when it
+    was last (re)written, ISO 8601 UTC (None for records written before this field existed), and
+    the format of its chunks' payload (``ingest.pipeline.CHUNK_FORMAT``; 0 before it existed)."""
 
     document: Document
     chunk_ids: tuple[str, ...]
     ingested_at: str | None = None
+    chunk_format: int = 0
 
     def payload(self) -> dict[str, object]:
         d = self.document
@@ -60,6 +62,7 @@ class DocumentRecord:
             "chunk_ids": list(self.chunk_ids),
             "page_starts": list(d.page_starts),
             "ingested_at": self.ingested_at,
+            "chunk_format": self.chunk_format,
         }
 
     @classmethod
@@ -80,6 +83,7 @@ class DocumentRecord:
             document=document,
             chunk_ids=tuple(str(c) for c in chunk_ids),
             ingested_at=str(ingested) if ingested else None,
+            chunk_format=int(payload.get("chunk_format") or 0),  # type: ignore[call-overload]
         )
 
 
@@ -172,6 +176,11 @@ class VectorStore(Protocol):
         """
 
     def count_chunks(self, document_id: str | None = None) -> int: ...
+
+    def term_counts(self, terms: Sequence[str], document_id: str | None = None) -> dict[str, int]:
+        """In how many chunks (of ``document_id`` when given) each analysed term occurs, from the
+        chunks' indexed ``terms``: what rarity is measured from. Chunks written before ingestion
+        recorded terms count as holding none."""
 
     def chunk_ids(self) -> set[str]:
         """Every chunk point id (for consistency checks and tests)."""

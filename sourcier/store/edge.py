@@ -339,6 +339,23 @@ class EdgeStore:
         with self._engine("comptage"):
             return self._chunks.count(qe.CountRequest(exact=True, filter=filter_))
 
+    def term_counts(self, terms: Sequence[str], document_id: str | None = None) -> dict[str, int]:
+        self._open()
+        shard = self._chunks
+        if shard is None:
+            return dict.fromkeys(terms, 0)
+        scope = (
+            [qe.FieldCondition(key="document_id", match=qe.MatchValue(document_id))]
+            if document_id is not None
+            else []
+        )
+        counts = {}
+        with self._engine("counting terms"):
+            for term in dict.fromkeys(terms):
+                filter_ = qe.Filter(must=[*scope, qe.FieldCondition(key="terms", match=qe.MatchValue(term))])
+                counts[term] = shard.count(qe.CountRequest(exact=True, filter=filter_))
+        return counts
+
     def chunk_ids(self) -> set[str]:
         self._open()
         if self._chunks is None:

@@ -402,6 +402,25 @@ class QdrantStore:
         with self._engine("comptage"):
             return self.client.count(self.chunks_collection, count_filter=filter_, exact=True).count
 
+    def term_counts(self, terms: Sequence[str], document_id: str | None = None) -> dict[str, int]:
+        if not self._schema_ready():
+            return dict.fromkeys(terms, 0)
+        scope = (
+            [qm.FieldCondition(key="document_id", match=qm.MatchValue(value=document_id))]
+            if document_id is not None
+            else []
+        )
+        counts = {}
+        with self._engine("counting terms"):
+            for term in dict.fromkeys(terms):
+                filter_ = qm.Filter(
+                    must=[*scope, qm.FieldCondition(key="terms", match=qm.MatchValue(value=term))]
+                )
+                counts[term] = self.client.count(
+                    self.chunks_collection, count_filter=filter_, exact=True
+                ).count
+        return counts
+
     def chunk_ids(self) -> set[str]:
         if not self._schema_ready():
             return set()

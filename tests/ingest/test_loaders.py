@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,38 @@ def test_discover_recurses_sorted_and_skips_hidden_and_other_types(tmp_path: Pat
 def test_document_ids_come_from_the_path_below_the_root(tmp_path: Path) -> None:
     assert document_id(tmp_path / "sous dossier" / "Été 2025.md", tmp_path) == "sous_dossier/Ete_2025"
     assert document_id(tmp_path / "a.txt", tmp_path / "elsewhere") == "a"
+
+
+MAN_PAGES = Path(__file__).resolve().parents[2] / "eval" / "suites" / "manpages" / "documents"
+
+
+def test_a_man_page_is_titled_by_its_name_line_not_its_header_or_a_section() -> None:
+    """Questions name the command and what it does ("Quelle commande permet de… ?"); the NAME
+    section says both, the ``b2sum(1)`` header line neither."""
+    document = load_file(MAN_PAGES / "manpages-fr_000783.txt").document
+    assert document.title == "b2sum - Calculer et vérifier l'empreinte numérique BLAKE2"
+    titles = [load_file(page).document.title for page in sorted(MAN_PAGES.glob("*.txt"))]
+    assert len(titles) > 200
+    # every page: "command - summary" (any dash), or a list of functions cut at the title's length
+    assert all(re.search(r"\S [-–—] \S", t) or t.endswith(",…") for t in titles)
+
+
+def test_an_english_man_page_as_man_prints_it(tmp_path: Path) -> None:
+    path = tmp_path / "ls.txt"
+    path.write_text(
+        "LS(1)                       User Commands                       LS(1)\n\n"
+        "NAME\n       ls - list directory contents\n\nSYNOPSIS\n       ls [OPTION]... [FILE]...\n\n"
+        "DESCRIPTION\n       List  information  about  the FILEs (the current directory by default).\n\n"
+        "       -a, --all\n              do not ignore entries starting with .\n",
+        encoding="utf-8",
+    )
+    assert load_file(path).document.title == "ls - list directory contents"
+
+
+def test_a_name_heading_outside_a_man_page_does_not_make_the_title(tmp_path: Path) -> None:
+    path = tmp_path / "fiche.txt"
+    path.write_text("Fiche d'inscription\n\nNOM\n\nÉcrivez votre nom en capitales.\n", encoding="utf-8")
+    assert load_file(path).document.title == "Fiche d'inscription"
+    markdown = tmp_path / "outil.md"
+    markdown.write_text("# NAME\n\nmonoutil - Faire une chose utile\n\n## Usage\n\nTexte.\n", encoding="utf-8")
+    assert load_file(markdown).document.title == "monoutil - Faire une chose utile"

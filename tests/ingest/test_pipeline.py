@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingestor
+from ingest.pipeline import CHUNK_FORMAT, Ingestor
 from sourcier.config import BUNDLED_CORPUS, Settings
+from sourcier.lexical import LexicalEncoder
 from sourcier.store import VectorStore, open_store
 from tests.support.index import make_settings
 
@@ -46,6 +48,25 @@ def test_ingest_then_reingest_writes_nothing(engine: Any, embedder: Any, corpus:
     second = Ingestor(store, embedder, settings).ingest([corpus])
     assert (second.added, second.updated, second.unchanged, second.chunks_written) == (0, 0, 2, 0)
     assert store.chunk_ids() == ids
+
+
+def test_an_index_without_chunk_terms_is_completed_under_the_same_point_ids(
+    engine: Any, embedder: Any, corpus: Path
+) -> None:
+    """A record of an older chunk format (before chunks carried their terms) is rewritten, same
+    ids, so its chunks' terms can be counted (server.engine.rarity) and no ranking moves."""
+    settings, store = engine
+    Ingestor(store, embedder, settings).ingest([corpus])
+    ids = store.chunk_ids()
+    meta = LexicalEncoder().terms("Meta")[0]
+    terms = store.term_counts([meta])[meta]
+    assert terms >= 4
+    for record in store.list_documents():  # as an index written before CHUNK_FORMAT 1 has it
+        store.put_document(dataclasses.replace(record, chunk_format=0))
+    report = Ingestor(store, embedder, settings).ingest([corpus])
+    assert (report.updated, report.unchanged) == (2, 0)
+    assert store.chunk_ids() == ids and store.term_counts([meta])[meta] == terms
+    assert all(r.chunk_format == CHUNK_FORMAT for r in store.list_documents())
 
 
 def test_changed_file_replaces_exactly_its_chunks(engine: Any, embedder: Any, corpus: Path) -> None:

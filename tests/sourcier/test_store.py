@@ -103,6 +103,7 @@ def make_document(doc_id: str, date: str | None, texts: list[str]) -> tuple[Docu
                 document_hash=doc.hash,
                 date=date,
                 heading_path=("Section",),
+                terms=tuple(sorted(set(ENC.terms(t)))),
             )
         )
         start += len(t) + 2
@@ -326,6 +327,20 @@ def test_search_hybrid(store: VectorStore, filled: dict[str, list[Chunk]]) -> No
     # Words nobody uses: dense alone decides.
     hits = store.search("hybrid", 3, dense=unit((1, 1.0)), sparse=ENC.encode_query("le la"))
     assert top_doc(hits) == ("ia", 1)
+
+
+def test_term_counts_come_from_the_chunks_indexed_terms(
+    store: VectorStore, filled: dict[str, list[Chunk]]
+) -> None:
+    """What rarity is measured from (server.engine.rarity): chunks holding each term, in the whole
+    index or in one document; a term no chunk holds counts 0, and deleted chunks stop counting."""
+    counts = store.term_counts(["glaci", "developpeur", "inconnu"])
+    assert counts == {"glaci": 1, "developpeur": 1, "inconnu": 0}
+    assert store.term_counts(["glaci"], "climat") == {"glaci": 1}
+    assert store.term_counts(["glaci"], "ia") == {"glaci": 0}
+    assert filled["ia"][0].terms and Chunk.from_payload(filled["ia"][0].payload()) == filled["ia"][0]
+    store.delete_document("climat")
+    assert store.term_counts(["glaci"]) == {"glaci": 0}
 
 
 def test_search_needs_its_vectors(store: VectorStore) -> None:

@@ -3,6 +3,7 @@ that adjust the blend, and the checks that pick usable evidence from it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -297,3 +298,23 @@ def test_answer_sentences_say_whether_the_ranker_was_sure(service: Any) -> None:
     text = service.document(unsure.alternative.document_id).text
     assert text[unsure.alternative.start : unsure.alternative.end] == unsure.alternative.quote
     assert clear.sentences[0].alternative is None
+
+
+def test_a_question_for_an_option_needs_a_sentence_with_an_option_it_does_not_quote() -> None:
+    """The man-page questions' form ("Avec la commande tac, quelle option… ?"): a page's NAME line
+    or a sentence about the command answers no such question, an option line does."""
+    from ingest.loaders import load_file
+
+    pages = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
+    tac = load_file(pages / "manpages-fr_000935.txt").document.text.split("\n\n")
+    asked = "Avec la commande tac, quelle option permet d'utiliser une autre chaîne comme séparateur ?"
+    assert expected_type(asked) is AnswerType.OPTION
+    assert expected_type("Quelles options de LilyPond aident au débogage ?") is AnswerType.OPTION
+    option_line = next(p for p in tac if p.startswith("-s, --separator"))
+    assert provides(AnswerType.OPTION, option_line, asked)
+    name_line = next(p for p in tac if p.startswith("tac - "))
+    assert not provides(AnswerType.OPTION, name_line, asked)  # the dash of "tac - …" is no option
+    assert not provides(AnswerType.OPTION, "Passer en mode mono-utilisateur.", asked)
+    quoting = "Avec la commande dir, quelle option a pour effet : « identique à -l --time-style » ?"
+    assert not provides(AnswerType.OPTION, "Identique à -l --time-style.", quoting)
+    assert provides(AnswerType.OPTION, "-g identique à -l, mais sans le propriétaire.", quoting)

@@ -208,3 +208,12 @@ def test_a_section_heading_is_not_an_antecedent() -> None:
     page = MANPAGES / "manpages-fr_000810.txt"
     e = with_antecedent(evidence_at(page, "Comparer les fichiers ligne à ligne."))
     assert e.text == "Comparer les fichiers ligne à ligne."  # not "DESCRIPTION\n\nComparer…"
+
+
+def test_a_man_pages_name_line_stands_alone_though_it_is_the_title(lexical: LexicalEncoder) -> None:
+    """The NAME line is the page's title (the loader's) and the answer to "which command…?"."""
+    page = MANPAGES / "manpages-fr_000783.txt"
+    name_line = "b2sum - Calculer et vérifier l'empreinte numérique BLAKE2"
+    e = evidence_at(page, name_line)
+    assert e.title == name_line
+    assert stands_alone(e, "Quelle commande permet de calculer une empreinte numérique BLAKE2 ?", lexical)
