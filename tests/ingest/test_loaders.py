@@ -141,5 +141,7 @@ def test_a_name_heading_outside_a_man_page_does_not_make_the_title(tmp_path: Pat
     path.write_text("Fiche d'inscription\n\nNOM\n\nÉcrivez votre nom en capitales.\n", encoding="utf-8")
     assert load_file(path).document.title == "Fiche d'inscription"
     markdown = tmp_path / "outil.md"
-    markdown.write_text("# NAME\n\nmonoutil - Faire une chose utile\n\n## Usage\n\nTexte.\n", encoding="utf-8")
+    markdown.write_text(
+        "# NAME\n\nmonoutil - Faire une chose utile\n\n## Usage\n\nTexte.\n", encoding="utf-8"
+    )
     assert load_file(markdown).document.title == "monoutil - Faire une chose utile"
