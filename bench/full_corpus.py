@@ -22,9 +22,8 @@ index checked against an uninterrupted run's, then the query side on that index.
    scale plan, and a Markdown section to paste into docs/benchmarks.md.
 
 Figures go to ``bench/results/full_corpus.json`` (a sample below 1: ``full_corpus.<size>.json``,
-ignored by git). ``--sample 0.01`` takes a few minutes. The whole corpus is ≈ 252k chunks at
-commit 98e31da (the cleaning keeps table-of-contents lines as headings, one short chunk each;
-≈ 53k before it): at the 1% run's 37 CPU s per 1k chunks, about 1.5 h of both cores when idle.
+ignored by git). ``--sample 0.01`` takes a few minutes. The whole corpus is 49,173 chunks since
+short sections are packed into chunks (251,849 before: one chunk per table-of-contents line).
 Nothing is asserted but the index check.
 """
 
