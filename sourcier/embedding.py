@@ -27,6 +27,12 @@ TextKind = Literal["query", "passage"]
 ENCODE_BATCH_TOKENS = 4096
 
 
+def has_lone_surrogates(text: str) -> bool:
+    """Half a UTF-16 pair (JSON's ``\\ud800`` escapes decode to one): no tokenizer can encode
+    it, so such text is refused before it reaches the model."""
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class TokenStates:
     """A text's contextual word-piece vectors (normalised rows, fp16 to halve the cache) and the

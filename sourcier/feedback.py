@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
+#: The longest comment a reader may send with a verdict (the API and the chat both hold to it).
+COMMENT_MAX_CHARS = 2000
+
+
 class FeedbackStoreError(RuntimeError):
     """The feedback database cannot be opened or written; the message says why, for people."""
 

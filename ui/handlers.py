@@ -34,7 +34,8 @@ from server.engine.types import (
     Turn,
 )
 from sourcier.documents import SearchFilters
-from sourcier.feedback import CitedSpan, Feedback, FeedbackStoreError
+from sourcier.embedding import has_lone_surrogates
+from sourcier.feedback import COMMENT_MAX_CHARS, CitedSpan, Feedback, FeedbackStoreError
 from sourcier.store import StoreError
 from ui import formatting as fmt
 from ui.examples import example_questions
@@ -55,8 +56,6 @@ PASSAGES_TOP_K = 10
 EXAMPLE_COUNT = 4
 #: Documents read to find example questions (the most recent first).
 EXAMPLE_DOCUMENTS = 8
-#: The longest comment sent with 👍/👎 (as ``POST /feedback`` accepts).
-COMMENT_MAX_CHARS = 2000
 PICK_SOURCE = "Cliquez sur une source pour voir son passage."
 
 
@@ -94,7 +93,7 @@ def question_problem(text: str) -> str | None:
     """Why the service cannot take this question as typed (in French), or None."""
     if not text.strip():
         return "La question est vide."
-    if any("\ud800" <= c <= "\udfff" for c in text):
+    if has_lone_surrogates(text):
         return "La question contient des caractères Unicode invalides."
     if any(ord(c) < 32 and c not in "\t\n\r" for c in text):
         return "La question contient des caractères de contrôle."
@@ -279,7 +278,7 @@ def record_feedback(
     text = (comment or "").strip()
     if len(text) > COMMENT_MAX_CHARS:
         return False, f"Commentaire trop long : {COMMENT_MAX_CHARS} caractères au plus."
-    if any("\ud800" <= c <= "\udfff" for c in text):
+    if has_lone_surrogates(text):
         return False, "Le commentaire contient des caractères Unicode invalides."
     item = Feedback(
         question=record["question"],

@@ -15,6 +15,7 @@ import gradio as gr
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from server.engine.service import Sourcier
+from sourcier.feedback import COMMENT_MAX_CHARS
 from ui import formatting as fmt
 from ui import handlers
 from ui.handlers import (
@@ -189,7 +190,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                     placeholder=COMMENT_PLACEHOLDER,
                     elem_id="sourcier-feedback-comment",
                     max_lines=3,
-                    max_length=handlers.COMMENT_MAX_CHARS,
+                    max_length=COMMENT_MAX_CHARS,
                 )
                 with gr.Row():
                     question = gr.Textbox(

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from server.engine import types as engine
 from server.engine.config import AnswerConfig
 from sourcier.documents import SearchFilters
+from sourcier.embedding import has_lone_surrogates
+from sourcier.feedback import COMMENT_MAX_CHARS
 
 DocumentId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-/]{1,300}$")]
 
@@ -50,7 +52,7 @@ class Turn(Strict):
 
 def _no_surrogates(value: str) -> str:
     """JSON's ``\\ud800`` escapes decode to lone surrogates, which no encoder can tokenize."""
-    if any("\ud800" <= c <= "\udfff" for c in value):
+    if has_lone_surrogates(value):
         raise ValueError("le texte contient de l'Unicode invalide (un demi-caractère isolé)")
     return value
 
@@ -333,7 +335,7 @@ class FeedbackRequest(Strict):
     answer: str = Field(max_length=20_000)
     verdict: Literal["up", "down"]
     citations: list[FeedbackCitation] = Field(default_factory=list, max_length=20)
-    comment: str | None = Field(None, max_length=2000)
+    comment: str | None = Field(None, max_length=COMMENT_MAX_CHARS)
     abstained: bool = Field(False, description="The answer was a refusal (nothing cited).")
     history: list[Turn] = Field(default_factory=list, max_length=50)
 

@@ -12,6 +12,7 @@ import pytest
 from server.engine.service import Sourcier
 from server.engine.types import Question
 from sourcier.config import Settings
+from sourcier.feedback import COMMENT_MAX_CHARS
 from sourcier.store import open_store
 from tests.support.index import copy_index, make_settings
 from ui import handlers
@@ -232,10 +233,10 @@ def test_thumbs_on_an_answer_are_stored_as_feedback_the_eval_can_export(private_
         True,
         "Merci : votre avis et votre commentaire sont enregistrés (👎).",
     )
-    too_long = "x" * (handlers.COMMENT_MAX_CHARS + 1)
+    too_long = "x" * (COMMENT_MAX_CHARS + 1)
     assert handlers.record_feedback(private_service, follow.answers, 3, False, too_long) == (
         False,
-        f"Commentaire trop long : {handlers.COMMENT_MAX_CHARS} caractères au plus.",
+        f"Commentaire trop long : {COMMENT_MAX_CHARS} caractères au plus.",
     )
     up, down = FeedbackStore(feedback_path(private_service.settings.data_dir)).list_all()
     assert (up.question, up.verdict, up.comment) == (QUESTION, "up", None)
