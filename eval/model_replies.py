@@ -28,11 +28,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from eval.dataset import GoldQuestion, load_gold
+from eval.dataset import load_gold
+from eval.harness import engine_question
 from eval.runner import suite_service
 from eval.suite import find_suite
 from server.engine.generative import Generator, OpenAICompatibleGenerator
-from server.engine.types import Question, Turn
 from sourcier.config import Settings
 from sourcier.embedding import load_embedder
 
@@ -81,10 +81,6 @@ class RecordingGenerator:
             pieces.append(piece)
             yield piece
         self.calls.append((list(messages), "".join(pieces), time.perf_counter() - started))
-
-
-def as_question(gold: GoldQuestion) -> Question:
-    return Question(gold.question, history=tuple(Turn(t.role, t.content) for t in gold.history))
 
 
 def load_replies(path: Path) -> list[dict[str, Any]]:
@@ -138,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for set_name, questions in sets:
                 for gold in questions:
                     before = len(recorder.calls)
-                    service.ask(as_question(gold), config)
+                    service.ask(engine_question(gold), config)
                     for messages, reply, seconds in recorder.calls[before:]:
                         records.append(
                             {

@@ -350,7 +350,7 @@ class EdgeStore:
             else []
         )
         counts = {}
-        with self._engine("counting terms"):
+        with self._engine("comptage des termes"):
             for term in dict.fromkeys(terms):
                 filter_ = qe.Filter(must=[*scope, qe.FieldCondition(key="terms", match=qe.MatchValue(term))])
                 counts[term] = shard.count(qe.CountRequest(exact=True, filter=filter_))

@@ -411,7 +411,7 @@ class QdrantStore:
             else []
         )
         counts = {}
-        with self._engine("counting terms"):
+        with self._engine("comptage des termes"):
             for term in dict.fromkeys(terms):
                 filter_ = qm.Filter(
                     must=[*scope, qm.FieldCondition(key="terms", match=qm.MatchValue(value=term))]
