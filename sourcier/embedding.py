@@ -285,6 +285,15 @@ def load_embedder(settings: Settings) -> Embedder:
                 "(SOURCIER_EMBEDDING_BACKEND=torch fait tourner le modèle sans lui)"
             ) from exc
         return OnnxEmbedder(exported, num_threads=settings.num_threads, name=name)
+    from importlib.util import find_spec
+
+    if find_spec("torch") is None or find_spec("sentence_transformers") is None:
+        raise EmbeddingModelError(
+            "SOURCIER_EMBEDDING_BACKEND=torch demande PyTorch, absent de cette installation : "
+            "installez-le (pip install torch==2.13.0 "
+            "sentence-transformers) ou choisissez SOURCIER_EMBEDDING_BACKEND=onnx-int8 avec un modèle déjà "
+            "exporté (`sourcier model`)"
+        )
     return SentenceTransformerEmbedder(
         folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
     )

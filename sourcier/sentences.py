@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Abbreviations after which a period does not end a sentence (lowercased, without the period).
 ABBREVIATIONS = frozenset(
@@ -105,6 +106,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     for line in re.finditer(r"[^\n]+", text[start:end]):
         spans.extend(_line_spans(text, start + line.start(), start + line.end()))
     return spans
+
+
+@lru_cache(maxsize=8192)
+def chunk_sentence_spans(text: str) -> tuple[Span, ...]:
+    """:func:`sentence_spans` of a chunk's text, remembered: answering splits the same retrieved
+    chunks for every question and several times per question (evidence, shaping). Chunks only,
+    never whole documents, so that the cache stays small."""
+    return tuple(sentence_spans(text))
 
 
 def _line_spans(text: str, start: int, end: int) -> list[Span]:

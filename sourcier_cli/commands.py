@@ -1,4 +1,4 @@
-"""The ``sourcier`` command: ingest, ask, serve, ui, eval.
+"""The ``sourcier`` command: ingest, ask, serve, ui, eval, model.
 
 Heavy imports (torch, the store engines, FastAPI, Gradio) happen inside the commands so that
 ``sourcier --help`` answers at once.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sourcier import validation_fr
@@ -61,7 +62,7 @@ def _variable(error: Mapping[str, Any]) -> str:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[red]erreur :[/red] {message}", highlight=False)
+    console.print(f"[red]erreur :[/red] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -124,7 +125,9 @@ def _print_summary(report: IngestReport) -> None:
     table.add_row(*(str(v) for v in counts), f"{report.seconds:.1f}")
     out.print(table)
     for failure in report.failed:
-        console.print(f"[red]échec :[/red] {failure.path} : {failure.reason}", highlight=False)
+        console.print(
+            f"[red]échec :[/red] {escape(str(failure.path))} : {escape(failure.reason)}", highlight=False
+        )
 
 
 @app.command()
@@ -213,7 +216,7 @@ def _ingest_remote(settings: Settings, url: str, targets: list[Path], force: boo
                 change = server.upload(file, document_id(file, root), force=force)
             except RemoteError as error:
                 if error.status is None or error.status >= 500 or error.status in (401, 429):
-                    console.print(f"[red]erreur :[/red] {error}", highlight=False)
+                    console.print(f"[red]erreur :[/red] {escape(str(error))}", highlight=False)
                     return 2
                 reason = error.detail.removeprefix(f"{file.name} : ")  # the file is named on the line
                 report.failed.append(Failure(str(file), error.code or "http_error", reason))
@@ -356,6 +359,26 @@ def serve(
     application = build_app(settings, with_ui=ui)
     announce_while_serving(application, settings.data_dir, url)
     uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def model() -> None:
+    """Préparer le modèle d'embedding du runtime choisi (conversion, export ONNX int8 : une fois) et
+    dire où il est. Pour une image de service sans PyTorch : le lancer là où l'extra « torch » est
+    installé, puis copier le dossier des modèles."""
+    from sourcier.embedding import EmbeddingModelError, load_embedder
+
+    settings = _settings()
+    started = time.perf_counter()
+    try:
+        embedder = load_embedder(settings)
+    except EmbeddingModelError as error:
+        raise _fail(str(error)) from error
+    console.print(
+        f"{embedder.name} prêt ({settings.embedding_backend}, {embedder.dimension} dimensions) dans "
+        f"{settings.models_dir} en {time.perf_counter() - started:.1f} s",
+        highlight=False,
+    )
 
 
 feedback_app = typer.Typer(help="Les avis des lecteurs (👍/👎) sur les réponses.", no_args_is_help=True)

@@ -25,7 +25,7 @@ from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
-from sourcier.sentences import sentence_spans
+from sourcier.sentences import chunk_sentence_spans
 
 _MIN_WORDS = 4
 #: A sentence opening with one of these leans on the one before it ("Il serait prévu pour…").
@@ -207,7 +207,7 @@ def _locate(chunks: Sequence[ScoredChunk]) -> list[_Candidate]:
         chunk = scored.chunk
         headings = {*chunk.heading_path, *chunk.headings}
         previous = ""
-        for span in sentence_spans(chunk.text):
+        for span in chunk_sentence_spans(chunk.text):
             text = chunk.text[span.start : span.end]
             key = (chunk.document_id, chunk.start + span.start)
             if key not in seen and text not in headings and len(text.split()) >= _MIN_WORDS:

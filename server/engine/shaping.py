@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from server.engine.evidence import Evidence, refers_back
 from sourcier.lexical import LexicalEncoder
-from sourcier.sentences import Span, sentence_spans
+from sourcier.sentences import Span, chunk_sentence_spans
 
 #: A sentence needs this many content terms the question does not have to say something new.
 MIN_NEW_TERMS = 1
@@ -116,7 +116,7 @@ def _neighbours(evidence: Evidence) -> tuple[list[Span], int] | None:
         return None
     spans = [
         Span(evidence.context_start + s.start, evidence.context_start + s.end)
-        for s in sentence_spans(evidence.context)
+        for s in chunk_sentence_spans(evidence.context)
     ]
     for i, span in enumerate(spans):
         if span.start == evidence.start:

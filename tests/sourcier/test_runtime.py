@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -34,3 +35,30 @@ def test_release_free_memory_shrinks_the_resident_size() -> None:
     freed, trimmed, released = run.stdout.split()
     assert released == "True"
     assert int(freed) - int(trimmed) > 200, run.stdout
+
+
+def test_numpy_runs_one_blas_thread_unless_the_user_says_otherwise() -> None:
+    """Set before numpy loads OpenBLAS (it reads the variable once); a user's own value wins."""
+    script = textwrap.dedent(
+        """
+        from sourcier.runtime import configure_runtime
+        configure_runtime()
+        import numpy  # noqa: F401 (loads OpenBLAS)
+        from threadpoolctl import threadpool_info
+        print([pool["num_threads"] for pool in threadpool_info() if pool["internal_api"] == "openblas"])
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    ours = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert ours.stdout.split() == ["[1]"], ours.stderr
+    theirs = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env={**env, "OPENBLAS_NUM_THREADS": "2"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert theirs.stdout.split() == ["[2]"], theirs.stderr

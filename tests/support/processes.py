@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -40,13 +40,20 @@ def child_env(settings: Settings, **extra: str) -> dict[str, str]:
 class LiveServer:
     """A real ``sourcier serve`` process on 127.0.0.1."""
 
-    def __init__(self, settings: Settings, env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: dict[str, str],
+        port: int,
+        log: Path,
+        command: Sequence[str] = (sys.executable, "-m", "sourcier_cli"),
+    ) -> None:
         self.settings = settings
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "sourcier_cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
