@@ -58,9 +58,11 @@ def asks_for_several(question: str) -> bool:
 
 
 def is_fragment(text: str, headings: Sequence[str] = ()) -> bool:
-    """A heading, a label, or a short line without final punctuation."""
+    """A heading, a label, a short line without final punctuation, or a clause cut at its comma
+    (a man page's "quand timeout n'est pas exécuté depuis un interpréteur de commande," whose
+    sentence goes on in the next paragraph), whatever its length."""
     stripped = text.strip()
-    if stripped in headings:
+    if stripped in headings or stripped.endswith(","):
         return True
     return not _FINAL_PUNCTUATION.search(stripped) and len(stripped.split()) <= FRAGMENT_WORDS
 

@@ -217,3 +217,14 @@ def test_a_man_pages_name_line_stands_alone_though_it_is_the_title(lexical: Lexi
     e = evidence_at(page, name_line)
     assert e.title == name_line
     assert stands_alone(e, "Quelle commande permet de calculer une empreinte numérique BLAKE2 ?", lexical)
+
+
+def test_a_clause_cut_at_its_comma_is_a_fragment_however_long(lexical: LexicalEncoder) -> None:
+    """timeout(1) prints the start of --foreground's description as a paragraph of its own."""
+    page = DOCS / "manpages-fr_000943.txt"
+    cut = evidence_at(page, "quand timeout n'est pas exécuté depuis un interpréteur de commande,")
+    assert not stands_alone(cut, "Quel signal la commande timeout envoie-t-elle par défaut ?", lexical)
+    whole = evidence_at(
+        page, "Le signal TERM tue tous les processus qui ne bloquent ni n'interceptent ce signal."
+    )
+    assert stands_alone(whole, "Quel signal la commande timeout envoie-t-elle par défaut ?", lexical)
