@@ -486,7 +486,11 @@ def free_port() -> int:
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
+    """The child's environment: no SOURCIER_* setting of the caller's but the embedding runtime
+    (``SOURCIER_EMBEDDING_BACKEND=onnx-int8 python -m bench.…`` measures that runtime)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOURCIER_")}
+    if "SOURCIER_EMBEDDING_BACKEND" in os.environ:
+        env["SOURCIER_EMBEDDING_BACKEND"] = os.environ["SOURCIER_EMBEDDING_BACKEND"]
     env.update(
         SOURCIER_DATA_DIR=str(data_dir),
         SOURCIER_MODEL_CACHE_DIR=os.environ["SOURCIER_MODEL_CACHE_DIR"],
