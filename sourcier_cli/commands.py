@@ -364,7 +364,7 @@ def serve(
 @app.command()
 def model() -> None:
     """Préparer le modèle d'embedding du runtime choisi (conversion, export ONNX int8 : une fois) et
-    dire où il est. Pour une image de service sans PyTorch : le lancer là où l'extra « torch » est
+    dire où il est. Pour servir sans PyTorch (runtime onnx-int8) : le lancer là où PyTorch est
     installé, puis copier le dossier des modèles."""
     from sourcier.embedding import EmbeddingModelError, load_embedder
 

@@ -30,8 +30,15 @@ def run(args: list[str], data_dir: Path, **env: str) -> subprocess.CompletedProc
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = run(["--help"], tmp_path / "data")
     assert result.returncode == 0
-    for command in ("ingest", "ask", "serve", "ui", "eval"):
+    for command in ("ingest", "ask", "serve", "ui", "eval", "model"):
         assert command in result.stdout
+
+
+def test_model_prepares_the_configured_runtime_and_says_where(model_cache: Path, tmp_path: Path) -> None:
+    for backend in ("onnx-int8", "torch"):
+        result = run(["model"], tmp_path / "data", SOURCIER_EMBEDDING_BACKEND=backend)
+        assert result.returncode == 0, result.stderr
+        assert f"multilingual-e5-small prêt ({backend}, 384 dimensions) dans {model_cache}" in result.stderr
 
 
 def test_ingest_twice_then_a_bad_file(model_cache: Path, tmp_path: Path) -> None:
