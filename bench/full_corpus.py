@@ -5,7 +5,8 @@ index checked against an uninterrupted run's, then the query side on that index.
 
 1. The sample of ``--corpus`` (``1``: all 5,008 documents; no bundled articles) is written as
    ``.txt`` files under ``DIR/docs``.
-2. ``python -m sourcier_cli ingest DIR/docs`` (default runtime, ``SOURCIER_DATA_DIR=DIR/data``) is
+2. ``python -m sourcier_cli ingest DIR/docs`` (default runtime, or ``SOURCIER_EMBEDDING_BACKEND``'s;
+   ``SOURCIER_DATA_DIR=DIR/data``) is
    killed with SIGKILL once its progress bar has passed ``--interrupt-at`` of the files: a crash,
    not a clean stop. Then the same command runs again to completion. Each run's wall time, CPU
    seconds and peak RSS come from ``wait4`` on that process alone; the second run's summary says
@@ -667,8 +668,9 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         "## The whole bench corpus, measured",
         "",
-        f"`{result['command']}`: the {result['sample_name']} ingested by `sourcier ingest` (default "
-        "runtime) killed with SIGKILL part-way, then run again to completion; the index checked "
+        f"`{result['command']}`: the {result['sample_name']} ingested by `sourcier ingest` (embedding "
+        f"runtime {result.get('runtime', 'torch')}) killed with SIGKILL part-way, then run again to "
+        "completion; the index checked "
         "document by document against what the product's chunking makes of each file, and a few "
         "stored vectors against fresh embeddings; then `sourcier serve --no-ui` on that index. "
         f"Questions: {result['question_mix']['docs_suite']} of the docs suite's and "
@@ -832,10 +834,13 @@ def main(argv: list[str] | None = None) -> int:
             f"Machine: {facts['nproc']} CPUs ({facts['cpu']}), {facts['ram_gb']} GB RAM, "
             f"torch {facts['versions']['torch']}, qdrant-edge-py {facts['versions']['qdrant-edge-py']}."
         )
+        result["runtime"] = os.environ.get("SOURCIER_EMBEDDING_BACKEND", "torch")
         result["projection"] = project(result)
         text = markdown(result)
         result["markdown"] = text
         name = "full_corpus" if args.sample == 1 else f"full_corpus.{size_label(args.sample)}"
+        if result["runtime"] != "torch":  # the default runtime's run keeps the plain name
+            name += "_" + result["runtime"].replace("-", "_")
         path = write_result(name, result)
         print(text)
         print(f"wrote {path}")
