@@ -40,8 +40,9 @@ def _distribution(entry: str) -> str:
 @pytest.fixture(scope="module")
 def slim_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("slim-site")
-    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
-        if _distribution(entry.name) not in TORCH_EXTRA:
+    folders = {Path(sysconfig.get_paths()[kind]) for kind in ("purelib", "platlib")}
+    for entry in (e for folder in sorted(folders) for e in folder.iterdir()):
+        if _distribution(entry.name) not in TORCH_EXTRA and not (site / entry.name).exists():
             (site / entry.name).symlink_to(entry)
     return site
 
