@@ -24,7 +24,7 @@ from tests.support.processes import LiveServer, child_env, free_port
 pytestmark = pytest.mark.slow  # server and CLI processes
 
 #: What the ONNX runtime does not need (import and distribution names, normalised).
-TORCH_EXTRA = {"torch", "torchgen", "functorch", "sentence_transformers", "transformers", "onnx"}
+TORCH_STACK = {"torch", "torchgen", "functorch", "sentence_transformers", "transformers", "onnx"}
 BOOT = (
     "import runpy, site, sys; site.addsitedir(sys.argv.pop(1)); sys.argv[0] = 'sourcier'; "
     "runpy.run_module('sourcier_cli', run_name='__main__')"
@@ -42,7 +42,7 @@ def slim_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("slim-site")
     folders = {Path(sysconfig.get_paths()[kind]) for kind in ("purelib", "platlib")}
     for entry in (e for folder in sorted(folders) for e in folder.iterdir()):
-        if _distribution(entry.name) not in TORCH_EXTRA and not (site / entry.name).exists():
+        if _distribution(entry.name) not in TORCH_STACK and not (site / entry.name).exists():
             (site / entry.name).symlink_to(entry)
     return site
 
