@@ -33,6 +33,7 @@ from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
 from sourcier.sentences import sentence_spans
+from sourcier.store.fusion import DENSE_WEIGHT
 
 MODES = ("dense", "sparse", "hybrid")
 #: chunks: first stage only; sentences: the retrieved chunks' sentences in retrieval order;
@@ -68,12 +69,18 @@ def engine_question(question: GoldQuestion) -> engine_types.Question:
     return engine_types.Question(question.question, history)
 
 
-def trace(engine: Engine, question: GoldQuestion, gold: tuple[Span, ...], depth: int) -> Trace:
+def trace(
+    engine: Engine,
+    question: GoldQuestion,
+    gold: tuple[Span, ...],
+    depth: int,
+    dense_weight: float = DENSE_WEIGHT,
+) -> Trace:
     understanding = engine.understand(engine_question(question))
     chunks: dict[str, list[ScoredChunk]] = {}
     retrieval = None
     for mode in MODES:
-        retrieval = engine.retriever.retrieve(understanding.query, depth, None, mode)  # type: ignore[arg-type]
+        retrieval = engine.retriever.retrieve(understanding.query, depth, None, mode, dense_weight)  # type: ignore[arg-type]
         chunks[mode] = retrieval.chunks
     assert retrieval is not None
     return Trace(question, understanding, gold, chunks, retrieval)
@@ -444,7 +451,7 @@ def evaluate(
     depth = max(10, config.top_k)
     results, traces = [], []
     for q in questions:
-        t = trace(engine, q, gold[q.id], depth)
+        t = trace(engine, q, gold[q.id], depth, config.dense_weight)
         results.append(score_question(engine, config, t, answerer(q), documents, verifier))
         traces.append(t)
         if on_question is not None:

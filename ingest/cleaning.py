@@ -33,6 +33,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-–—•*·]|\d+[.)])\s+")
 #: A command-line option starting a definition (``-b, --binary``, ``--tag``, ``-l BIT``): the
 #: term of a man page's option list, never a heading.
 _OPTION_TERM = re.compile(r"^--?[A-Za-z0-9?@#]")
+#: A multi-level section number ("4.4.1.", "D.5.", "2.4"): what starts a manual's heading.
+_SECTION_NUMBER = re.compile(r"^(?:\d+|[A-Z])(?:\.\d+)+\.?\s")
 #: A related-article headline is a sentence-like title: several words, capitalised like prose.
 _HEADLINE_MIN_WORDS = 6
 _TERMINAL = '.!?…»"):;,'
@@ -165,7 +167,9 @@ def blocks_from_plain_text(text: str) -> list[Block]:
 
 def _merge_wrapped_headings(blocks: list[Block], indented_bodies: set[int]) -> list[Block]:
     """A "heading" followed by lowercase body text was in fact the start of a wrapped paragraph
-    (unless that text is indented under it, as a man page's ``NOM`` section is)."""
+    (unless that text is indented under it, as a man page's ``NOM`` section is, or the heading
+    is numbered as a manual's section: "3.6.1. Généralités" over "tandis que le « Flou
+    gaussien »…", "1.5.1. L'installateur : debian-installer" over "debian-installer, conçu…")."""
     merged: list[Block] = []
     for i, block in enumerate(blocks):
         previous = merged[-1] if merged else None
@@ -175,6 +179,7 @@ def _merge_wrapped_headings(blocks: list[Block], indented_bodies: set[int]) -> l
             and block.kind == "body"
             and block.text[:1].islower()
             and i not in indented_bodies
+            and not _SECTION_NUMBER.match(previous.text)
         ):
             merged[-1] = Block(f"{previous.text} {block.text}", "body")
         else:

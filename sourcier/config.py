@@ -64,6 +64,13 @@ class Settings(BaseSettings):
 
     # --- answering -----------------------------------------------------------------------
     top_k: int = Field(8, ge=1, le=100)
+    hybrid_dense_weight: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Share of dense retrieval in the hybrid blend (each list's scores rescaled to 0..1; "
+        "the French lexical list has the rest).",
+    )
     max_top_k: int = Field(50, ge=1, le=1000)
     warm_up_sentences: int = Field(
         5000, ge=0, description="At start-up, embed the corpus's sentences if there are at most this many."
@@ -95,7 +102,8 @@ class Settings(BaseSettings):
         0.6,
         ge=0,
         le=1,
-        description="Agreement of the retrievers on the best chunk (its RRF score over the best possible).",
+        description="Agreement of the retrievers on the best chunk (sum over both of 1/(2 + its rank); "
+        "1 = first in both).",
     )
     abstain_rare_idf: float = Field(
         5.5,

@@ -163,8 +163,11 @@ class SearchFilters:
 
 @dataclass(frozen=True, slots=True)
 class ScoredChunk:
-    """A retrieved chunk and its score under the mode that found it."""
+    """A retrieved chunk and its score under the mode that found it; a hybrid hit also says where
+    each retriever ranked it (0-based; None: not among its candidates)."""
 
     chunk: Chunk
     score: float
     point_id: str
+    dense_rank: int | None = None
+    lexical_rank: int | None = None

@@ -211,7 +211,11 @@ class SearchResult(BaseModel):
     start: int
     end: int
     text: str
-    score: float
+    score: float = Field(
+        description="Under the mode searched: dense, the cosine similarity; sparse, the BM25 score; "
+        "hybrid, the blend of both lists' scores, each rescaled to 0..1 over its candidates "
+        "(1 = best of both)."
+    )
 
 
 class SearchResponse(BaseModel):

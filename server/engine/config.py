@@ -14,6 +14,7 @@ from server.engine.abstention import Support
 from server.engine.evidence import Weights
 from server.engine.grounding import Thresholds
 from sourcier.config import Settings
+from sourcier.store.fusion import DENSE_WEIGHT
 
 Answerer = Literal["extractive", "generative"]
 
@@ -23,6 +24,7 @@ class AnswerConfig:
     """``answerer="generative"`` uses the language model when one is configured (else extractive)."""
 
     top_k: int = 8
+    dense_weight: float = DENSE_WEIGHT  # dense retrieval's share of the hybrid blend
     weights: Weights = field(default_factory=Weights)
     abstain_min_dense: float = 0.0  # optional best-cosine floor (off: see Support)
     support: Support = field(default_factory=Support)
@@ -35,6 +37,7 @@ class AnswerConfig:
     def from_settings(cls, settings: Settings) -> AnswerConfig:
         return cls(
             top_k=settings.top_k,
+            dense_weight=settings.hybrid_dense_weight,
             abstain_min_dense=settings.abstain_min_dense,
             support=Support(
                 min_alignment=settings.abstain_min_alignment,
@@ -54,6 +57,7 @@ class AnswerConfig:
 
     def describe(self) -> str:
         return (
-            f"top_k={self.top_k}, support={self.support}, abstain_min_dense={self.abstain_min_dense}, "
+            f"top_k={self.top_k}, dense_weight={self.dense_weight}, support={self.support}, "
+            f"abstain_min_dense={self.abstain_min_dense}, "
             f"answer_max_sentences={self.max_sentences}, weights={self.weights}"
         )

@@ -35,6 +35,14 @@ _REFERRING_OPENERS = frozenset(
 )
 
 
+def in_heading(text: str, headings: Sequence[str]) -> bool:
+    """Is the sentence a heading or a piece of one? A numbered heading ("4.4.1. Démarrage du
+    programme d'installation depuis Linux avec GRUB", "D.5. Installer Debian…") splits after its
+    number, and the rest, a sentence of its own, is still the heading, not body text."""
+    stripped = text.strip()
+    return bool(stripped) and any(stripped in heading for heading in headings)
+
+
 def refers_back(sentence: str) -> bool:
     words = sentence.split(maxsplit=1)
     return bool(words) and words[0].lower().strip(",;:") in _REFERRING_OPENERS
@@ -205,12 +213,12 @@ def _locate(chunks: Sequence[ScoredChunk]) -> list[_Candidate]:
     located: list[_Candidate] = []
     for rank, scored in enumerate(chunks):
         chunk = scored.chunk
-        headings = {*chunk.heading_path, *chunk.headings}
+        headings = (*chunk.heading_path, *chunk.headings)
         previous = ""
         for span in chunk_sentence_spans(chunk.text):
             text = chunk.text[span.start : span.end]
             key = (chunk.document_id, chunk.start + span.start)
-            if key not in seen and text not in headings and len(text.split()) >= _MIN_WORDS:
+            if key not in seen and not in_heading(text, headings) and len(text.split()) >= _MIN_WORDS:
                 seen.add(key)
                 located.append(
                     _Candidate(scored, rank, chunk.start + span.start, chunk.start + span.end, text, previous)

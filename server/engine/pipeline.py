@@ -50,7 +50,9 @@ class Engine:
     def retrieve(
         self, understanding: Understanding, config: AnswerConfig, filters: SearchFilters | None = None
     ) -> Retrieval:
-        return self.retriever.retrieve(understanding.query, config.top_k, filters)
+        return self.retriever.retrieve(
+            understanding.query, config.top_k, filters, "hybrid", config.dense_weight
+        )
 
     def gather(
         self, understanding: Understanding, retrieval: Retrieval, config: AnswerConfig

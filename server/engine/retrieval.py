@@ -1,4 +1,5 @@
-"""Hybrid retrieval: the query's dense and French lexical vectors, fused by the store (RRF)."""
+"""Hybrid retrieval: the query's dense and French lexical vectors, fused by the store
+(``sourcier.store.fusion``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from sourcier.documents import ScoredChunk, SearchFilters
 from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import SearchMode, VectorStore
-from sourcier.store.base import RRF_K
+from sourcier.store.fusion import DENSE_WEIGHT
+
+#: Agreement's rank constant: a chunk ranked r (from 0) by a retriever gets 1/(k + r) from it.
+AGREEMENT_K = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +32,25 @@ class Retrieval:
 
 
 def agreement(retrieval: Retrieval) -> float:
-    """How much the dense and the lexical retrievers agree on the best chunk, from 0 to 1: its
-    fused RRF score over the best possible one (1 = first in both lists, 0.83 = first and
-    second, 0.75 = first and third, 0.5 = first in one list only). 0 when only one retriever ran.
+    """How much the dense and the lexical retrievers agree on a best chunk, from 0 to 1: over the
+    retrieved chunks, the highest sum over both retrievers of 1/(2 + its rank of the chunk), 0 for
+    a retriever that did not list it (1 = first in both lists, 0.83 = first and second, 0.75 =
+    first and third, 0.5 = first in one list only). 0 when only one retriever ran.
 
     Why: a score from rank positions means the same on any corpus, unlike a cosine; and when the
     corpus holds the answer, the passage that says it in the question's words tends to be
     found by both (tuning halves of the articles and docs suites: 0.84 of answerable questions,
-    0.5 of the rest, have the dense winner in the lexical top 5)."""
+    0.5 of the rest, have the dense winner in the lexical top 5). Why the best over the chunks
+    and not the fused first one's: the blend (``sourcier.store.fusion``) may put first a chunk
+    that one retriever alone found far ahead; whether some chunk is found by both is the
+    question here."""
     if retrieval.mode != "hybrid" or not retrieval.chunks:
         return 0.0
-    return min(1.0, retrieval.chunks[0].score * RRF_K / 2)
+    return min(1.0, max(_rank_votes(c) for c in retrieval.chunks))
+
+
+def _rank_votes(chunk: ScoredChunk) -> float:
+    return sum(1 / (AGREEMENT_K + r) for r in (chunk.dense_rank, chunk.lexical_rank) if r is not None)
 
 
 class Retriever:
@@ -55,6 +67,7 @@ class Retriever:
         top_k: int,
         filters: SearchFilters | None = None,
         mode: SearchMode = "hybrid",
+        dense_weight: float = DENSE_WEIGHT,
     ) -> Retrieval:
         started = time.perf_counter()
         vectors, states = self.embedder.encode([query], "query")
@@ -72,6 +85,7 @@ class Retriever:
                 dense=vector.tolist(),
                 sparse=sparse,
                 filters=filters,
+                dense_weight=dense_weight,
             )
         searched = time.perf_counter()
         return Retrieval(

@@ -173,7 +173,7 @@ class Sourcier:
         self, query: str, top_k: int = 10, filters: SearchFilters | None = None, mode: SearchMode = "hybrid"
     ) -> list[SearchHit]:
         self._check_length(query, "la recherche")
-        retrieval = self.engine.retriever.retrieve(query, top_k, filters, mode)
+        retrieval = self.engine.retriever.retrieve(query, top_k, filters, mode, self.config.dense_weight)
         return [
             SearchHit(
                 document_id=s.chunk.document_id,

@@ -19,7 +19,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from server.engine.evidence import Evidence, refers_back
+from server.engine.evidence import Evidence, in_heading, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
 
@@ -58,11 +58,12 @@ def asks_for_several(question: str) -> bool:
 
 
 def is_fragment(text: str, headings: Sequence[str] = ()) -> bool:
-    """A heading, a label, a short line without final punctuation, or a clause cut at its comma
-    (a man page's "quand timeout n'est pas exécuté depuis un interpréteur de commande," whose
-    sentence goes on in the next paragraph), whatever its length."""
+    """A heading or a piece of one (``evidence.in_heading``), a label, a short line without final
+    punctuation, or a clause cut at its comma (a man page's "quand timeout n'est pas exécuté
+    depuis un interpréteur de commande," whose sentence goes on in the next paragraph), whatever
+    its length."""
     stripped = text.strip()
-    if stripped in headings or stripped.endswith(","):
+    if in_heading(stripped, headings) or stripped.endswith(","):
         return True
     return not _FINAL_PUNCTUATION.search(stripped) and len(stripped.split()) <= FRAGMENT_WORDS
 
@@ -143,6 +144,8 @@ def with_antecedent(evidence: Evidence) -> Evidence:
     previous = spans[i - 1]
     previous_text = _text(evidence, previous)
     words = previous_text.split()
+    if in_heading(previous_text, evidence.headings):
+        return evidence  # a heading is no antecedent ("3.6.1. Généralités" over "tandis que…")
     # an option or a term ("--normal", "-j, --print-journal"), not a section heading
     # ("DESCRIPTION", "OPTIONS", "Création de compte")
     term_line = is_fragment(previous_text) and (
@@ -168,7 +171,7 @@ def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool
         text = _text(evidence, span)
         listed = before.rstrip().endswith((":", ";")) or text.rstrip().endswith(";")
         continues = listed or (leaning and leans_on_previous(text))
-        if len(steps) >= limit or not continues or is_question(text) or is_fragment(text):
+        if len(steps) >= limit or not continues or is_question(text) or is_fragment(text, evidence.headings):
             break
         steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
         before = text

@@ -15,14 +15,13 @@ from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from sourcier.documents import POINT_NAMESPACE, Chunk, Document, ScoredChunk, SearchFilters, SparseVector
+from sourcier.store.fusion import DENSE_WEIGHT, fuse
 
 SearchMode = Literal["dense", "sparse", "hybrid"]
 
 DENSE = "dense"
 LEXICAL = "lexical"
 
-#: RRF constant: score = sum over prefetches of 1/(k + rank), rank from 0. Qdrant's default.
-RRF_K = 2
 #: Payload fields with an index on the chunk collection (``terms``: ``VectorStore.term_counts``).
 INDEXED_KEYWORDS = ("document_id", "source", "terms")
 INDEXED_DATETIME = "date"
@@ -93,7 +92,7 @@ def document_point_id(document_id: str) -> str:
 
 
 def prefetch_limit(limit: int) -> int:
-    """How many candidates each hybrid prefetch brings to the fusion."""
+    """How many candidates each retriever brings to a hybrid search's fusion."""
     return max(limit * 4, 40)
 
 
@@ -104,11 +103,21 @@ TIE_MARGIN = 8
 def ranked(results: Sequence[ScoredChunk], limit: int) -> list[ScoredChunk]:
     """Best first, equal scores in point-id order, cut at ``limit``.
 
-    RRF ties are frequent (dense rank 0 + sparse rank 1 scores exactly as dense 1 + sparse 0) and
-    the engines return tied points in hash order, which varies from call to call: the same
-    question then got different chunk ranks, hence different answers. Engines query
-    ``limit + TIE_MARGIN`` points and pass them through here."""
+    Ties happen (equal BM25 scores of near-identical lines; RRF, the engines' former fusion, tied
+    dense rank 0 + sparse rank 1 with the reverse) and the engines return tied points in hash
+    order, which varies from call to call: the same question then got different chunk ranks,
+    hence different answers. Engines query ``limit + TIE_MARGIN`` points and pass them through
+    here."""
     return sorted(results, key=lambda r: (-r.score, r.point_id))[:limit]
+
+
+def hybrid(
+    dense: Sequence[ScoredChunk], lexical: Sequence[ScoredChunk], limit: int, dense_weight: float
+) -> list[ScoredChunk]:
+    """A hybrid search's result from its two candidate lists (each ``prefetch_limit`` long, as
+    the engine returned them): each list put in a stable order first, so that a chunk's rank in
+    it does not depend on how the engine broke ties, then fused (``sourcier.store.fusion``)."""
+    return ranked(fuse(ranked(dense, len(dense)), ranked(lexical, len(lexical)), dense_weight), limit)
 
 
 def date_bounds(filters: SearchFilters) -> tuple[date | None, date | None]:
@@ -162,13 +171,15 @@ class VectorStore(Protocol):
         dense: Sequence[float] | None = None,
         sparse: SparseVector | None = None,
         filters: SearchFilters | None = None,
+        dense_weight: float = DENSE_WEIGHT,
     ) -> list[ScoredChunk]:
         """Ranked chunks, best first; ``ScoredChunk.score`` depends on ``mode``:
 
         - ``dense``: cosine similarity of ``dense`` with the chunk vector (-1..1);
         - ``sparse``: BM25 score (Qdrant IDF × the encoder's saturated tf weights, unbounded);
-        - ``hybrid``: RRF score of the dense and sparse prefetches (each ``prefetch_limit``
-          long), ``sum 1/(RRF_K + rank)``: only the order is meaningful.
+        - ``hybrid``: the blend of the dense and sparse candidate lists (each ``prefetch_limit``
+          long), each rescaled to 0..1 over its candidates, ``dense_weight`` for the dense list's
+          share (``sourcier.store.fusion``); each hit carries its rank in both lists.
 
         The vector(s) the mode needs are required (``ValueError`` otherwise). Filters apply to
         every stage; a malformed filter date raises ``ValueError``. A store with no schema yet

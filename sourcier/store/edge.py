@@ -29,7 +29,6 @@ from sourcier.store.base import (
     INDEXED_DATETIME,
     INDEXED_KEYWORDS,
     LEXICAL,
-    RRF_K,
     TIE_MARGIN,
     DocumentRecord,
     SearchMode,
@@ -38,9 +37,11 @@ from sourcier.store.base import (
     check_query,
     date_bounds,
     document_point_id,
+    hybrid,
     prefetch_limit,
     ranked,
 )
+from sourcier.store.fusion import DENSE_WEIGHT
 
 _UNUSED_SPARSE = "_none"
 _BATCH = 256
@@ -283,6 +284,7 @@ class EdgeStore:
         dense: Sequence[float] | None = None,
         sparse: SparseVector | None = None,
         filters: SearchFilters | None = None,
+        dense_weight: float = DENSE_WEIGHT,
     ) -> list[ScoredChunk]:
         check_query(mode, dense, sparse)
         filter_ = _filter(filters)
@@ -299,33 +301,34 @@ class EdgeStore:
             if sparse is not None
             else None
         )
-        if mode == "dense":
-            request = qe.QueryRequest(limit=fetch, query=dense_query, filter=filter_, with_payload=True)
-        elif mode == "sparse":
-            assert sparse is not None
-            if not sparse.indices:
-                return []
-            request = qe.QueryRequest(limit=fetch, query=sparse_query, filter=filter_, with_payload=True)
-        else:
+        if mode != "dense" and sparse is not None and not sparse.indices:
+            sparse_query = None  # no lexical term: nothing to find (hybrid: the dense list alone)
+        if mode == "hybrid":
+            # Both candidate lists, fused here (sourcier.store.fusion) like QdrantStore does.
             depth = prefetch_limit(limit)
-            request = qe.QueryRequest(
-                limit=fetch,
-                prefetches=[
-                    qe.Prefetch(limit=depth, query=dense_query, filter=filter_),
-                    qe.Prefetch(limit=depth, query=sparse_query, filter=filter_),
-                ],
-                # The stub types `query` as Fusion; Fusion.Rrf is what the engine takes.
-                query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
-                filter=filter_,
-                with_payload=True,
+            dense_hits, lexical_hits = (
+                self._query(shard, qe.QueryRequest(limit=depth, query=q, filter=filter_, with_payload=True))
+                if q is not None
+                else []
+                for q in (dense_query, sparse_query)
             )
+            return hybrid(dense_hits, lexical_hits, limit, dense_weight)
+        query = dense_query if mode == "dense" else sparse_query
+        if query is None:
+            return []
+        query = dense_query if mode == "dense" else sparse_query
+        found = self._query(
+            shard, qe.QueryRequest(limit=fetch, query=query, filter=filter_, with_payload=True)
+        )
+        return ranked(found, limit)
+
+    def _query(self, shard: qe.EdgeShard, request: qe.QueryRequest) -> list[ScoredChunk]:
         with self._engine("recherche"):
             hits = shard.query(request)
-        found = [
+        return [
             ScoredChunk(chunk=Chunk.from_payload(h.payload or {}), score=float(h.score), point_id=str(h.id))
             for h in hits
         ]
-        return ranked(found, limit)
 
     def count_chunks(self, document_id: str | None = None) -> int:
         self._open()

@@ -3,8 +3,8 @@
 Same layout as the embedded engine: collection ``<collection>_chunks`` (named dense vector
 ``dense``, cosine; sparse vector ``lexical`` with the IDF modifier; payload indexes on
 ``document_id``/``source`` (keyword) and ``date`` (datetime)) and ``<collection>_documents``
-(payload-only points: a collection with no vectors). Hybrid search is one ``query_points`` call
-with a dense and a sparse prefetch fused by RRF on the server.
+(payload-only points: a collection with no vectors). Hybrid search is one batch of two queries (dense,
+lexical) whose lists are fused here, in Python, as the embedded engine does (``sourcier.store.fusion``).
 
 Every failure reaches callers as :class:`StoreError` with a sentence saying what went wrong
 ("Qdrant at http://… unreachable: connection refused"), never a raw client traceback.
@@ -39,9 +39,11 @@ from sourcier.store.base import (
     check_query,
     date_bounds,
     document_point_id,
+    hybrid,
     prefetch_limit,
     ranked,
 )
+from sourcier.store.fusion import DENSE_WEIGHT
 
 _BATCH = 256
 _SCROLL_PAGE = 1000
@@ -337,6 +339,7 @@ class QdrantStore:
         dense: Sequence[float] | None = None,
         sparse: SparseVector | None = None,
         filters: SearchFilters | None = None,
+        dense_weight: float = DENSE_WEIGHT,
     ) -> list[ScoredChunk]:
         check_query(mode, dense, sparse)
         filter_ = _filter(filters)
@@ -349,46 +352,35 @@ class QdrantStore:
             if sparse is not None
             else None
         )
-        with self._engine("recherche"):
-            if mode == "dense":
-                response = self.client.query_points(
-                    self.chunks_collection,
-                    query=dense_query,
-                    using=DENSE,
-                    limit=fetch,
-                    query_filter=filter_,
-                    with_payload=True,
-                )
-            elif mode == "sparse":
-                assert sparse is not None
-                if not sparse.indices:
-                    return []
-                response = self.client.query_points(
-                    self.chunks_collection,
-                    query=sparse_query,
-                    using=LEXICAL,
-                    limit=fetch,
-                    query_filter=filter_,
-                    with_payload=True,
-                )
-            else:
-                depth = prefetch_limit(limit)
-                response = self.client.query_points(
-                    self.chunks_collection,
-                    prefetch=[
-                        qm.Prefetch(query=dense_query, using=DENSE, limit=depth, filter=filter_),
-                        qm.Prefetch(query=sparse_query, using=LEXICAL, limit=depth, filter=filter_),
-                    ],
-                    # Qdrant's RRF constant is k=2 (base.RRF_K), which EdgeStore sets explicitly.
-                    query=qm.FusionQuery(fusion=qm.Fusion.RRF),
-                    limit=fetch,
-                    query_filter=filter_,
-                    with_payload=True,
-                )
-        found = [
-            ScoredChunk(chunk=Chunk.from_payload(p.payload or {}), score=float(p.score), point_id=str(p.id))
-            for p in response.points
+        if mode != "dense" and sparse is not None and not sparse.indices:
+            sparse_query = None  # no lexical term: nothing to find (hybrid: the dense list alone)
+        searches: list[tuple[list[float] | qm.SparseVector | None, str]] = (
+            [(dense_query, DENSE)] if mode != "sparse" else []
+        )
+        if mode != "dense" and sparse_query is not None:
+            searches.append((sparse_query, LEXICAL))
+        if not searches:
+            return []
+        depth = prefetch_limit(limit) if mode == "hybrid" else fetch
+        requests = [
+            qm.QueryRequest(query=q, using=using, limit=depth, filter=filter_, with_payload=True)
+            for q, using in searches
         ]
+        with self._engine("recherche"):
+            # One round trip for both of a hybrid search's lists, fused here like EdgeStore does.
+            responses = self.client.query_batch_points(self.chunks_collection, requests)
+        lists = [
+            [
+                ScoredChunk(
+                    chunk=Chunk.from_payload(p.payload or {}), score=float(p.score), point_id=str(p.id)
+                )
+                for p in r.points
+            ]
+            for r in responses
+        ]
+        if mode == "hybrid":
+            return hybrid(lists[0], lists[1] if len(lists) > 1 else [], limit, dense_weight)
+        found = lists[0]
         return ranked(found, limit)
 
     def count_chunks(self, document_id: str | None = None) -> int:

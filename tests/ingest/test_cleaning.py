@@ -102,6 +102,26 @@ def test_soft_wrapped_lines_join_and_list_blocks_go() -> None:
     assert clean.text.endswith("La suite du texte.")
 
 
+def test_a_numbered_section_heading_stays_a_heading_over_lowercase_text() -> None:
+    """A heading over text opening in lower case is taken for a wrapped paragraph's first line,
+    unless it carries a manual's section number (GIMP's and the Debian handbook's, shipped in the
+    docs suite)."""
+    docs = Path(__file__).resolve().parents[2] / "eval" / "suites" / "docs" / "documents"
+    for page, heading, body in [
+        ("gimp-help-fr_000177.txt", "3.6.1. Généralités", "tandis que le « Flou gaussien »"),
+        (
+            "debian-handbook-fr_000094.txt",
+            "1.5.1. L'installateur : debian-installer",
+            "debian-installer, conçu",
+        ),
+    ]:
+        clean = clean_plain_text((docs / page).read_text(encoding="utf-8"))
+        assert heading in [clean.text[h.start : h.end] for h in clean.headings]
+        assert f"{heading}\n\n{body}" in clean.text
+    wrapped = clean_plain_text("Titre\n\nUne phrase coupée\n\nen deux paragraphes par erreur.\n")
+    assert "Une phrase coupée en deux paragraphes par erreur." in wrapped.text
+
+
 @pytest.mark.parametrize("page", [B2SUM, LS], ids=["b2sum", "ls"])
 def test_every_option_of_a_man_page_survives_with_its_description(page: Path) -> None:
     """Each option line starts a paragraph that goes on with its own description."""

@@ -27,7 +27,9 @@ from sourcier.store import (
     VectorStore,
     open_store,
 )
+from sourcier.store.base import prefetch_limit
 from sourcier.store.edge import EdgeStore
+from sourcier.store.fusion import fuse
 from sourcier.store.qdrant import QdrantStore
 
 DIM = 8
@@ -320,13 +322,40 @@ def test_search_hybrid(store: VectorStore, filled: dict[str, list[Chunk]]) -> No
         sparse=ENC.encode_query("Pourquoi les hôpitaux manquent-ils de médecins ?"),
     )
     assert top_doc(hits) == ("sante", 0)
-    assert hits[0].score == pytest.approx(2 / 2)  # RRF, k=2: rank 0 in both = 1/2 + 1/2
+    assert hits[0].score == pytest.approx(1.0)  # the best of both lists: 0.4 · 1 + 0.6 · 1
+    assert (hits[0].dense_rank, hits[0].lexical_rank) == (0, 0)
+    assert all(h.dense_rank is not None for h in hits)  # every chunk is a dense candidate here
     # Dense points at one chunk, words at another: both are in the top 2.
     hits = store.search("hybrid", 2, dense=unit((5, 1.0)), sparse=ENC.encode_query("glaciers des Alpes"))
     assert {(h.chunk.document_id, h.chunk.position) for h in hits} == {("sante", 1), ("climat", 0)}
     # Words nobody uses: dense alone decides.
     hits = store.search("hybrid", 3, dense=unit((1, 1.0)), sparse=ENC.encode_query("le la"))
     assert top_doc(hits) == ("ia", 1)
+    assert all(h.lexical_rank is None for h in hits)
+
+
+def test_hybrid_is_the_fusion_of_the_stores_own_lists(
+    store: VectorStore, filled: dict[str, list[Chunk]]
+) -> None:
+    """Both engines fuse the same way: a hybrid search is ``fusion.fuse`` of the dense and the
+    sparse search of the same store, whatever the weight; weight 1 is the dense order, weight 0
+    puts the best lexical hit first."""
+    dense, sparse = unit((5, 1.0), (4, 0.5)), ENC.encode_query("glaciers des Alpes et médecins")
+    depth = prefetch_limit(3)
+    for weight in (0.0, 0.4, 1.0):
+        expected = fuse(
+            store.search("dense", depth, dense=dense), store.search("sparse", depth, sparse=sparse), weight
+        )
+        hits = store.search("hybrid", 3, dense=dense, sparse=sparse, dense_weight=weight)
+        assert [(h.point_id, h.dense_rank, h.lexical_rank) for h in hits] == [
+            (h.point_id, h.dense_rank, h.lexical_rank) for h in expected[:3]
+        ]
+        assert [h.score for h in hits] == pytest.approx([h.score for h in expected[:3]])
+    by_dense = store.search("hybrid", 4, dense=dense, sparse=sparse, dense_weight=1.0)
+    assert [h.point_id for h in by_dense] == [h.point_id for h in store.search("dense", 4, dense=dense)]
+    by_words = store.search("hybrid", 4, dense=dense, sparse=sparse, dense_weight=0.0)
+    lexical = store.search("sparse", 4, sparse=sparse)
+    assert len(lexical) >= 2 and by_words[0].point_id == lexical[0].point_id
 
 
 def test_term_counts_come_from_the_chunks_indexed_terms(

@@ -3,14 +3,16 @@ project's own loader, so the spans are those the index stores."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from ingest.loaders import load_file
-from server.engine.evidence import Evidence
+from server.engine.evidence import Evidence, in_heading
 from server.engine.shaping import (
     asks_for_steps,
+    is_fragment,
     shape,
     stands_alone,
     with_antecedent,
@@ -228,3 +230,61 @@ def test_a_clause_cut_at_its_comma_is_a_fragment_however_long(lexical: LexicalEn
         page, "Le signal TERM tue tous les processus qui ne bloquent ni n'interceptent ce signal."
     )
     assert stands_alone(whole, "Quel signal la commande timeout envoie-t-elle par défaut ?", lexical)
+
+
+def evidence_with_headings(path: Path, sentence: str) -> Evidence:
+    """``evidence_at``, with the document's headings as a chunk holding them all carries them."""
+    loaded = load_file(path, path.parent, 10_000_000)
+    text = loaded.document.text
+    headings = tuple(text[h.start : h.end] for h in loaded.clean.headings)
+    return dataclasses.replace(evidence_at(path, sentence), headings=headings)
+
+
+@pytest.mark.parametrize(
+    ("page", "piece", "heading"),
+    [
+        (
+            "installation-guide-fr_000053.txt",
+            "Démarrage du programme d'installation depuis Linux avec GRUB",
+            "4.4.1. Démarrage du programme d'installation depuis Linux avec GRUB",
+        ),
+        (
+            "installation-guide-fr_000021.txt",
+            "Installer Debian GNU/Linux avec PPP sur Ethernet (PPPoE)",
+            "D.5. Installer Debian GNU/Linux avec PPP sur Ethernet (PPPoE)",
+        ),
+    ],
+)
+def test_the_words_of_a_numbered_heading_are_no_answer(
+    lexical: LexicalEncoder, page: str, piece: str, heading: str
+) -> None:
+    """A numbered heading splits after its number; the rest was offered as the answer to "Quelles
+    sont les étapes pour installer Debian avec une connexion PPPoE ?"."""
+    e = evidence_with_headings(DOCS / page, piece)
+    assert heading in e.headings and piece != heading
+    assert in_heading(piece, e.headings)
+    assert is_fragment(piece, e.headings)
+    assert not stands_alone(
+        e, "Quelles sont les étapes pour installer Debian avec une connexion PPPoE ?", lexical
+    )
+    body = evidence_with_headings(
+        DOCS / "installation-guide-fr_000021.txt",
+        "Pour pouvoir utiliser une connexion PPPoE pendant l'installation, vous devez faire une "
+        "installation avec l'une des images CD-ROM/DVD disponibles.",
+    )
+    assert stands_alone(body, "Comment installer Debian avec une connexion PPPoE ?", lexical)
+
+
+def test_a_heading_is_no_antecedent() -> None:
+    """GIMP's "3.6.1. Généralités" stands over a paragraph opening in lower case; the answer read
+    "Généralités tandis que le « Flou gaussien »…"."""
+    page = DOCS / "gimp-help-fr_000177.txt"
+    sentence = (
+        "tandis que le « Flou gaussien » calcule la moyenne des pixels environnants, le « Flou médiane » "
+        "calcule la médiane :"
+    )
+    e = evidence_with_headings(page, sentence)
+    assert "3.6.1. Généralités" in e.headings
+    assert with_antecedent(e).text == sentence
+    without_headings = evidence_at(page, sentence)  # what a one-word term line above would get
+    assert with_antecedent(without_headings).text.startswith("Généralités")
