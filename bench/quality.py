@@ -5,7 +5,7 @@
 Over the answerable gold questions (60 of 82; follow-ups made standalone by the product's own rule
 for every system), each system returns its top 10 chunks:
 
-- ``ours-hybrid``: ``Sourcier.search`` (dense + French lexical, fused by ``sourcier.store.fusion``) on Edge; also
+- ``ours-hybrid``: ``Sourcier.search`` (dense + French lexical, ``sourcier.store.fusion``) on Edge; also
   ``ours-dense`` and ``ours-sparse`` (the two halves alone) to show what the fusion brings;
 - ``llamaindex``: ``VectorStoreIndex.from_vector_store(...).as_retriever()`` over the index its own
   pipeline built (SentenceSplitter chunks, same e5 model, dense only);
