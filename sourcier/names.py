@@ -53,7 +53,7 @@ SENTENCE_OPENERS = frozenset(
     ça celui celle ceux celles rien personne chacun chacune nul nulle lire voir source sources
     article articles texte document documents réponse question oui entre sous sur dans chez
     vers pour par avec sans hier aujourd demain lorsque puisque quoique tandis dès afin parce quant
-    lors jusque comme surtout
+    lors jusque comme surtout auprès envers contre près autour hormis sauf via concernant
     """.split()  # noqa: SIM905 (one readable block beats a 120-item list literal)
 )
 
@@ -130,6 +130,32 @@ def words(text: str) -> frozenset[str]:
 def name_words(text: str) -> set[str]:
     """The words of every name of ``text`` (as :func:`words` spells them), titles left out."""
     return {w for name in find_names(text) for w in words(name.text) if w not in COMMON_ACRONYMS}
+
+
+#: A command named in lower case by the words that introduce it: "la commande tac", "le programme
+#: dpkg", "avec timeout, …" (at the head of a question about an option, before its comma).
+_COMMAND = re.compile(
+    r"\b(?:la\s+commande|le\s+programme|l'utilitaire)\s+«?\s*(?P<named>[a-z0-9][\w.+-]*)"
+    r"|^\s*avec\s+(?P<head>[a-z0-9][\w.+-]*)\s*,",
+    re.IGNORECASE,
+)
+
+
+_OPTION_WORD = re.compile(r"\boptions?\b", re.IGNORECASE)
+
+
+def command_names(text: str) -> set[str]:
+    """Commands ``text`` names in lower case (as :func:`words` spells them): what a man-page
+    question is about ("Avec la commande tac, quelle option… ?" is not answered from ls's page)
+    though :func:`find_names`, which looks for capitals, does not see them."""
+    found: set[str] = set()
+    for match in _COMMAND.finditer(text.translate(_APOSTROPHES)):
+        command = match.group("named") or match.group("head")
+        if match.group("head") and not _OPTION_WORD.search(text):
+            continue  # "Avec plaisir, …"
+        if command.islower() or command.isdigit():
+            found |= words(command)
+    return found
 
 
 def same_name(a: str, b: str) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from sourcier.lexical import fold_accents
+
 _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|"
     "septembre|octobre|novembre|décembre|decembre"
@@ -32,7 +34,11 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.DATE,
         re.compile(
-            r"\b(?:quand|depuis quand|jusqu'à quand|en quelle année|à quelle date|quelle date|"
+            # "quand" asks when only at the question's head or after "et" ("Qu'est-ce qu'Avocado et
+            # quand doit-il sortir ?"); elsewhere it is a conjunction ("Quel signal timeout
+            # envoie-t-il quand le délai expire ?", "Comment se comporte l'outil quand…").
+            r"(?:^\W*|\bet\s+|[,;]\s*)quand\b|"
+            r"\b(?:depuis quand|jusqu'à quand|en quelle année|à quelle date|quelle date|"
             r"quel jour|quel mois|quelle année|en quel mois|à quel moment)\b",
             re.I,
         ),
@@ -83,7 +89,19 @@ _DATE = re.compile(
 #: A command-line option: "-s", "-X", "--separator", "--color=auto" (not the "-" of "mono-utilisateur"
 #: nor the dash of "tac - concaténer…").
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
+#: "Combien de paquets…", "combien d'abonnés…": the noun a "combien de" question counts.
+_COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d')(\w+)", re.I)
+#: Nouns after "combien de" measured in units, not counted by name: any quantity may answer.
+_MEASURED = frozenset(
+    {"temps", "fois", "degrés", "place", "espace", "mémoire", "argent", "stockage", "ram", "disque"}
+)
+#: How many words after a quantity the counted noun may come ("des centaines de développeurs").
+_COUNT_WINDOW = 3
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Ý][\w-]+")
+#: What technical text names in lower case: a path ("/dev/sr0"), a file ("sources.list"), an
+#: identifier with an underscore ("ip_forward").
+_IDENTIFIER = re.compile(r"(?<![\w/])/[\w.+-]+(?:/[\w.+-]+)*|\b\w+\.[a-z]{2,5}\b|\b[a-z]+_[\w]+\b")
 
 
 def expected_type(question: str) -> AnswerType:
@@ -103,10 +121,12 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.MONEY:
         return any(m.group(0).lower() not in asked for m in _MONEY.finditer(sentence))
     if answer_type is AnswerType.QUANTITY:
+        counted = counted_noun(question)
         return any(
             m.group(0).lower() not in asked
             and not _part_of_name(sentence, m.start())
             and not _is_year(sentence, m.start())
+            and (counted is None or _counts(sentence, m.end(), counted))
             for m in _QUANTITY.finditer(sentence)
         )
     if answer_type is AnswerType.DATE:
@@ -114,7 +134,32 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))
-    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence))
+    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence)) or any(
+        m.group(0) not in question for m in _IDENTIFIER.finditer(sentence)
+    )
+
+
+def counted_noun(question: str) -> str | None:
+    """What "combien de N" counts ("paquets", "mines"), unless N is measured in units rather
+    than counted ("combien de temps", "de degrés", "d'espace disque"): None then, or when the
+    question asks no "combien de"."""
+    match = _COUNTED.search(question.replace("’", "'"))
+    if match is None or match.group(1).lower() in _MEASURED:
+        return None
+    return match.group(1)
+
+
+def _counts(sentence: str, after: int, noun: str) -> bool:
+    """Does a word for ``noun`` follow the quantity ending at ``after`` closely ("dix mines",
+    "environ 1000 développeurs", "des centaines de développeurs")? "40 Mo" counts no "paquets"."""
+    following = _WORD.findall(sentence[after:])[:_COUNT_WINDOW]
+    return any(_same_noun(word, noun) for word in following)
+
+
+def _same_noun(a: str, b: str) -> bool:
+    """The same noun give or take its plural and accents ("développeur", "développeurs")."""
+    a, b = (fold_accents(w.lower()).rstrip("sx") for w in (a, b))
+    return a == b or (min(len(a), len(b)) >= 5 and (a.startswith(b) or b.startswith(a)))
 
 
 def _part_of_name(sentence: str, at: int) -> bool:

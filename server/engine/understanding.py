@@ -15,7 +15,7 @@ from server.engine.answer_types import AnswerType, expected_type
 from server.engine.conversation import already_said, previous_answers, standalone_question
 from server.engine.types import Question
 from sourcier.lexical import LexicalEncoder
-from sourcier.names import name_terms, name_words
+from sourcier.names import command_names, name_terms, name_words
 from sourcier.relations import Relation, asked_relation
 
 _NUMBER = re.compile(r"\d[\d.,°%-]*")
@@ -91,8 +91,8 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
     asked = question.text
     standalone = standalone_question(asked, question.history)
     query = standalone or asked
-    asked_names = name_words(asked)
-    query_names = name_words(query) if standalone else asked_names
+    asked_names = name_words(asked) | command_names(asked)
+    query_names = name_words(query) | command_names(query) if standalone else asked_names
     asked_terms = name_terms(asked, lexical)
     query_terms = name_terms(query, lexical) if standalone else asked_terms
     return Understanding(

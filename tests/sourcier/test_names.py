@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sourcier.lexical import LexicalEncoder
-from sourcier.names import find_names, name_terms, name_words, words
+from sourcier.names import command_names, find_names, name_terms, name_words, words
 
 CASES = [
     # behind elisions, at the start of a sentence or not
@@ -76,6 +76,26 @@ def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
     assert name_terms("Le PDG et l'IA", lexical) == set()
 
 
-@pytest.mark.parametrize("opener", ["Lorsque", "Puisque", "Comme", "Dès", "Surtout", "Également", "Poussant"])
+@pytest.mark.parametrize(
+    "opener", ["Lorsque", "Puisque", "Comme", "Dès", "Surtout", "Également", "Poussant", "Auprès", "Envers"]
+)
 def test_conjunctions_and_adverbs_opening_a_sentence_are_not_names(opener: str) -> None:
     assert [n.text for n in find_names(f"{opener} Meta recrute, rien ne change.")] == ["Meta"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Avec la commande tac, quelle option permet de trier les lignes ?", {"tac"}),
+        ("Quel signal la commande timeout envoie-t-elle par défaut ?", {"timeout"}),
+        ("Avec cron, quelle option limite le nombre de tâches exécutées en parallèle ?", {"cron"}),
+        ("Avec la commande sha256sum, quelle option calcule une empreinte MD5 ?", {"sha256sum"}),
+        ("Avec plaisir, pouvez-vous m'aider ?", set()),  # a head "avec X," about no option
+        ("Quel programme de base installe les paquets ?", set()),
+        ("Avec la commande Git, que faire ?", set()),  # capitalised: find_names' business
+    ],
+)
+def test_commands_named_in_lower_case(question: str, expected: set[str]) -> None:
+    """A man-page question is about its command: "Avec la commande tac, quelle option… ?" was
+    answered with an option line of ls's page, since "tac" is no capitalised name."""
+    assert command_names(question) == expected

@@ -11,7 +11,7 @@ import pytest
 
 from server.engine.abstention import names_present
 from server.engine.alignment import alignments, content_positions, rarity
-from server.engine.answer_types import AnswerType, expected_type, provides
+from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides
 from server.engine.conversation import standalone_question
 from server.engine.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
@@ -318,3 +318,61 @@ def test_a_question_for_an_option_needs_a_sentence_with_an_option_it_does_not_qu
     quoting = "Avec la commande dir, quelle option a pour effet : « identique à -l --time-style » ?"
     assert not provides(AnswerType.OPTION, "Identique à -l --time-style.", quoting)
     assert provides(AnswerType.OPTION, "-g identique à -l, mais sans le propriétaire.", quoting)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Quand sortira Avocado ?", AnswerType.DATE),
+        ("Qu'est-ce qu'Avocado et quand doit-il sortir ?", AnswerType.DATE),
+        ("Et quand doit-il sortir ?", AnswerType.DATE),
+        ("Depuis quand Debian existe-t-il ?", AnswerType.DATE),
+        # a conjunction, not the question's interrogative (docs suite questions refused for "no date")
+        ("Quel signal la commande timeout envoie-t-elle par défaut quand le délai expire ?", AnswerType.ANY),
+        ("Comment se comporte l'outil Barbouillage quand son Flux dépasse zéro ?", AnswerType.ANY),
+        (
+            "Quel gestionnaire de connexion s'affiche au premier démarrage quand GNOME a été choisi ?",
+            AnswerType.ANY,
+        ),
+    ],
+)
+def test_quand_asks_when_only_as_the_interrogative(question: str, expected: AnswerType) -> None:
+    assert expected_type(question) is expected
+
+
+def test_a_name_may_be_a_path_or_a_file_name() -> None:
+    """Technical text names things in lower case: "Quel nom porte le premier lecteur CD SCSI ?"."""
+    question = "Quel nom porte le premier lecteur CD SCSI sous Linux ?"
+    assert expected_type(question) is AnswerType.NAME
+    assert provides(
+        AnswerType.NAME, "Le premier lecteur CD SCSI est nommé /dev/scd0, ou encore /dev/sr0.", question
+    )
+    assert provides(AnswerType.NAME, "La liste est dans le fichier sources.list du système.", question)
+    assert not provides(AnswerType.NAME, "Le lecteur est nommé ainsi par convention.", question)
+    assert not provides(
+        AnswerType.NAME, "Le fichier /etc/fstab décrit les disques.", "Que décrit /etc/fstab ?"
+    )
+
+
+def test_combien_de_n_needs_a_count_of_n() -> None:
+    """ "Combien de paquets contenait Debian 1.1 ?" was answered with "…atteindre 40 Mo ; apt y met
+    les paquets…": a quantity, but not of packages. A noun measured in units ("combien de temps",
+    "de degrés") still takes any quantity."""
+    packages = "Combien de paquets contenait Debian 1.1 ?"
+    assert counted_noun(packages) == "paquets"
+    assert counted_noun("Combien d'abonnés compte la liste debian-announce ?") == "abonnés"
+    assert counted_noun("Combien de temps dure le processus ?") is None
+    assert counted_noun("Quel âge a-t-il ?") is None
+    megabytes = "Les fichiers de dpkg peuvent facilement atteindre 40 Mo ; apt y met les paquets téléchargés."
+    assert not provides(AnswerType.QUANTITY, megabytes, packages)
+    assert provides(AnswerType.QUANTITY, "La version 1.1 comptait 474 paquets.", packages)
+    mines = "Combien de mines sont cachées dans le démineur d'aptitude ?"
+    assert provides(AnswerType.QUANTITY, "À l'intérieur du rectangle sont cachées dix mines.", mines)
+    developers = "Combien de développeurs compte l'organisation Debian ?"
+    assert provides(
+        AnswerType.QUANTITY, "une organisation composée par environ 1000 développeurs", developers
+    )
+    assert provides(AnswerType.QUANTITY, "Des centaines de développeurs y participent.", developers)
+    assert provides(
+        AnswerType.QUANTITY, "Un virage à 180° pour Meta.", "De combien de degrés est le virage ?"
+    )

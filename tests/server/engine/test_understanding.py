@@ -31,3 +31,10 @@ def test_a_follow_up_carries_the_conversation() -> None:
     assert u.focus_terms and set(u.focus_terms) <= set(u.terms) | set(u.focus_terms)
     assert u.said == ("Le TBD Lab est dirigé par Alexandr Wang.",)
     assert "Le TBD Lab est dirigé par Alexandr Wang." in u.said_sentences
+
+
+def test_a_command_named_in_lower_case_is_one_of_the_questions_names() -> None:
+    u = understand(
+        Question("Avec la commande tac, quelle option permet de trier les lignes ?"), LexicalEncoder()
+    )
+    assert "tac" in u.names
