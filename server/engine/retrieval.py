@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -11,8 +12,12 @@ import numpy as np
 from sourcier.documents import ScoredChunk, SearchFilters
 from sourcier.embedding import Embedder, TokenStates
 from sourcier.lexical import LexicalEncoder
+from sourcier.names import command_names, words
 from sourcier.store import SearchMode, VectorStore
 from sourcier.store.fusion import DENSE_WEIGHT
+
+#: How many lexical hits of a named command's word are read to find its page.
+_ROUTING_DEPTH = 20
 
 #: Agreement's rank constant: a chunk ranked r (from 0) by a retriever gets 1/(k + r) from it.
 AGREEMENT_K = 2
@@ -54,12 +59,32 @@ def _rank_votes(chunk: ScoredChunk) -> float:
 
 
 class Retriever:
-    """Embeds a query once and searches the store in the requested mode."""
+    """Embeds a query once and searches the store in the requested mode; a query naming a command
+    in lower case ("Avec la commande sort, quelle option…") searches that command's page when the
+    corpus has one."""
 
     def __init__(self, store: VectorStore, embedder: Embedder, lexical: LexicalEncoder) -> None:
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
+
+    def named_pages(self, query: str) -> tuple[str, ...]:
+        """The documents titled by a command the query names (``sourcier.names.command_names``):
+        a man page's title is its NAME line, "sort - trier les lignes de fichiers texte", whose
+        first chunk the command's word finds lexically. Why route: the option a question asks
+        about is described deep in the page, in a chunk that never repeats the command's name,
+        and other pages have options that read the same ("--version", "--help")."""
+        commands = command_names(query)
+        pages: list[str] = []
+        for command in sorted(commands):
+            sparse = self.lexical.encode_query(command)
+            if not sparse.indices:
+                continue
+            for hit in self.store.search("sparse", _ROUTING_DEPTH, sparse=sparse):
+                named = hit.chunk.title.split(" - ", 1)[0]
+                if command in words(named) and hit.chunk.document_id not in pages:
+                    pages.append(hit.chunk.document_id)
+        return tuple(pages)
 
     def retrieve(
         self,
@@ -79,14 +104,27 @@ class Retriever:
         if mode == "sparse" and not sparse.indices:
             chunks: list[ScoredChunk] = []
         else:
-            chunks = self.store.search(
-                mode,
-                top_k,
-                dense=vector.tolist(),
-                sparse=sparse,
-                filters=filters,
-                dense_weight=dense_weight,
-            )
+            chunks = []
+            pages = () if filters and filters.document_ids else self.named_pages(query)
+            if pages:  # "Avec la commande sort, …": search sort's page first
+                routed = dataclasses.replace(filters or SearchFilters(), document_ids=pages)
+                chunks = self.store.search(
+                    mode,
+                    top_k,
+                    dense=vector.tolist(),
+                    sparse=sparse,
+                    filters=routed,
+                    dense_weight=dense_weight,
+                )
+            if not chunks:
+                chunks = self.store.search(
+                    mode,
+                    top_k,
+                    dense=vector.tolist(),
+                    sparse=sparse,
+                    filters=filters,
+                    dense_weight=dense_weight,
+                )
         searched = time.perf_counter()
         return Retrieval(
             chunks, vector, states[0], (embedded - started) * 1000, (searched - embedded) * 1000, mode

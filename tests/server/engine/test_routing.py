@@ -1,0 +1,71 @@
+"""A question naming a command in lower case searches that command's page (server.engine.retrieval
+``Retriever.named_pages``), on a real index of real man pages of the manpages suite."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.pipeline import Ingestor
+from server.engine.service import Sourcier
+from server.engine.types import Question
+from sourcier.config import BUNDLED_CORPUS
+from sourcier.documents import SearchFilters
+from sourcier.store import open_store
+from tests.support.index import make_settings
+
+PAGES = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
+SORT, TAC, DIR, WC = "manpages-fr_000923", "manpages-fr_000935", "manpages-fr_000812", "manpages-fr_000962"
+
+
+@pytest.fixture(scope="module")
+def service(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
+    folder = tmp_path_factory.mktemp("man-pages")
+    for page in (SORT, TAC, DIR, WC):
+        shutil.copy(PAGES / f"{page}.txt", folder)
+    settings = make_settings(tmp_path_factory.mktemp("routing-index"))
+    store = open_store(settings)
+    report = Ingestor(store, embedder, settings).ingest([folder, BUNDLED_CORPUS])
+    assert report.ok, report
+    sourcier = Sourcier(settings, store, embedder)
+    yield sourcier
+    sourcier.close()
+
+
+def test_the_named_commands_page_is_found_by_its_title(service: Sourcier) -> None:
+    retriever = service.engine.retriever
+    assert retriever.named_pages("Avec la commande sort, quelle option affiche la version ?") == (SORT,)
+    assert retriever.named_pages("Avec wc, quelle option compte les caractères ?") == (WC,)
+    assert retriever.named_pages("Avec la commande grep, quelle option ignore la casse ?") == ()  # no page
+    assert retriever.named_pages("Quelle option affiche la version ?") == ()  # no command named
+
+
+def test_retrieval_searches_the_named_page(service: Sourcier) -> None:
+    query = "Avec la commande sort, quelle option permet d'afficher les informations de version et quitter ?"
+    routed = service.engine.retriever.retrieve(query, 8)
+    assert routed.chunks and {c.chunk.document_id for c in routed.chunks} == {SORT}
+    assert any("--version" in c.chunk.text for c in routed.chunks)
+    # a user's own document filter wins over the routing
+    tac_only = service.engine.retriever.retrieve(query, 8, SearchFilters(document_ids=(TAC,)))
+    assert {c.chunk.document_id for c in tac_only.chunks} == {TAC}
+    # no page for the command: the whole index is searched
+    free = service.engine.retriever.retrieve("Avec la commande grep, quelle option affiche la version ?", 8)
+    assert len({c.chunk.document_id for c in free.chunks}) > 1
+
+
+def test_an_option_of_another_commands_page_is_no_answer(service: Sourcier) -> None:
+    """tac has no option to sort lines; dir's (and ls's) "-X trier alphabétiquement…" was the answer."""
+    answer = service.ask(
+        Question("Avec la commande tac, quelle option permet de trier les lignes par ordre alphabétique ?")
+    )
+    assert answer.abstained, answer.text
+    version = service.ask(
+        Question("Avec la commande sort, quelle option affiche les informations de version ?")
+    )
+    assert not version.abstained
+    assert all(c.document_id == SORT for c in version.citations)
+    assert "--version" in version.text
