@@ -104,27 +104,21 @@ class Retriever:
         if mode == "sparse" and not sparse.indices:
             chunks: list[ScoredChunk] = []
         else:
-            chunks = []
             pages = () if filters and filters.document_ids else self.named_pages(query)
-            if pages:  # "Avec la commande sort, …": search sort's page first
-                routed = dataclasses.replace(filters or SearchFilters(), document_ids=pages)
+            # "Avec la commande sort, …": search sort's page first, the whole index if it has nothing
+            scopes = [dataclasses.replace(filters or SearchFilters(), document_ids=pages)] if pages else []
+            chunks = []
+            for scope in [*scopes, filters]:
                 chunks = self.store.search(
                     mode,
                     top_k,
                     dense=vector.tolist(),
                     sparse=sparse,
-                    filters=routed,
+                    filters=scope,
                     dense_weight=dense_weight,
                 )
-            if not chunks:
-                chunks = self.store.search(
-                    mode,
-                    top_k,
-                    dense=vector.tolist(),
-                    sparse=sparse,
-                    filters=filters,
-                    dense_weight=dense_weight,
-                )
+                if chunks:
+                    break
         searched = time.perf_counter()
         return Retrieval(
             chunks, vector, states[0], (embedded - started) * 1000, (searched - embedded) * 1000, mode

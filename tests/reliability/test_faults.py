@@ -315,6 +315,10 @@ class FakeQdrant:
                 score_threshold=q.score_threshold,
             )
             return 200, result.model_dump(mode="json")
+        if method == "POST" and rest == "/points/query/batch":  # a hybrid search's two lists
+            batch = qm.QueryRequestBatch.model_validate(body)
+            responses = self.client.query_batch_points(name, batch.searches)
+            return 200, [r.model_dump(mode="json") for r in responses]
         if method == "POST" and rest == "/points":
             r = qm.PointRequest.model_validate(body)
             records = self.client.retrieve(
