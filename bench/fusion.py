@@ -39,6 +39,12 @@ def rrf(dense: Sequence[Any], lexical: Sequence[Any]) -> list[Any]:
     return [hits[p] for p, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def chunks_of(fused: Sequence[Any], lists: Lists) -> list[Any]:
+    """The fused points as the retrievers' hits (which carry the chunks), in the fused order."""
+    hits = {h.point_id: h for h in (*lists[1], *lists[0])}
+    return [hits[f.point_id] for f in fused]
+
+
 def figures(
     questions: Sequence[tuple[Lists, tuple[Any, ...]]], order: Callable[[Lists], list[Any]]
 ) -> dict[str, float]:
@@ -82,7 +88,7 @@ def replay(suites: Sequence[str], weights: Sequence[float]) -> dict[str, Any]:
         "rrf": lambda lists: rrf(*lists),
     }
     for w in weights:
-        orders[f"blend {w:g}"] = lambda lists, w=w: fuse(lists[0], lists[1], w)  # type: ignore[misc]
+        orders[f"blend {w:g}"] = lambda lists, w=w: chunks_of(fuse(lists[0], lists[1], w), lists)  # type: ignore[misc]
     results: dict[str, Any] = {}
     for suite in (s for s in builtin_suites() if not suites or s.name in suites):
         with suite_service(settings, embedder, suite, None, console) as service:

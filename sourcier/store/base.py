@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from sourcier.documents import POINT_NAMESPACE, Chunk, Document, ScoredChunk, SearchFilters, SparseVector
-from sourcier.store.fusion import DENSE_WEIGHT, fuse
+from sourcier.store.fusion import DENSE_WEIGHT, Fused, fuse
 
 SearchMode = Literal["dense", "sparse", "hybrid"]
 
@@ -111,13 +111,34 @@ def ranked(results: Sequence[ScoredChunk], limit: int) -> list[ScoredChunk]:
     return sorted(results, key=lambda r: (-r.score, r.point_id))[:limit]
 
 
-def hybrid(
-    dense: Sequence[ScoredChunk], lexical: Sequence[ScoredChunk], limit: int, dense_weight: float
-) -> list[ScoredChunk]:
-    """A hybrid search's result from its two candidate lists (each ``prefetch_limit`` long, as
-    the engine returned them): each list put in a stable order first, so that a chunk's rank in
-    it does not depend on how the engine broke ties, then fused (``sourcier.store.fusion``)."""
-    return ranked(fuse(ranked(dense, len(dense)), ranked(lexical, len(lexical)), dense_weight), limit)
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A point of a retriever's list without its payload: what hybrid fusion reads."""
+
+    point_id: str
+    score: float
+
+
+def hybrid(dense: Sequence[Point], lexical: Sequence[Point], limit: int, dense_weight: float) -> list[Fused]:
+    """A hybrid search's best ``limit`` points from its two candidate lists (each
+    ``prefetch_limit`` long, as the engine returned them, payloads not fetched: the engine
+    fetches them for these points only): each list put in a stable order first, so that a
+    point's rank in it does not depend on how the engine broke ties, then fused
+    (``sourcier.store.fusion``)."""
+
+    def stable(points: Sequence[Point]) -> list[Point]:
+        return sorted(points, key=lambda p: (-p.score, p.point_id))
+
+    return fuse(stable(dense), stable(lexical), dense_weight)[:limit]
+
+
+def with_chunks(fused: Sequence[Fused], chunks: dict[str, Chunk]) -> list[ScoredChunk]:
+    """The fused points as scored chunks, in order (a point deleted meanwhile is left out)."""
+    return [
+        ScoredChunk(chunks[f.point_id], f.score, f.point_id, f.dense_rank, f.lexical_rank)
+        for f in fused
+        if f.point_id in chunks
+    ]
 
 
 def date_bounds(filters: SearchFilters) -> tuple[date | None, date | None]:

@@ -31,6 +31,7 @@ from sourcier.store.base import (
     LEXICAL,
     TIE_MARGIN,
     DocumentRecord,
+    Point,
     SearchMode,
     StoreError,
     StoreLockedError,
@@ -40,6 +41,7 @@ from sourcier.store.base import (
     hybrid,
     prefetch_limit,
     ranked,
+    with_chunks,
 )
 from sourcier.store.fusion import DENSE_WEIGHT
 
@@ -304,31 +306,34 @@ class EdgeStore:
         if mode != "dense" and sparse is not None and not sparse.indices:
             sparse_query = None  # no lexical term: nothing to find (hybrid: the dense list alone)
         if mode == "hybrid":
-            # Both candidate lists, fused here (sourcier.store.fusion) like QdrantStore does.
+            # Both candidate lists as bare points, fused here (sourcier.store.fusion) as QdrantStore
+            # does; the payloads are read for the fused best only (a payload costs more than a point).
             depth = prefetch_limit(limit)
-            dense_hits, lexical_hits = (
-                self._query(shard, qe.QueryRequest(limit=depth, query=q, filter=filter_, with_payload=True))
+            dense_points, lexical_points = (
+                self._points(shard, qe.QueryRequest(limit=depth, query=q, filter=filter_, with_payload=False))
                 if q is not None
                 else []
                 for q in (dense_query, sparse_query)
             )
-            return hybrid(dense_hits, lexical_hits, limit, dense_weight)
+            fused = hybrid(dense_points, lexical_points, limit, dense_weight)
+            with self._engine("recherche"):
+                records = shard.retrieve([f.point_id for f in fused], with_payload=True, with_vector=False)
+            return with_chunks(fused, {str(r.id): Chunk.from_payload(r.payload or {}) for r in records})
         query = dense_query if mode == "dense" else sparse_query
         if query is None:
             return []
-        query = dense_query if mode == "dense" else sparse_query
-        found = self._query(
-            shard, qe.QueryRequest(limit=fetch, query=query, filter=filter_, with_payload=True)
-        )
-        return ranked(found, limit)
-
-    def _query(self, shard: qe.EdgeShard, request: qe.QueryRequest) -> list[ScoredChunk]:
         with self._engine("recherche"):
-            hits = shard.query(request)
-        return [
+            hits = shard.query(qe.QueryRequest(limit=fetch, query=query, filter=filter_, with_payload=True))
+        found = [
             ScoredChunk(chunk=Chunk.from_payload(h.payload or {}), score=float(h.score), point_id=str(h.id))
             for h in hits
         ]
+        return ranked(found, limit)
+
+    def _points(self, shard: qe.EdgeShard, request: qe.QueryRequest) -> list[Point]:
+        with self._engine("recherche"):
+            hits = shard.query(request)
+        return [Point(str(h.id), float(h.score)) for h in hits]
 
     def count_chunks(self, document_id: str | None = None) -> int:
         self._open()

@@ -21,15 +21,35 @@ whatever the engine (Qdrant's own fusions are RRF and DBSF only, without this bl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-
-from sourcier.documents import ScoredChunk
+from dataclasses import dataclass
+from typing import Protocol
 
 #: Share of the dense list in the blend (the lexical list has the rest).
 DENSE_WEIGHT = 0.4
 
 
-def rescaled(hits: Sequence[ScoredChunk]) -> dict[str, float]:
+class Scored(Protocol):
+    """A point of one retriever's list: what the blend reads of it (an engine's hit will do)."""
+
+    @property
+    def point_id(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Fused:
+    """A point of the blended list, with its 0-based rank in each retriever's list (None: not in
+    it). Points only: the engines fetch the payloads of the few they return."""
+
+    point_id: str
+    score: float
+    dense_rank: int | None
+    lexical_rank: int | None
+
+
+def rescaled(hits: Sequence[Scored]) -> dict[str, float]:
     """Each hit's score mapped to 0..1 over the list (all 1.0 when the scores are equal)."""
     if not hits:
         return {}
@@ -39,24 +59,23 @@ def rescaled(hits: Sequence[ScoredChunk]) -> dict[str, float]:
 
 
 def fuse(
-    dense: Sequence[ScoredChunk], lexical: Sequence[ScoredChunk], dense_weight: float = DENSE_WEIGHT
-) -> list[ScoredChunk]:
-    """Every chunk of either list, scored by the blend, best first (equal scores in point-id
-    order), each with its 0-based rank in the dense and the lexical list (None: not in it)."""
+    dense: Sequence[Scored], lexical: Sequence[Scored], dense_weight: float = DENSE_WEIGHT
+) -> list[Fused]:
+    """Every point of either list, scored by the blend, best first (equal scores in point-id
+    order), each with its rank in the dense and the lexical list."""
     if not 0.0 <= dense_weight <= 1.0:
         raise ValueError(f"dense_weight must be within 0..1, got {dense_weight}")
     dense_scores, lexical_scores = rescaled(dense), rescaled(lexical)
     dense_ranks = {h.point_id: rank for rank, h in enumerate(dense)}
     lexical_ranks = {h.point_id: rank for rank, h in enumerate(lexical)}
-    chunks = {h.point_id: h for h in (*lexical, *dense)}
     fused = [
-        replace(
-            hit,
-            score=dense_weight * dense_scores.get(pid, 0.0)
-            + (1 - dense_weight) * lexical_scores.get(pid, 0.0),
-            dense_rank=dense_ranks.get(pid),
-            lexical_rank=lexical_ranks.get(pid),
+        Fused(
+            point_id,
+            dense_weight * dense_scores.get(point_id, 0.0)
+            + (1 - dense_weight) * lexical_scores.get(point_id, 0.0),
+            dense_ranks.get(point_id),
+            lexical_ranks.get(point_id),
         )
-        for pid, hit in chunks.items()
+        for point_id in dict.fromkeys([*(h.point_id for h in lexical), *(h.point_id for h in dense)])
     ]
     return sorted(fused, key=lambda h: (-h.score, h.point_id))

@@ -33,6 +33,7 @@ from sourcier.store.base import (
     LEXICAL,
     TIE_MARGIN,
     DocumentRecord,
+    Point,
     SearchMode,
     StoreError,
     StoreLockedError,
@@ -42,6 +43,7 @@ from sourcier.store.base import (
     hybrid,
     prefetch_limit,
     ranked,
+    with_chunks,
 )
 from sourcier.store.fusion import DENSE_WEIGHT
 
@@ -361,27 +363,38 @@ class QdrantStore:
             searches.append((sparse_query, LEXICAL))
         if not searches:
             return []
-        depth = prefetch_limit(limit) if mode == "hybrid" else fetch
-        requests = [
-            qm.QueryRequest(query=q, using=using, limit=depth, filter=filter_, with_payload=True)
-            for q, using in searches
-        ]
-        with self._engine("recherche"):
-            # One round trip for both of a hybrid search's lists, fused here like EdgeStore does.
-            responses = self.client.query_batch_points(self.chunks_collection, requests)
-        lists = [
-            [
+        if mode != "hybrid":
+            with self._engine("recherche"):
+                response = self.client.query_points(
+                    self.chunks_collection,
+                    query=searches[0][0],
+                    using=searches[0][1],
+                    limit=fetch,
+                    query_filter=filter_,
+                    with_payload=True,
+                )
+            found = [
                 ScoredChunk(
                     chunk=Chunk.from_payload(p.payload or {}), score=float(p.score), point_id=str(p.id)
                 )
-                for p in r.points
+                for p in response.points
             ]
-            for r in responses
+            return ranked(found, limit)
+        depth = prefetch_limit(limit)
+        requests = [
+            qm.QueryRequest(query=q, using=using, limit=depth, filter=filter_, with_payload=False)
+            for q, using in searches
         ]
-        if mode == "hybrid":
-            return hybrid(lists[0], lists[1] if len(lists) > 1 else [], limit, dense_weight)
-        found = lists[0]
-        return ranked(found, limit)
+        with self._engine("recherche"):
+            # One round trip for both candidate lists as bare points, fused here as EdgeStore does,
+            # then one for the payloads of the fused best.
+            responses = self.client.query_batch_points(self.chunks_collection, requests)
+            lists = [[Point(str(p.id), float(p.score)) for p in r.points] for r in responses]
+            fused = hybrid(lists[0], lists[1] if len(lists) > 1 else [], limit, dense_weight)
+            records = self.client.retrieve(
+                self.chunks_collection, [f.point_id for f in fused], with_payload=True, with_vectors=False
+            )
+        return with_chunks(fused, {str(r.id): Chunk.from_payload(r.payload or {}) for r in records})
 
     def count_chunks(self, document_id: str | None = None) -> int:
         if not self._schema_ready():
