@@ -57,7 +57,11 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:combien|quel nombre|quel montant|quelle somme|quel prix|quel est le prix|quel salaire|"
             r"quel est le salaire|quel coût|quel budget|quel score|quel âge|quelle taille|quelle part|"
-            r"quel pourcentage|quelle quantité|quel chiffre)\b",
+            r"quel pourcentage|quelle quantité|quel chiffre|"
+            # a measure: "Quelle longueur minimale… ?", "Dans quel délai… ?", "Quelle est la taille…"
+            r"quel(?:le)?s?\s+(?:longueur|durée|délai|débit|vitesse|capacité|poids)|"
+            r"quel(?:le)? est (?:la|le) "
+            r"(?:taille|longueur|durée|délai|débit|vitesse|capacité|poids|nombre))\b",
             re.I,
         ),
     ),

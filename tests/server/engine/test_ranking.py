@@ -376,3 +376,31 @@ def test_combien_de_n_needs_a_count_of_n() -> None:
     assert provides(
         AnswerType.QUANTITY, "Un virage à 180° pour Meta.", "De combien de degrés est le virage ?"
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quelle longueur minimale doit avoir la clé OpenPGP d'un futur développeur Debian ?",
+        "Dans quel délai un responsable doit-il répondre à un rapport de bogue ?",
+        "Quelle est la taille d'image maximale que GIMP peut gérer ?",
+        "Quel débit minimal faut-il pour installer Debian par une connexion PPPoE ?",
+    ],
+)
+def test_a_measure_asked_for_needs_a_quantity(question: str) -> None:
+    """ "Quel débit minimal… ?" was answered with a sentence on PPPoE holding no figure."""
+    assert expected_type(question) is AnswerType.QUANTITY
+    assert not provides(
+        AnswerType.QUANTITY,
+        "Pour pouvoir utiliser une connexion PPPoE pendant l'installation, vous devez faire une "
+        "installation avec l'une des images CD-ROM/DVD disponibles.",
+        question,
+    )
+    assert provides(
+        AnswerType.QUANTITY, "La longueur de votre clé doit être de préférence 4096 bits.", question
+    )
+
+
+def test_a_frequency_is_not_asked_as_a_quantity() -> None:
+    """ "À quelle fréquence… ?" is answered by "chaque jour" as well as by a figure."""
+    assert expected_type("À quelle fréquence les miroirs de Debian sont-ils mis à jour ?") is AnswerType.ANY
