@@ -139,8 +139,6 @@ _COMMAND = re.compile(
     r"|^\s*avec\s+(?P<head>[a-z0-9][\w.+-]*)\s*,",
     re.IGNORECASE,
 )
-
-
 _OPTION_WORD = re.compile(r"\boptions?\b", re.IGNORECASE)
 
 

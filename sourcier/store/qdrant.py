@@ -3,8 +3,9 @@
 Same layout as the embedded engine: collection ``<collection>_chunks`` (named dense vector
 ``dense``, cosine; sparse vector ``lexical`` with the IDF modifier; payload indexes on
 ``document_id``/``source`` (keyword) and ``date`` (datetime)) and ``<collection>_documents``
-(payload-only points: a collection with no vectors). Hybrid search is one batch of two queries (dense,
-lexical) whose lists are fused here, in Python, as the embedded engine does (``sourcier.store.fusion``).
+(payload-only points: a collection with no vectors). Hybrid search is one batch of two queries
+(dense, lexical) returning bare points, fused here in Python as the embedded engine does
+(``sourcier.store.fusion``), then one ``retrieve`` of the fused best's payloads.
 
 Every failure reaches callers as :class:`StoreError` with a sentence saying what went wrong
 ("Qdrant at http://… unreachable: connection refused"), never a raw client traceback.
@@ -356,19 +357,15 @@ class QdrantStore:
         )
         if mode != "dense" and sparse is not None and not sparse.indices:
             sparse_query = None  # no lexical term: nothing to find (hybrid: the dense list alone)
-        searches: list[tuple[list[float] | qm.SparseVector | None, str]] = (
-            [(dense_query, DENSE)] if mode != "sparse" else []
-        )
-        if mode != "dense" and sparse_query is not None:
-            searches.append((sparse_query, LEXICAL))
-        if not searches:
-            return []
         if mode != "hybrid":
+            query, using = (dense_query, DENSE) if mode == "dense" else (sparse_query, LEXICAL)
+            if query is None:
+                return []
             with self._engine("recherche"):
                 response = self.client.query_points(
                     self.chunks_collection,
-                    query=searches[0][0],
-                    using=searches[0][1],
+                    query=query,
+                    using=using,
                     limit=fetch,
                     query_filter=filter_,
                     with_payload=True,
@@ -383,7 +380,8 @@ class QdrantStore:
         depth = prefetch_limit(limit)
         requests = [
             qm.QueryRequest(query=q, using=using, limit=depth, filter=filter_, with_payload=False)
-            for q, using in searches
+            for q, using in ((dense_query, DENSE), (sparse_query, LEXICAL))
+            if q is not None
         ]
         with self._engine("recherche"):
             # One round trip for both candidate lists as bare points, fused here as EdgeStore does,
