@@ -28,10 +28,14 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 #: Elided words, longest first so "lorsqu'" is not read as "qu'".
 ELISIONS = ("presqu", "quoiqu", "lorsqu", "puisqu", "jusqu", "qu", "l", "d", "j", "n", "s", "c", "m", "t")
 _UPPER = "A-ZÀ-ÖØ-Þ"
-_WORD = rf"[{_UPPER}][\w]*(?:-[\w]+)*"
-#: One capitalised word, or a run of them (a number may close it: "Llama 4", "GPT 5").
+_WORD = rf"[{_UPPER}][\w]*(?:['-][\w]+)*"  # "Jean-Luc", "O'Reilly", "Ts'o"
+#: One capitalised word, or a run of them (a whole number may close it: "Llama 4", "GPT 5"; not
+#: the start of "16th", "17.18" or "3-7957": "August 16th", "Figure 17.18" name no "16" or "1").
+#: An elided word written in capitals ("L'équipe" after a heading in capitals) is no name word.
+_NOT_ELIDED = rf"(?!(?i:{'|'.join(ELISIONS)})')"
 _RUN = re.compile(
-    rf"(?<![\w'])(?P<elision>(?i:{'|'.join(ELISIONS)})')?(?P<name>{_WORD}(?:\s+(?:{_WORD}|\d+(?![\w.,]\d)))*)"
+    rf"(?<![\w'-])(?P<elision>(?i:{'|'.join(ELISIONS)})')?"
+    rf"(?P<name>{_NOT_ELIDED}{_WORD}(?:\s+(?:{_NOT_ELIDED}{_WORD}|\d+(?![\w-]|[.,]\d)))*)"
 )
 _RUN_WORD = re.compile(r"\S+")
 _CAPITALISED = re.compile(rf"[{_UPPER}]")
@@ -116,6 +120,8 @@ def find_names(text: str) -> list[Name]:
 
 _TEXT_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 _ELIDED = re.compile(rf"^(?:{'|'.join(ELISIONS)})'")
+#: An English possessive ("Debian's policy", "the FSF's GNU project"): the name is the word before.
+_POSSESSIVE = re.compile(r"'s$")
 
 
 @lru_cache(maxsize=16_384)
@@ -124,7 +130,7 @@ def words(text: str) -> frozenset[str]:
     never stemmed (the French stemmer turns "OpenAI" into "open", which "open source" matches).
     Remembered: answering compares the same retrieved passages for every candidate sentence."""
     folded = fold_accents(text.translate(_APOSTROPHES).lower())
-    return frozenset(_ELIDED.sub("", w) for w in _TEXT_WORD.findall(folded))
+    return frozenset(_POSSESSIVE.sub("", _ELIDED.sub("", w)) for w in _TEXT_WORD.findall(folded))
 
 
 def name_words(text: str) -> set[str]:

@@ -26,6 +26,11 @@ CASES = [
         ["TBD Lab", "Meta Superintelligence Labs", "MSL"],
     ),
     ("Le modèle Llama 4 a déçu.", ["Llama 4"]),
+    ("Le lancement de GPT 5.", ["GPT 5"]),
+    # ...but a number's first digits are not a whole number ("16th", "17.18")
+    ("It was founded by Ian Murdock on August 16th, 1993.", ["Ian Murdock", "August"]),
+    ("Le flou médiane : Figure 17.18.", ["Figure"]),
+    ("Voir la Section 4.2 du manuel.", ["Section"]),
     # names in « » and quotes
     ("Le projet « Avocado » avance.", ["Avocado"]),
     ("Le laboratoire “Superintelligence Lab” est nouveau.", ["Superintelligence Lab"]),
