@@ -99,6 +99,16 @@ _COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d')(\w+)", re.I)
 _MEASURED = frozenset(
     {"temps", "fois", "degrés", "place", "espace", "mémoire", "argent", "stockage", "ram", "disque"}
 )
+#: A duration asked for ("Combien de temps… ?", "Dans quel délai… ?", "Quelle est la durée… ?")
+#: is a quantity of time: "le projet a démarré en 1993" holds a number, not a duration.
+_DURATION = re.compile(
+    r"\b(?:combien de temps|quel(?:le)?s?\s+(?:durée|délai)|quel(?:le)? est (?:la|le) (?:durée|délai))\b",
+    re.I,
+)
+_TIME_UNITS = frozenset(
+    {"seconde", "minute", "heure", "jour", "semaine", "mois", "an", "année", "siècle", "décennie"}
+    | {"ms", "min", "h"}
+)
 #: How many words after a quantity the counted noun may come ("des centaines de développeurs").
 _COUNT_WINDOW = 3
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -125,12 +135,12 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.MONEY:
         return any(m.group(0).lower() not in asked for m in _MONEY.finditer(sentence))
     if answer_type is AnswerType.QUANTITY:
-        counted = counted_noun(question)
+        units = units_asked(question)
         return any(
             m.group(0).lower() not in asked
             and not _part_of_name(sentence, m.start())
             and not _is_year(sentence, m.start())
-            and (counted is None or _counts(sentence, m.end(), counted))
+            and (units is None or _counts(sentence, m.end(), units))
             for m in _QUANTITY.finditer(sentence)
         )
     if answer_type is AnswerType.DATE:
@@ -153,11 +163,21 @@ def counted_noun(question: str) -> str | None:
     return match.group(1)
 
 
-def _counts(sentence: str, after: int, noun: str) -> bool:
-    """Does a word for ``noun`` follow the quantity ending at ``after`` closely ("dix mines",
-    "environ 1000 développeurs", "des centaines de développeurs")? "40 Mo" counts no "paquets"."""
+def units_asked(question: str) -> frozenset[str] | None:
+    """What the quantity a question asks for must be a quantity of: the noun "combien de N"
+    counts, or a unit of time for a duration; None when any quantity answers."""
+    if _DURATION.search(question.replace("’", "'")):
+        return _TIME_UNITS
+    counted = counted_noun(question)
+    return None if counted is None else frozenset({counted})
+
+
+def _counts(sentence: str, after: int, nouns: frozenset[str]) -> bool:
+    """Does one of ``nouns`` follow the quantity ending at ``after`` closely ("dix mines",
+    "environ 1000 développeurs", "des centaines de développeurs", "deux semaines")? "40 Mo"
+    counts no "paquets"."""
     following = _WORD.findall(sentence[after:])[:_COUNT_WINDOW]
-    return any(_same_noun(word, noun) for word in following)
+    return any(_same_noun(word, noun) for word in following for noun in nouns)
 
 
 def _same_noun(a: str, b: str) -> bool:

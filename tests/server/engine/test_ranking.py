@@ -382,7 +382,6 @@ def test_combien_de_n_needs_a_count_of_n() -> None:
     "question",
     [
         "Quelle longueur minimale doit avoir la clé OpenPGP d'un futur développeur Debian ?",
-        "Dans quel délai un responsable doit-il répondre à un rapport de bogue ?",
         "Quelle est la taille d'image maximale que GIMP peut gérer ?",
         "Quel débit minimal faut-il pour installer Debian par une connexion PPPoE ?",
     ],
@@ -399,6 +398,34 @@ def test_a_measure_asked_for_needs_a_quantity(question: str) -> None:
     assert provides(
         AnswerType.QUANTITY, "La longueur de votre clé doit être de préférence 4096 bits.", question
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Combien de temps dure en moyenne le processus pour devenir développeur Debian ?",
+        "Dans quel délai un responsable doit-il répondre à un rapport de bogue ?",
+        "Quelle est la durée de vie d'une version stable ?",
+    ],
+)
+def test_a_duration_asked_for_needs_a_quantity_of_time(question: str) -> None:
+    """ "Combien de temps dure en moyenne le processus pour devenir développeur Debian ?" was
+    answered with a sentence on the project's start in 1993 and its first volunteers: numbers, no
+    duration."""
+    assert expected_type(question) is AnswerType.QUANTITY
+    for no_duration in (
+        "Le projet Debian a démarré en 1993 avec une poignée de développeurs.",
+        "La longueur de votre clé doit être de préférence 4096 bits.",
+        "Ce petit groupe de trois développeurs a lancé le projet.",
+    ):
+        assert not provides(AnswerType.QUANTITY, no_duration, question), no_duration
+    for duration in (
+        "Le processus prend en général entre trois et six mois.",
+        "Une réponse est attendue sous 2 jours ouvrés.",
+        "Une version stable est maintenue pendant environ trois ans.",
+        "Comptez 30 min de plus.",
+    ):
+        assert provides(AnswerType.QUANTITY, duration, question), duration
 
 
 def test_a_frequency_is_not_asked_as_a_quantity() -> None:
