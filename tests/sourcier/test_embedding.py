@@ -309,6 +309,7 @@ def test_ensure_converts_once_then_reuses(model_cache: Path) -> None:
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
+@pytest.mark.slow  # converts the model's weights twice
 def test_changed_format_version_reconverts(tmp_path: Path) -> None:
     folder = ensure_e5_model(tmp_path)
     assert folder == tmp_path / E5_FOLDER

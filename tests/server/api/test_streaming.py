@@ -71,6 +71,7 @@ def read_events(url: str, body: dict[str, Any]) -> list[tuple[float, str, Any]]:
     return events
 
 
+@pytest.mark.slow  # a scripted model writing one word every DELAY seconds
 def test_events_arrive_while_the_model_is_still_writing(api: str, slow_llm: FakeLLM) -> None:
     events = read_events(api, {"question": QUESTION})
     names = [name for _, name, _ in events]
@@ -90,6 +91,7 @@ def test_events_arrive_while_the_model_is_still_writing(api: str, slow_llm: Fake
     assert events[sentence][0] < done - DELAY
 
 
+@pytest.mark.slow  # a scripted model writing one word every DELAY seconds
 def test_the_streamed_answer_is_the_answer(api: str) -> None:
     streamed = read_events(api, {"question": QUESTION})[-1][2]
     answered = httpx.post(f"{api}/ask", json={"question": QUESTION}, timeout=60).json()
