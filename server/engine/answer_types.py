@@ -109,6 +109,12 @@ _TIME_UNITS = frozenset(
     {"seconde", "minute", "heure", "jour", "semaine", "mois", "an", "année", "siècle", "décennie"}
     | {"ms", "min", "h"}
 )
+#: Units after a number that make it a measure, not a year ("2048 bits").
+_UNITS = frozenset(
+    {"bits", "bit", "octets", "o", "ko", "mo", "go", "to", "kio", "mio", "gio", "kb", "mb", "gb", "px"}
+    | {"pixels", "points", "caractères", "lignes", "colonnes", "mètres", "km", "m", "mhz", "ghz", "hz"}
+    | {"euros", "dollars", "personnes", "employés", "développeurs", "paquets", "fichiers"}
+)
 #: How many words after a quantity the counted noun may come ("des centaines de développeurs").
 _COUNT_WINDOW = 3
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -193,7 +199,8 @@ def _part_of_name(sentence: str, at: int) -> bool:
 
 
 def _is_year(sentence: str, at: int) -> bool:
-    """A bare 19xx/20xx number is a year: "le printemps 2026" gives a date, not a quantity."""
+    """A bare 19xx/20xx number is a year: "le printemps 2026" gives a date, not a quantity; but
+    not when a unit follows it ("une clé de 2048 bits", "1920 pixels", "2000 Mo")."""
     if not sentence[at].isdigit():
         return False
     start = at
@@ -202,4 +209,5 @@ def _is_year(sentence: str, at: int) -> bool:
     end = at
     while end < len(sentence) and sentence[end].isdigit():
         end += 1
-    return bool(_YEAR.match(sentence[start:end]))
+    following = _WORD.findall(sentence[end:])[:1]
+    return bool(_YEAR.match(sentence[start:end])) and not (following and following[0].lower() in _UNITS)

@@ -428,6 +428,15 @@ def test_a_duration_asked_for_needs_a_quantity_of_time(question: str) -> None:
         assert provides(AnswerType.QUANTITY, duration, question), duration
 
 
+def test_a_number_followed_by_a_unit_is_no_year() -> None:
+    """ "2048 bits" is a key length, "le printemps 2026" a date."""
+    question = "Quelle longueur minimale doit avoir une clé RSA ?"
+    assert provides(AnswerType.QUANTITY, "Utilisez une clé RSA de 2048 bits.", question)
+    assert provides(AnswerType.QUANTITY, "Une image de 1920 pixels de large.", "Quelle est la taille de l'image ?")
+    assert not provides(AnswerType.QUANTITY, "La clé sera prête au printemps 2026.", question)
+    assert not provides(AnswerType.QUANTITY, "Elle date de 2048 et reste valable.", question)
+
+
 def test_a_frequency_is_not_asked_as_a_quantity() -> None:
     """ "À quelle fréquence… ?" is answered by "chaque jour" as well as by a figure."""
     assert expected_type("À quelle fréquence les miroirs de Debian sont-ils mis à jour ?") is AnswerType.ANY
