@@ -57,6 +57,11 @@ TYPED_DEPTH = 8
 TYPED_MIN_COVERAGE = 0.5
 #: ...or be this aligned with it (``server.engine.alignment``): paraphrases share few stemmed terms.
 TYPED_MIN_ALIGNMENT = 0.6
+#: An option is the answer only if its line (with the line before it) says at least this share of
+#: what the question describes (``Understanding.described``): "Avec la commande time, quelle
+#: option affiche la température du processeur ?" aligns with any option line of time's page
+#: through "commande", "option", "afficher", and none says "température".
+OPTION_MIN_DESCRIBED = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,7 @@ def decide(
         or (
             (e.context_coverage >= TYPED_MIN_COVERAGE or e.alignment >= TYPED_MIN_ALIGNMENT)
             and provides(answer_type, e.text, understanding.query)
+            and (answer_type is not AnswerType.OPTION or e.described_coverage >= OPTION_MIN_DESCRIBED)
         )
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):

@@ -79,6 +79,7 @@ class Evidence:
     score: float
     context: str = ""  # the chunk it came from: names the sentence refers back to ("ce laboratoire")
     context_coverage: float = 0.0  # coverage by this sentence and the one before it ("Il serait prévu…")
+    described_coverage: float = 0.0  # the same, of what the question describes (``Understanding.described``)
     alignment: float = 0.0  # soft term alignment with the question (server.engine.alignment)
     page: int | None = None  # paged sources (PDF): the 1-based page the sentence starts on
     context_start: int = 0  # where ``context`` starts in the document (to find the neighbours)
@@ -301,6 +302,7 @@ def _scored(
         score=score,
         context=chunk.text,
         context_coverage=max(coverage(u.terms, context_terms), coverage(u.focus_terms, context_terms)),
+        described_coverage=coverage(u.described, context_terms) if u.described else 1.0,
         alignment=alignment,
         page=chunk.page_at(c.start),
         context_start=chunk.start,

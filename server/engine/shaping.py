@@ -45,6 +45,10 @@ _CONTINUING = re.compile(
 #: A question asking for several things ("Quels sont les niveaux… ?") may get a list's items.
 _PLURAL_QUESTION = re.compile(r"\b(?:quels|quelles|lesquels|lesquelles)\b", re.IGNORECASE)
 _FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]\"”]$")
+#: An option opening a line: "-c,", "--bytes", "-?," (not a list's dash, "- voir plus bas").
+_OPTION_WORD = re.compile(r"--?[\w?]")
+#: A word of prose in an option's description ("afficher", "d'octets"), not an option nor an argument.
+_LOWER_WORD = re.compile(r"(?:[a-zà-ÿ]+')?[a-zà-ÿ]+[.;]?")
 
 
 def asks_for_steps(question: str) -> bool:
@@ -65,7 +69,21 @@ def is_fragment(text: str, headings: Sequence[str] = ()) -> bool:
     stripped = text.strip()
     if in_heading(stripped, headings) or stripped.endswith(","):
         return True
+    if is_option_entry(stripped):
+        return False
     return not _FINAL_PUNCTUATION.search(stripped) and len(stripped.split()) <= FRAGMENT_WORDS
+
+
+def is_option_entry(text: str) -> bool:
+    """An option and its description on one line, a man page's answer however short ("-c, --bytes
+    afficher le nombre d'octets", "-d, --dir supprimer des répertoires vides"); not a bare option
+    line ("-s, --signal=SIGNAL"), whose description is the next line."""
+    words = text.split()
+    return (
+        bool(words)
+        and _OPTION_WORD.match(words[0]) is not None
+        and sum(_LOWER_WORD.fullmatch(w) is not None for w in words) >= 2
+    )
 
 
 def is_question(text: str) -> bool:

@@ -9,7 +9,7 @@ the two from disagreeing (and from doing the work twice)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from server.engine.answer_types import AnswerType, expected_type
 from server.engine.conversation import already_said, previous_answers, standalone_question
@@ -48,6 +48,12 @@ QUESTION_STOP_TERMS = frozenset(
 )
 
 
+#: Words every "which option / which command" question uses to frame what it describes ("Avec la
+#: commande wc, quelle option permet d'afficher…", "…a pour effet : « … »"), as analysed terms:
+#: every option line of a page matches them, so they say nothing about which option is meant.
+FRAMING_TERMS = frozenset({"command", "option", "permet", "permettent", "permettr", "effet"})
+
+
 @dataclass(frozen=True, slots=True)
 class Understanding:
     """``asked`` is the question as asked; ``query`` what retrieval searches (``standalone`` for
@@ -67,6 +73,10 @@ class Understanding:
     said: tuple[str, ...]  # the assistant's earlier answers
     said_sentences: frozenset[str]
     relation: Relation | None = None
+    #: ``terms`` minus its names and framing words: what the question describes ("afficher le
+    #: nombre d'octets" of "Avec la commande wc, quelle option permet d'afficher le nombre
+    #: d'octets ?"), which an option's own line must say
+    described: dict[str, float] = field(default_factory=dict)
 
     @property
     def focus(self) -> str | None:
@@ -95,6 +105,8 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
     query_names = name_words(query) | command_names(query) if standalone else asked_names
     asked_terms = name_terms(asked, lexical)
     query_terms = name_terms(query, lexical) if standalone else asked_terms
+    terms = question_terms(query, lexical, query_terms)
+    named = query_terms | {t for n in query_names for t in lexical.terms(n)}
     return Understanding(
         asked=asked,
         query=query,
@@ -102,9 +114,10 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
         answer_type=expected_type(asked),
         names=frozenset(asked_names),
         carried=frozenset(query_names - asked_names),
-        terms=question_terms(query, lexical, query_terms),
+        terms=terms,
         focus_terms=question_terms(asked, lexical, asked_terms) if standalone else {},
         said=tuple(previous_answers(question.history)),
         said_sentences=frozenset(already_said(question.history)),
         relation=asked_relation(asked),
+        described={t: w for t, w in terms.items() if t not in named and t not in FRAMING_TERMS},
     )

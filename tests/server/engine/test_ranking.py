@@ -432,7 +432,9 @@ def test_a_number_followed_by_a_unit_is_no_year() -> None:
     """ "2048 bits" is a key length, "le printemps 2026" a date."""
     question = "Quelle longueur minimale doit avoir une clé RSA ?"
     assert provides(AnswerType.QUANTITY, "Utilisez une clé RSA de 2048 bits.", question)
-    assert provides(AnswerType.QUANTITY, "Une image de 1920 pixels de large.", "Quelle est la taille de l'image ?")
+    assert provides(
+        AnswerType.QUANTITY, "Une image de 1920 pixels de large.", "Quelle est la taille de l'image ?"
+    )
     assert not provides(AnswerType.QUANTITY, "La clé sera prête au printemps 2026.", question)
     assert not provides(AnswerType.QUANTITY, "Elle date de 2048 et reste valable.", question)
 

@@ -20,12 +20,13 @@ from tests.support.index import make_settings
 
 PAGES = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
 SORT, TAC, DIR, WC = "manpages-fr_000923", "manpages-fr_000935", "manpages-fr_000812", "manpages-fr_000962"
+TIME, CHGRP = "manpages-fr_000942", "manpages-fr_000794"
 
 
 @pytest.fixture(scope="module")
 def service(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
     folder = tmp_path_factory.mktemp("man-pages")
-    for page in (SORT, TAC, DIR, WC):
+    for page in (SORT, TAC, DIR, WC, TIME, CHGRP):
         shutil.copy(PAGES / f"{page}.txt", folder)
     settings = make_settings(tmp_path_factory.mktemp("routing-index"))
     store = open_store(settings)
@@ -69,3 +70,21 @@ def test_an_option_of_another_commands_page_is_no_answer(service: Sourcier) -> N
     assert not version.abstained
     assert all(c.document_id == SORT for c in version.citations)
     assert "--version" in version.text
+
+
+def test_an_option_must_say_what_the_question_describes(service: Sourcier) -> None:
+    """ "Avec la commande time, quelle option affiche la température du processeur ?" was answered
+    with an option line of time's page: every line aligns with "commande", "option", "afficher";
+    none says "température". At least half of what a question describes must be in the option's
+    line (and the line before it)."""
+    for question in (
+        "Avec la commande time, quelle option affiche la température du processeur ?",
+        "Avec la commande chgrp, quelle option change aussi le mot de passe du groupe ?",
+    ):
+        unanswerable = service.ask(Question(question))
+        assert unanswerable.abstained, (question, unanswerable.text)
+    bytes_ = service.ask(
+        Question("Avec la commande wc, quelle option permet d'afficher le nombre d'octets ?")
+    )
+    assert not bytes_.abstained, bytes_.text
+    assert "--bytes" in bytes_.text and all(c.document_id == WC for c in bytes_.citations)

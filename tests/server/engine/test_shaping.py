@@ -288,3 +288,29 @@ def test_a_heading_is_no_antecedent() -> None:
     assert with_antecedent(e).text == sentence
     without_headings = evidence_at(page, sentence)  # what a one-word term line above would get
     assert with_antecedent(without_headings).text.startswith("Généralités")
+
+
+@pytest.mark.parametrize(
+    ("page", "entry", "question"),
+    [
+        (
+            "manpages-fr_000962.txt",
+            "-c, --bytes afficher le nombre d'octets",
+            "Avec la commande wc, quelle option permet d'afficher le nombre d'octets ?",
+        ),
+        (
+            "manpages-fr_000902.txt",
+            "-d, --dir supprimer des répertoires vides",
+            "Avec la commande rm, quelle option permet de supprimer des répertoires vides ?",
+        ),
+    ],
+)
+def test_a_short_option_entry_is_an_answer_not_a_fragment(
+    lexical: LexicalEncoder, page: str, entry: str, question: str
+) -> None:
+    """wc's "-c, --bytes afficher le nombre d'octets" is six words without final punctuation, and
+    was dropped as a fragment: the answer became the next longer line, "-l, --lines …"."""
+    assert not is_fragment(entry)
+    assert stands_alone(evidence_at(MANPAGES / page, entry), question, lexical)
+    assert is_fragment("-s, --signal=SIGNAL") and is_fragment("-c, --bytes")  # an option line alone
+    assert is_fragment("- voir plus bas")  # a list's dash is no option

@@ -38,3 +38,17 @@ def test_a_command_named_in_lower_case_is_one_of_the_questions_names() -> None:
         Question("Avec la commande tac, quelle option permet de trier les lignes ?"), LexicalEncoder()
     )
     assert "tac" in u.names
+
+
+def test_what_an_option_question_describes_leaves_out_its_frame_and_names() -> None:
+    lexical = LexicalEncoder()
+    u = understand(
+        Question("Avec la commande wc, quelle option permet d'afficher le nombre d'octets ?"), lexical
+    )
+    assert set(u.described) == set(lexical.terms("afficher nombre octets"))
+    effect = understand(
+        Question("Avec la commande b2sum, quelle option a pour effet : « ne rien afficher » ?"), lexical
+    )
+    assert "b2sum" not in effect.described and not set(lexical.terms("effet commande option")) & set(
+        effect.described
+    )
