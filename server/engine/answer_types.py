@@ -111,9 +111,8 @@ _TIME_UNITS = frozenset(
 )
 #: Units after a number that make it a measure, not a year ("2048 bits").
 _UNITS = frozenset(
-    {"bits", "bit", "octets", "o", "ko", "mo", "go", "to", "kio", "mio", "gio", "kb", "mb", "gb", "px"}
-    | {"pixels", "points", "caractères", "lignes", "colonnes", "mètres", "km", "m", "mhz", "ghz", "hz"}
-    | {"euros", "dollars", "personnes", "employés", "développeurs", "paquets", "fichiers"}
+    {"bits", "bit", "octets", "ko", "mo", "go", "kio", "mio", "gio", "kb", "mb", "gb", "px", "pixels"}
+    | {"caractères", "lignes", "colonnes", "mètres", "km", "hz", "mhz", "ghz", "euros", "dollars"}
 )
 #: How many words after a quantity the counted noun may come ("des centaines de développeurs").
 _COUNT_WINDOW = 3
