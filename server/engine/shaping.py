@@ -39,7 +39,15 @@ _STEPS_QUESTION = re.compile(
 #: Openers that continue the sentence before ("Pour ce faire, …", "Celle-ci prend…", "Ensuite…").
 _CONTINUING = re.compile(
     r"^(?:pour\s+(?:ce\s+faire|cela|ça|ceci|l[ae]s?\s+\w+|l'\w+)\s*,|(?:celui|celle|ceux|celles)-ci\b|"
-    r"(?:ensuite|puis|alors|ainsi|de\s+plus|en\s+revanche|par\s+contre|sinon|dans\s+ce\s+cas)\b)",
+    r"(?:ensuite|puis|alors|ainsi|de\s+plus|en\s+revanche|par\s+contre|sinon|dans\s+ce\s+cas|"
+    r"par\s+exemple)\b)",
+    re.IGNORECASE,
+)
+#: A "why" question, and what says a reason ("car", "parce que", "afin de", "en raison de"…).
+_WHY_QUESTION = re.compile(r"^\W*(?:pourquoi|pour\s+quelle\s+raison)\b", re.IGNORECASE)
+_REASON = re.compile(
+    r"\b(?:car|parce\s+qu|puisqu|en\s+raison\s+d|à\s+cause\s+d|grâce\s+à|afin\s+d|afin\s+qu|pour\s+que|"
+    r"c'est\s+pourquoi|en\s+effet|étant\s+donné|du\s+fait\s+d|raisons?|because|since)",
     re.IGNORECASE,
 )
 #: A question asking for several things ("Quels sont les niveaux… ?") may get a list's items.
@@ -196,15 +204,26 @@ def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool
     return steps
 
 
+def gives_reason(text: str) -> bool:
+    """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
+    return bool(_REASON.search(text.replace("’", "'")))
+
+
 def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
-    """The chosen sentences with what they need from around them, in order, each span once."""
+    """The chosen sentences with what they need from around them, in order, each span once. A
+    "why" question answered by a sentence that states the fact without its reason ("…les
+    distributions ont peu attiré l'attention des développeurs.") also gets the next sentence
+    when it goes on from this one ("Il y a une simple raison à cela : …")."""
     shaped: list[Evidence] = []
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
+    wants_reason = bool(_WHY_QUESTION.match(question))
     for e in chosen:
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
             shaped.extend(following_steps(e, leaning=wants_steps))
+        elif wants_reason and not gives_reason(shaped[-1].text):
+            shaped.extend(following_steps(e, limit=1))
     unique: list[Evidence] = []
     for e in shaped:
         if not any(u.document_id == e.document_id and u.start < e.end and e.start < u.end for u in unique):

@@ -314,3 +314,41 @@ def test_a_short_option_entry_is_an_answer_not_a_fragment(
     assert stands_alone(evidence_at(MANPAGES / page, entry), question, lexical)
     assert is_fragment("-s, --signal=SIGNAL") and is_fragment("-c, --bytes")  # an option line alone
     assert is_fragment("- voir plus bas")  # a list's dash is no option
+
+
+def test_a_why_question_gets_the_reason_that_follows_its_fact() -> None:
+    """ "Pourquoi les distributions ont-elles peu intéressé les développeurs… ?" was answered with
+    the fact alone; its reason is the next sentence, which goes on from it ("…à cela : …")."""
+    manifesto = DOCS / "debian-history-fr_000004.txt"
+    fact = (
+        "En dépit de leur importance évidente, les distributions ont peu attiré l'attention des développeurs."
+    )
+    reason = "Il y a une simple raison à cela : elles ne sont ni faciles ni enthousiasmantes à construire"
+    question = "Pourquoi les distributions ont-elles peu intéressé les développeurs selon le manifeste ?"
+    answer = shape([evidence_at(manifesto, fact)], question)
+    assert len(answer) == 2 and answer[0].text == fact and answer[1].text.startswith(reason)
+    assert all(quoted(e, manifesto) == e.text for e in answer)
+    # a sentence that gives its reason itself, or a question that asks for no reason, gets no more
+    assert shape([evidence_at(manifesto, fact)], "Les distributions ont-elles attiré les développeurs ?") == [
+        evidence_at(manifesto, fact)
+    ]
+    help_page = DOCS / "libreoffice-help-fr_001855.txt"
+    blocked = evidence_at(
+        help_page,
+        "Bloque l'utilisation d'images liées par des documents qui ne sont pas dans les emplacements de confiance "
+        "définis dans l'onglet Sources de confiance de la boîte de dialogue Sécurité des macros.",
+    )
+    why = "Pourquoi bloquer les liens des documents situés hors des emplacements de confiance ?"
+    assert any(e.text.startswith("Cela peut améliorer la sécurité") for e in shape([blocked], why))
+
+
+def test_an_example_is_cited_with_what_it_illustrates() -> None:
+    """ "Par exemple /dev/sdb et non pas /dev/sdb1." illustrates the sentence before it, which
+    holds the answer ("sur le disque complet, et pas sur une partition")."""
+    guide = DOCS / "installation-guide-fr_000052.txt"
+    example = with_antecedent(evidence_at(guide, "Par exemple /dev/sdb et non pas /dev/sdb1."))
+    assert example.text.startswith(
+        "L'image doit être copiée sur le disque complet, et pas sur une partition."
+    )
+    assert example.text.endswith("Par exemple /dev/sdb et non pas /dev/sdb1.")
+    assert quoted(example, guide) == example.text
