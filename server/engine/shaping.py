@@ -213,7 +213,8 @@ def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
     """The chosen sentences with what they need from around them, in order, each span once. A
     "why" question answered by a sentence that states the fact without its reason ("…les
     distributions ont peu attiré l'attention des développeurs.") also gets the next sentence
-    when it goes on from this one ("Il y a une simple raison à cela : …")."""
+    when it goes on from this one ("Il y a une simple raison à cela : …"); not a question asking
+    several things, which has a sentence for each already ("Pourquoi…, et quel argument… ?")."""
     shaped: list[Evidence] = []
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
@@ -222,7 +223,7 @@ def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
             shaped.extend(following_steps(e, leaning=wants_steps))
-        elif wants_reason and not gives_reason(shaped[-1].text):
+        elif wants_reason and len(chosen) == 1 and not gives_reason(shaped[-1].text):
             shaped.extend(following_steps(e, limit=1))
     unique: list[Evidence] = []
     for e in shaped:

@@ -340,6 +340,8 @@ def test_a_why_question_gets_the_reason_that_follows_its_fact() -> None:
     )
     why = "Pourquoi bloquer les liens des documents situés hors des emplacements de confiance ?"
     assert any(e.text.startswith("Cela peut améliorer la sécurité") for e in shape([blocked], why))
+    # a question asking several things has its sentence for each: no reason added to either
+    assert shape([evidence_at(manifesto, fact), blocked], why) == [evidence_at(manifesto, fact), blocked]
 
 
 def test_an_example_is_cited_with_what_it_illustrates() -> None:
