@@ -325,6 +325,7 @@ def test_changed_format_version_reconverts(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == [E5_FOLDER]  # no temporary folders left
 
 
+@pytest.mark.slow  # converts the model's weights up to the failure
 def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sourcier.e5_conversion as conversion
 

@@ -157,6 +157,7 @@ def test_concurrent_encodes_get_their_own_states(onnx_embedder: OnnxEmbedder) ->
         assert [s.pieces for s in states] == [s.pieces for s in want_states]
 
 
+@pytest.mark.slow  # exports the model to ONNX
 def test_export_is_made_once_and_reused(
     onnx_embedder: OnnxEmbedder, model_cache: Path, tmp_path: Path
 ) -> None:

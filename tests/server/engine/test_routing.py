@@ -13,10 +13,10 @@ import pytest
 from ingest.pipeline import Ingestor
 from server.engine.service import Sourcier
 from server.engine.types import Question
-from sourcier.config import BUNDLED_CORPUS
+from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.store import open_store
-from tests.support.index import make_settings
+from tests.support.index import copy_index
 
 PAGES = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
 SORT, TAC, DIR, WC = "manpages-fr_000923", "manpages-fr_000935", "manpages-fr_000812", "manpages-fr_000962"
@@ -24,14 +24,18 @@ TIME, CHGRP = "manpages-fr_000942", "manpages-fr_000794"
 
 
 @pytest.fixture(scope="module")
-def service(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
+def service(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles' index (a copy) with six man pages added."""
     folder = tmp_path_factory.mktemp("man-pages")
     for page in (SORT, TAC, DIR, WC, TIME, CHGRP):
         shutil.copy(PAGES / f"{page}.txt", folder)
-    settings = make_settings(tmp_path_factory.mktemp("routing-index"))
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("routing-index"))
     store = open_store(settings)
-    report = Ingestor(store, embedder, settings).ingest([folder, BUNDLED_CORPUS])
-    assert report.ok, report
+    report = Ingestor(store, embedder, settings).ingest([folder])
+    assert report.ok and report.added == 6, report
+    assert len(store.list_documents()) == 8
     sourcier = Sourcier(settings, store, embedder)
     yield sourcier
     sourcier.close()
