@@ -10,7 +10,8 @@ text itself:
 2. a sentence that leans on the one before it ("Il serait prévu pour…", "Pour ce faire, on…",
    an option's description under its "--version" line) is cited together with it, as one span;
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
-   following sentences of the procedure or list too, each cited on its own.
+   following sentences of the procedure or list too, each cited on its own; a "why" question
+   answered by a fact without its reason gets the sentence that goes on from it.
 """
 
 from __future__ import annotations
