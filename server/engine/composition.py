@@ -6,8 +6,8 @@ them to the pipeline): a streamed answer and a returned one are the same code pa
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from collections.abc import Generator as Gen
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from server.engine.abstention import Decision
@@ -51,17 +51,19 @@ def extractive(
     config: AnswerConfig,
     lexical: LexicalEncoder,
     composed: Composed | None = None,
+    document_text: Callable[[str], str | None] | None = None,
 ) -> Gen[StreamEvent, None, Composed]:
     """The few source sentences that answer, each with its margin over the best one not chosen
     (``evidence`` is the whole ranked evidence: the runner-up may be one the decision set aside),
     shaped by ``server.engine.shaping``: never a fragment, a heading or an echo of the question;
-    with the sentence it leans on; with the steps a how-to question asks for. Nothing that
-    stands alone: no answer (an abstention)."""
+    with the sentence it leans on; with the steps a how-to question asks for, read within the
+    document (``document_text``) when a list goes on past the chunk. Nothing that stands alone:
+    no answer (an abstention)."""
     composed = composed or Composed(Citations())
     usable = [e for e in decision.usable if stands_alone(e, understanding.query, lexical)]
     picked = select(usable, config.max_sentences, understanding.asked)
     next_best = runner_up(picked, [e for e in evidence if stands_alone(e, understanding.query, lexical)])
-    for e in shape(picked, understanding.asked):
+    for e in shape(picked, understanding.asked, document_text):
         yield composed.citations.cite_extracted(e, next_best, config.confident_margin)
     return composed
 

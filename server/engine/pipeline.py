@@ -79,6 +79,11 @@ class Engine:
             lambda best: rarest_unsaid(understanding.terms, best.document_id, self.retriever.store),
         )
 
+    def document_text(self, document_id: str) -> str | None:
+        """A document's whole text, to read a chosen sentence beyond its chunk (``shaping``)."""
+        record = self.retriever.store.get_document(document_id)
+        return record.document.text if record is not None else None
+
     # --- the whole answer ----------------------------------------------------------------
 
     def answer(self, question: Question, config: AnswerConfig) -> Answer:
@@ -117,7 +122,7 @@ class Engine:
                 )
             if not composed.citations.sentences:
                 composed = yield from composition.extractive(
-                    understanding, decision, evidence, config, self.lexical, composed
+                    understanding, decision, evidence, config, self.lexical, composed, self.document_text
                 )
         answered_at = time.perf_counter()
         timings = Timings(

@@ -12,13 +12,16 @@ text itself:
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
    following sentences of the procedure or list too, each cited on its own; a "why" question
    answered by a fact without its reason gets the sentence that goes on from it.
+
+A chunk ends where its token budget does, not where a list does: rules 2 and 3 read the chosen
+sentence within its document (``widened``), so a list cut at the chunk's end keeps its last items.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from server.engine.evidence import Evidence, in_heading, refers_back
 from sourcier.lexical import LexicalEncoder
@@ -30,6 +33,9 @@ MIN_NEW_TERMS = 1
 FRAGMENT_WORDS = 6
 #: At most this many sentences follow the chosen one in a procedure or a list.
 MAX_STEPS = 8
+#: How much of the document around its chunk a chosen sentence is read within (characters).
+WIDEN_BEFORE = 1_500
+WIDEN_AFTER = 4_000
 
 _STEPS_QUESTION = re.compile(
     r"\b(?:quelles?\s+(?:sont\s+les\s+)?(?:étapes|opérations|manipulations|actions)|procédure|"
@@ -154,6 +160,24 @@ def _neighbours(evidence: Evidence) -> tuple[list[Span], int] | None:
     return None
 
 
+def widened(evidence: Evidence, document_text: str) -> Evidence:
+    """The evidence read within its document rather than its chunk (``WIDEN_BEFORE`` characters
+    before the chunk, ``WIDEN_AFTER`` after): the list a sentence announces, the steps it opens
+    and the sentence it leans on may lie across the chunk's boundary. Unchanged when the
+    document does not hold the chunk where the evidence says (an index older than the text)."""
+    start = evidence.context_start
+    end = start + len(evidence.context)
+    if not evidence.context or document_text[start:end] != evidence.context:
+        return evidence
+    lowest = max(0, start - WIDEN_BEFORE)
+    line = document_text.find("\n", lowest, start)  # the window opens at a line's start
+    window_start = 0 if lowest == 0 else (line + 1 if line >= 0 else start)
+    window = dataclasses.replace(
+        evidence, context=document_text[window_start : end + WIDEN_AFTER], context_start=window_start
+    )
+    return window if _neighbours(window) is not None else evidence
+
+
 def _text(evidence: Evidence, span: Span) -> str:
     offset = evidence.context_start
     return evidence.context[span.start - offset : span.end - offset]
@@ -210,8 +234,11 @@ def gives_reason(text: str) -> bool:
     return bool(_REASON.search(text.replace("’", "'")))
 
 
-def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
-    """The chosen sentences with what they need from around them, in order, each span once. A
+def shape(
+    chosen: Sequence[Evidence], question: str, document_text: Callable[[str], str | None] | None = None
+) -> list[Evidence]:
+    """The chosen sentences with what they need from around them, in order, each span once, read
+    within their document when ``document_text`` gives it (``widened``). A
     "why" question answered by a sentence that states the fact without its reason ("…les
     distributions ont peu attiré l'attention des développeurs.") also gets the next sentence
     when it goes on from this one ("Il y a une simple raison à cela : …"); not a question asking
@@ -221,6 +248,8 @@ def shape(chosen: Sequence[Evidence], question: str) -> list[Evidence]:
     wants_items = wants_steps or asks_for_several(question)
     wants_reason = bool(_WHY_QUESTION.match(question))
     for e in chosen:
+        text = document_text(e.document_id) if document_text is not None else None
+        e = widened(e, text) if text is not None else e
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
             shaped.extend(following_steps(e, leaning=wants_steps))

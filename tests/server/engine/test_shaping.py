@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
 from server.engine.evidence import Evidence, in_heading
 from server.engine.shaping import (
@@ -17,6 +18,7 @@ from server.engine.shaping import (
     stands_alone,
     with_antecedent,
 )
+from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -354,3 +356,45 @@ def test_an_example_is_cited_with_what_it_illustrates() -> None:
     )
     assert example.text.endswith("Par exemple /dev/sdb et non pas /dev/sdb1.")
     assert quoted(example, guide) == example.text
+
+
+def chunk_evidence(path: Path, sentence: str) -> tuple[Evidence, str]:
+    """The sentence as evidence whose context is the first chunk holding it (the ingestion's own
+    chunking at the default budget), and its document's text."""
+    loaded = load_file(path, path.parent, 10_000_000)
+    text = loaded.document.text
+    settings = Settings()
+    chunks = chunk_text(
+        loaded.clean, settings.chunk_tokens, settings.chunk_overlap_tokens, tiktoken_counter()
+    )
+    start = text.index(sentence)
+    chunk = next(c for c in chunks if c.start <= start and start + len(sentence) <= c.end)
+    evidence = dataclasses.replace(
+        evidence_at(path, sentence), context=text[chunk.start : chunk.end], context_start=chunk.start
+    )
+    return evidence, text
+
+
+def test_a_list_cut_at_its_chunks_end_is_read_on_in_its_document() -> None:
+    handbook = DOCS / "debian-handbook-fr_000003.txt"
+    head = (
+        "Le système d'information peine à suivre la croissance de l'entreprise et il a été convenu de"
+        " le redéfinir entièrement pour atteindre différents objectifs fixés par la direction :"
+        " infrastructure moderne capable de monter en puissance facilement ;"
+    )
+    evidence, text = chunk_evidence(handbook, head)
+    question = (
+        "Quels objectifs la direction de Falcot a-t-elle fixés pour son nouveau système d'information ?"
+    )
+    within_chunk = shape([evidence], question)
+    within_document = shape([evidence], question, {handbook.stem: text}.get)
+    assert within_chunk[-1].end == evidence.context_start + len(evidence.context)  # the chunk ends mid-list
+    assert "sécurité" not in " ".join(e.text for e in within_chunk)
+    assert len(within_document) > len(within_chunk)
+    spans = [(e.start, e.end, e.text) for e in within_document]
+    assert spans[: len(within_chunk)] == [(e.start, e.end, e.text) for e in within_chunk]
+    assert any("sécurité" in e.text for e in within_document[len(within_chunk) :])
+    assert all(text[e.start : e.end] == e.text for e in within_document)  # exact spans past the chunk
+    # an unknown document (or an index older than the text) leaves the chunk as it was
+    assert shape([evidence], question, {}.get) == within_chunk
+    assert shape([evidence], question, {handbook.stem: "autre texte"}.get) == within_chunk
