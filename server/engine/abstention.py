@@ -16,7 +16,8 @@ cosine threshold that means something on one corpus only):
    question pinned to its evidence by names or by the kind of answer it asks (``pinned``: "Qui
    est Alexandr Wang ?", a follow-up "Et quand doit-il sortir ?") skips this wording check;
 2. the question's names (people, products, acronyms) must all occur in the evidence's context
-   (its chunk and its document's title: a sentence of an article about Meta is about Meta) —
+   (its chunk, its document's title and its document's name: a sentence of an article about
+   Meta is about Meta, a page of "lilypond-doc/…" is about LilyPond) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
    investments. A follow-up must name what it names itself and at least one of the names it
    carries over from the conversation ("Quel poste occupait-il ?" after a question on the TBD
@@ -35,6 +36,7 @@ manpages) with the first three fixed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -176,6 +178,9 @@ def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder
 
 def names_present(evidence: Evidence, asked: set[str], carried: set[str], lexical: LexicalEncoder) -> bool:
     """All of the question's own names, and one of the names carried from the conversation (if
-    any), occur in the sentence's chunk or its document's title."""
-    context = words(f"{evidence.title}\n{evidence.context or evidence.text}")
+    any), occur in the sentence's chunk, its document's title or its document's name (its path
+    below the ingested folder: a bibliography page of LilyPond's manual, "lilypond-doc-fr_000013",
+    never says "LilyPond" near its books, as an article's sentence does not repeat its title)."""
+    named = re.sub(r"[\W_]+", " ", evidence.document_id)
+    context = words(f"{evidence.title}\n{named}\n{evidence.context or evidence.text}")
     return asked <= context and (not carried or bool(carried & context))

@@ -4,7 +4,8 @@ A chunk is the unit of retrieval; a sentence is the unit of citation. Each candi
 gets these signals: its soft term alignment with the question (``server.engine.alignment``; for a
 follow-up, with the follow-up as asked too), its pooled embedding similarity, the rank of the
 chunk it came from, whether it holds the kind of answer the question asks for (a date for
-"quand"), and how much of it the conversation already said. Their blend orders the evidence the
+"quand"), whether it is in the question's language (``sourcier.language``), and how much of it
+the conversation already said. Their blend orders the evidence the
 answerers work from. The coverage of the question's stemmed terms is kept for the abstention
 checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 gold-first).
 """
@@ -24,6 +25,7 @@ from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
 from sourcier.embedding import Embedder, TokenStates
+from sourcier.language import other_language
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import chunk_sentence_spans
 
@@ -61,6 +63,7 @@ class Weights:
     repeated: float = 0.25  # times the share of the sentence's terms an earlier answer gave
     focus: float = 0.5  # a follow-up's own alignment, relative to its standalone version's
     context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")
+    language: float = 0.05  # a sentence in another language than the question (sourcier.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +290,7 @@ def _scored(
         + weights.chunk_rank / (c.rank + 1)
         + weights.answer_type * typed
         - weights.repeated * repetition(sentence_terms, said_terms)
+        - weights.language * other_language(c.text, u.asked)
     )
     chunk = c.scored.chunk
     return Evidence(

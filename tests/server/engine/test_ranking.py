@@ -3,21 +3,33 @@ that adjust the blend, and the checks that pick usable evidence from it."""
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from ingest.chunking import chunk_text, tiktoken_counter
+from ingest.loaders import load_file
+from ingest.pipeline import Ingestor
 from server.engine.abstention import names_present
 from server.engine.alignment import alignments, content_positions, rarity
 from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides
 from server.engine.conversation import standalone_question
 from server.engine.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
+from server.engine.service import Sourcier
 from server.engine.types import Question, Turn
+from server.engine.understanding import understand
+from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
 from sourcier.names import name_words
+from sourcier.store import open_store
+from tests.support.index import copy_index
+
+ROOT = Path(__file__).resolve().parents[3]
 
 CLOSED = (
     "De l'autre, un modèle fermé permet un contrôle accru, de meilleures perspectives de monétisation, "
@@ -136,6 +148,43 @@ def test_names_are_looked_for_in_the_chunk_and_the_title() -> None:
     # carried names (from the conversation): one of them is enough
     assert names_present(_evidence("Meta", "Alexandr Wang dirige."), set(), {"wang", "tbd"}, lexical)
     assert not names_present(_evidence("Meta", "Personne."), set(), {"wang", "tbd"}, lexical)
+
+
+def test_a_documents_name_says_what_it_is_about_as_its_title_does() -> None:
+    """LilyPond's bibliography page names its books in chunks that never say "LilyPond"; its
+    file, ``lilypond-doc-fr_000013``, does. Another document's name does not stand in for it."""
+    lexical = LexicalEncoder()
+    page = ROOT / "eval" / "suites" / "docs" / "documents" / "lilypond-doc-fr_000013.txt"
+    loaded = load_file(page, page.parent, 10_000_000)
+    text, settings = loaded.document.text, Settings()
+    sentence = "Elaine Gould, Behind Bars: the Definitive Guide to Music Notation."
+    start = text.index(sentence)
+    chunks = chunk_text(
+        loaded.clean, settings.chunk_tokens, settings.chunk_overlap_tokens, tiktoken_counter()
+    )
+    chunk = next(c for c in chunks if c.start <= start < c.end)
+    context = text[chunk.start : chunk.end]
+    assert "lilypond" not in f"{loaded.document.title}\n{context}".lower()
+    asked = understand(
+        Question("Quel ouvrage d'Elaine Gould la bibliographie de LilyPond recommande-t-elle ?"), lexical
+    ).names
+    assert set(asked) == {"elaine", "gould", "lilypond"}
+    evidence = Evidence(
+        loaded.document.id,
+        loaded.document.title,
+        None,
+        start,
+        start + len(sentence),
+        sentence,
+        0,
+        0.9,
+        0.5,
+        1.0,
+        context,
+    )
+    assert names_present(evidence, set(asked), set(), lexical)
+    elsewhere = dataclasses.replace(evidence, document_id="gimp-help-fr_000013")
+    assert not names_present(elsewhere, set(asked), set(), lexical)
 
 
 @pytest.mark.parametrize(
@@ -442,3 +491,26 @@ def test_a_number_followed_by_a_unit_is_no_year() -> None:
 def test_a_frequency_is_not_asked_as_a_quantity() -> None:
     """ "À quelle fréquence… ?" is answered by "chaque jour" as well as by a figure."""
     assert expected_type("À quelle fréquence les miroirs de Debian sont-ils mis à jour ?") is AnswerType.ANY
+
+
+def test_a_french_question_prefers_the_french_sentence(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The handbook's page on distributions keeps one paragraph in English; its "The former,
+    developed by companies, are sold with commercial support services." aligned with "Quelles
+    distributions commerciales ont déjà disparu ?" above the French sentence that answers."""
+    folder = tmp_path_factory.mktemp("handbook")
+    shutil.copy(ROOT / "eval" / "suites" / "docs" / "documents" / "debian-handbook-fr_000116.txt", folder)
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("language-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).added == 1
+    service = Sourcier(settings, store, embedder)
+    try:
+        question = Question("Quelles distributions commerciales ont déjà disparu ?")
+        answer = service.ask(question)
+        assert not answer.abstained and "Mandriva Linux" in answer.text, answer.text
+        assert "The former" not in answer.text
+        blind = service.config.replace(weights=dataclasses.replace(service.config.weights, language=0.0))
+        assert service.ask(question, blind).text.startswith("The former"), "the signal decides"
+    finally:
+        service.close()
