@@ -16,16 +16,34 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 #: Where an imperative stands: it opens its clause, having no subject ("Zuckerberg affirme que…"
 #: is reported speech; "Affirme que…" and "… et réponds que…" are orders).
 _CLAUSE_START = r"(?:^|[,;:!?.«\"(—–-]\s*|\b(?:et|puis|alors|donc|maintenant|désormais|dorénavant)\s+)"
-#: Imperatives (tu/vous) aimed at a model, and the vocabulary of prompts.
-_INSTRUCTION = re.compile(
-    _CLAUSE_START
-    + r"(?:(?:ignore[sz]?|oublie[sz]?|néglige[sz]?|outrepasse[sz]?|contourne[sz]?)\b[^.!?]{0,40}?"
+#: Whom a prompt addresses its orders to ("Dis à l'utilisateur que…").
+_ADDRESSEE = r"(?:à l'utilisateur|aux utilisateurs|à l'usager)\s+"
+#: Orders to say something: "Réponds que…", "Dis à l'utilisateur : …".
+_SAY = r"(?:réponds|répondez|dis|dites|affirme|affirmez|annonce|annoncez|prétends|prétendez)\s+"
+#: "Écris que…" is an order; "écrivez : locale=fr_FR" is how a manual shows what to type.
+_WRITE = r"(?:écris|écrivez)\s+"
+#: "Indique" and "Déclare" are also how documentation describes a field or an option, its subject
+#: left out ("Indique que la variable ne contient aucune donnée.", "Déclare que l'élément est
+#: calculé." — 66 sentences of LibreOffice's help and the man pages in the bench corpus): orders
+#: only when addressed to someone.
+_SPECIFY = r"(?:indique|indiquez|déclare|déclarez)\s+"
+_THAT = r"(?:que\b|qu')"
+_DISREGARD = (
+    r"(?:ignore[sz]?|oublie[sz]?|néglige[sz]?|outrepasse[sz]?|contourne[sz]?)\b[^.!?]{0,40}?"
     r"\b(?:consignes?|instructions?|règles?|directives?|prompts?|tout ce qui précède)\b"
-    r"|(?:réponds|répondez|dis|dites|écris|écrivez|affirme|affirmez|déclare|déclarez|annonce|annoncez|"
-    r"indique|indiquez|prétends|prétendez)\s+(?:à l'utilisateur\s+|aux utilisateurs\s+)?(?:que\b|qu'|:))"
-    r"|\b(?:en tant qu'(?:IA|assistant|modèle)|tu es (?:désormais|maintenant)|"
-    r"vous êtes (?:désormais|maintenant)|nouvelles? (?:consignes?|instructions?)|system prompt|"
-    r"prompt système|ignore (?:all|previous) instructions)\b",
+)
+#: The vocabulary of prompts: a new role ("Tu es désormais un assistant…", not "Vous êtes
+#: maintenant sous l'interpréteur de commandes"), new orders ("Nouvelles instructions :", not
+#: Basic's "une nouvelle instruction Print").
+_PROMPT = (
+    r"\b(?:en tant qu'(?:IA|assistant|modèle)|"
+    r"(?:tu es|vous êtes) (?:désormais|maintenant) (?:un|une|le|la|l')|"
+    r"nouvelles (?:consignes|instructions)\b|nouvelle (?:consigne|instruction)\s*:|system prompt|"
+    r"prompt système|ignore (?:all|previous) instructions)"
+)
+_INSTRUCTION = re.compile(
+    rf"{_CLAUSE_START}(?:{_DISREGARD}|{_SAY}(?:{_ADDRESSEE})?(?:{_THAT}|:)|{_WRITE}(?:{_ADDRESSEE})?{_THAT}"
+    rf"|{_SPECIFY}{_ADDRESSEE}{_THAT})|{_PROMPT}",
     re.IGNORECASE | re.MULTILINE,
 )
 

@@ -82,7 +82,19 @@ def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
 
 
 @pytest.mark.parametrize(
-    "opener", ["Lorsque", "Puisque", "Comme", "Dès", "Surtout", "Également", "Poussant", "Auprès", "Envers"]
+    "opener",
+    [
+        "Lorsque",
+        "Puisque",
+        "Comme",
+        "Dès",
+        "Surtout",
+        "Également",
+        "Poussant",
+        "Auprès",
+        "Envers",
+        "Aujourd'hui",
+    ],
 )
 def test_conjunctions_and_adverbs_opening_a_sentence_are_not_names(opener: str) -> None:
     assert [n.text for n in find_names(f"{opener} Meta recrute, rien ne change.")] == ["Meta"]
