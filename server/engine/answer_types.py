@@ -57,7 +57,7 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:combien|quel nombre|quel montant|quelle somme|quel prix|quel est le prix|quel salaire|"
             r"quel est le salaire|quel coût|quel budget|quel score|quel âge|quelle taille|quelle part|"
-            r"quel pourcentage|quelle quantité|quel chiffre|"
+            r"quel pourcentage|quelle quantité|quel chiffre|quel(?: est l')? ?effectif|"
             # a measure: "Quelle longueur minimale… ?", "Dans quel délai… ?", "Quelle est la taille…"
             r"quel(?:le)?s?\s+(?:longueur|durée|délai|débit|vitesse|capacité|poids)|"
             r"quel(?:le)? est (?:la|le) "
@@ -77,6 +77,8 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
 _QUANTITY = re.compile(
     r"\d|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|vingt|trente|quarante|"
     r"cinquante|soixante|cent|cents|mille|dizaines?|centaines?|milliers?|millions?|milliards?|"
+    # approximate numbers: "une cinquantaine de collaborateurs", "une quinzaine de jours"
+    r"(?:douz|quinz|vingt|trent|quarant|cinquant|soixant)aines?|"
     r"moitié|tiers|quart|double|triple)\b",
     re.I,
 )

@@ -449,6 +449,20 @@ def test_a_measure_asked_for_needs_a_quantity(question: str) -> None:
     )
 
 
+def test_a_headcount_is_a_quantity_and_an_approximate_number_gives_one() -> None:
+    """ "Quel est l'effectif de l'usine de Montpellier chez Falcot ?" asked for no kind of answer,
+    and "une cinquantaine de collaborateurs" held no quantity."""
+    question = "Quel est l'effectif de l'usine de Montpellier chez Falcot ?"
+    assert expected_type(question) is AnswerType.QUANTITY
+    assert expected_type("Quel effectif compte l'équipe ?") is AnswerType.QUANTITY
+    answer = "Le site de Montpellier, plus petit, n'abrite qu'une cinquantaine de collaborateurs."
+    assert provides(AnswerType.QUANTITY, answer, question)
+    assert provides(AnswerType.QUANTITY, "Comptez une quinzaine de jours.", "Combien de temps faut-il ?")
+    assert not provides(
+        AnswerType.QUANTITY, "Falcot SA est un fabricant de matériel audio haut de gamme.", question
+    )
+
+
 @pytest.mark.parametrize(
     "question",
     [
