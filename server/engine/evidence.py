@@ -12,6 +12,7 @@ checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 g
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -45,9 +46,15 @@ def in_heading(text: str, headings: Sequence[str]) -> bool:
     return bool(stripped) and any(stripped in heading for heading in headings)
 
 
+#: "En voici la liste…", "Les voici", "En voilà": what they list is named in the sentence before.
+_PRESENTING = re.compile(r"^(?:en|les|la|le)\s+(?:voici|voilà)\b", re.IGNORECASE)
+
+
 def refers_back(sentence: str) -> bool:
     words = sentence.split(maxsplit=1)
-    return bool(words) and words[0].lower().strip(",;:") in _REFERRING_OPENERS
+    return bool(words) and (
+        words[0].lower().strip(",;:") in _REFERRING_OPENERS or _PRESENTING.match(sentence) is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)

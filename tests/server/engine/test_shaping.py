@@ -154,7 +154,10 @@ def test_a_question_for_several_things_gets_the_items_of_the_list() -> None:
         "debug",
     ]
     assert all(quoted(e, handbook) == e.text for e in answer)
-    assert shape([first], "Quel est le niveau le plus grave ?") == [first]
+    # "En voici la liste…" is cited with the sentence that says what it lists
+    assert answer[0].text.startswith("À chaque message est également associé un niveau de priorité. En voici")
+    assert answer[0].end == first.end
+    assert shape([first], "Quel est le niveau le plus grave ?") == answer[:1]
 
 
 def test_questions_for_one_fact_get_one_sentence() -> None:
