@@ -24,8 +24,8 @@ _SAY = r"(?:réponds|répondez|dis|dites|affirme|affirmez|annonce|annoncez|prét
 _WRITE = r"(?:écris|écrivez)\s+"
 #: "Indique" and "Déclare" are also how documentation describes a field or an option, its subject
 #: left out ("Indique que la variable ne contient aucune donnée.", "Déclare que l'élément est
-#: calculé." — 66 sentences of LibreOffice's help and the man pages in the bench corpus): orders
-#: only when addressed to someone.
+#: calculé." — most of the 68 bench-corpus sentences, LibreOffice's help and man pages, that this
+#: rule used to take for orders): orders only when addressed to someone.
 _SPECIFY = r"(?:indique|indiquez|déclare|déclarez)\s+"
 _THAT = r"(?:que\b|qu')"
 _DISREGARD = (

@@ -91,8 +91,7 @@ def _not_a_name_opener(word: str) -> bool:
     folded = fold_accents(lower)
     return (
         lower in STOP_WORDS
-        or lower.split("'")[0] in SENTENCE_OPENERS  # "Aujourd'hui"
-        or lower in SENTENCE_OPENERS
+        or lower.split("'")[0] in SENTENCE_OPENERS  # "Aujourd'hui" as "aujourd"
         or folded in _OPENERS_FOLDED
         or (lower.endswith("ment") and len(lower) > 6)
         or bool(_INVERTED.search(lower))

@@ -247,8 +247,11 @@ def shape(
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
     wants_reason = bool(_WHY_QUESTION.match(question))
+    texts: dict[str, str | None] = {}  # each document fetched once
     for e in chosen:
-        text = document_text(e.document_id) if document_text is not None else None
+        if document_text is not None and e.document_id not in texts:
+            texts[e.document_id] = document_text(e.document_id)
+        text = texts.get(e.document_id)
         e = widened(e, text) if text is not None else e
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
