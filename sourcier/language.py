@@ -50,8 +50,12 @@ def language(text: str, least: int = MIN_FUNCTION_WORDS) -> Language | None:
     return None
 
 
-def other_language(sentence: str, question: str) -> bool:
-    """Is the sentence plainly in another language than the question (both decided, different)?
-    A question is short and opens with its interrogative word: one function word decides it."""
-    asked = language(question, least=1)
+def question_language(question: str) -> Language | None:
+    """A question is short and opens with its interrogative word: one function word decides it."""
+    return language(question, least=1)
+
+
+def other_language(sentence: str, asked: Language | None) -> bool:
+    """Is the sentence plainly in another language than the question's (``question_language``;
+    both decided, different)?"""
     return asked is not None and language(sentence) not in (None, asked)

@@ -297,7 +297,7 @@ def _scored(
         + weights.chunk_rank / (c.rank + 1)
         + weights.answer_type * typed
         - weights.repeated * repetition(sentence_terms, said_terms)
-        - weights.language * other_language(c.text, u.asked)
+        - weights.language * other_language(c.text, u.language)
     )
     chunk = c.scored.chunk
     return Evidence(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from server.engine.answer_types import AnswerType, expected_type
 from server.engine.conversation import already_said, previous_answers, standalone_question
 from server.engine.types import Question
+from sourcier.language import Language, question_language
 from sourcier.lexical import LexicalEncoder
 from sourcier.names import command_names, name_terms, name_words
 from sourcier.relations import Relation, asked_relation
@@ -77,6 +78,7 @@ class Understanding:
     #: nombre d'octets" of "Avec la commande wc, quelle option permet d'afficher le nombre
     #: d'octets ?"), which an option's own line must say
     described: dict[str, float] = field(default_factory=dict)
+    language: Language | None = None  # the question's (``sourcier.language``), judged once
 
     @property
     def focus(self) -> str | None:
@@ -120,4 +122,5 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
         said_sentences=frozenset(already_said(question.history)),
         relation=asked_relation(asked),
         described={t: w for t, w in terms.items() if t not in named and t not in FRAMING_TERMS},
+        language=question_language(asked),
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sourcier.language import language, other_language
+from sourcier.language import language, other_language, question_language
 
 DOCS = Path(__file__).resolve().parents[2] / "eval" / "suites" / "docs" / "documents"
 
@@ -47,14 +47,19 @@ def test_the_handbooks_english_paragraphs_are_found_among_its_french_ones() -> N
 
 
 def test_a_question_is_decided_by_its_interrogative_word() -> None:
-    assert language("Quand sortira Avocado ?", least=1) == "fr"
+    assert question_language("Quand sortira Avocado ?") == "fr"
+    assert language("Quand sortira Avocado ?") is None  # a sentence needs two function words
     assert other_language(
-        "The former, developed by companies, are sold.", "Quelles distributions ont disparu ?"
+        "The former, developed by companies, are sold.",
+        question_language("Quelles distributions ont disparu ?"),
     )
     assert not other_language(
-        "Beaucoup ont déjà disparu (Caldera Linux, etc.).", "Quelles distributions ont disparu ?"
+        "Beaucoup ont déjà disparu (Caldera Linux, etc.).",
+        question_language("Quelles distributions ont disparu ?"),
     )
-    assert not other_language("The former, developed by companies, are sold.", "Which ones are sold?")
     assert not other_language(
-        "Kurt Stone, Music Notation in the Twentieth Century.", "Quel livre ?"
+        "The former, developed by companies, are sold.", question_language("Which ones are sold?")
+    )
+    assert not other_language(
+        "Kurt Stone, Music Notation in the Twentieth Century.", question_language("Quel livre ?")
     )  # undecided
