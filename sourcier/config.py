@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     abstain_rare_alignment: float = Field(
         0.6, ge=0, le=1, description="Below this alignment, the rare-word check applies."
     )
+    abstain_widespread_share: float = Field(
+        0.2,
+        ge=0,
+        description="A question's name found in at least this share of the index's chunks is what the "
+        "corpus is about: the evidence need not repeat it (above 1: every name must be in the evidence).",
+    )
     confident_margin: float = Field(
         0.04,
         ge=0,

@@ -19,7 +19,10 @@ cosine threshold that means something on one corpus only):
    (its chunk, its document's title and its document's name: a sentence of an article about
    Meta is about Meta, a page of "lilypond-doc/…" is about LilyPond) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
-   investments. A follow-up must name what it names itself and at least one of the names it
+   investments. A name found in a large share of the corpus's chunks (``Support.widespread_share``,
+   ``server.engine.rarity.widespread``) is what the whole corpus is about and need not be
+   repeated: a page of Debian's installation guide answers "…l'installateur Debian…" without
+   saying "Debian". A follow-up must name what it names itself and at least one of the names it
    carries over from the conversation ("Quel poste occupait-il ?" after a question on the TBD
    Lab and Alexandr Wang needs Wang, not the lab);
 3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
@@ -75,6 +78,7 @@ class Support:
     min_agreement: float = 0.6
     rare_idf: float = 5.5  # ln(1 + 244): a word in at most ~1 chunk in 250 (see server.engine.rarity)
     rare_alignment: float = 0.6
+    widespread_share: float = 0.2  # a name in this share of the chunks is the corpus's subject (check 2)
 
     def lacking(
         self, alignment: float, agreement: float, unsaid: Callable[[], Unsaid] = Unsaid
@@ -116,12 +120,15 @@ def decide(
     agreement: float,
     min_dense: float = 0.0,
     unsaid: Callable[[Evidence], Unsaid] | None = None,
+    widespread: Callable[[frozenset[str]], frozenset[str]] | None = None,
 ) -> Decision:
     """Stage 4: abstain unless the evidence says what the question asks, names what it names, and
     holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
     the retrievers' (``server.engine.retrieval.agreement``); ``unsaid`` finds the question's
     rarest word that an evidence's document never uses (``server.engine.rarity``; None: no
-    corpus statistics). ``usable`` is the evidence an answerer may pick from, best first."""
+    corpus statistics), and ``widespread`` which of the question's names the corpus is about
+    (``server.engine.rarity.widespread``; None: none). ``usable`` is the evidence an answerer may
+    pick from, best first."""
     evidence = [e for e in evidence if not is_instruction(e.text)]  # documents are data, never orders
     if not evidence:
         return Decision(True, "nothing retrieved")
@@ -146,6 +153,8 @@ def decide(
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
     asked, carried = set(understanding.names), set(understanding.carried)
+    if asked and widespread is not None:
+        asked -= widespread(understanding.names)
     if asked or carried:
         usable = [e for e in usable if names_present(e, asked, carried, lexical)]
         if not usable:

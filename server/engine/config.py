@@ -45,6 +45,7 @@ class AnswerConfig:
                 min_agreement=settings.abstain_min_agreement,
                 rare_idf=settings.abstain_rare_idf,
                 rare_alignment=settings.abstain_rare_alignment,
+                widespread_share=settings.abstain_widespread_share,
             ),
             max_sentences=settings.answer_max_sentences,
             confident_margin=settings.confident_margin,

@@ -20,7 +20,7 @@ from server.engine.citing import Citations
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, SentenceVectors, fresh, gather
 from server.engine.generative import Generator
-from server.engine.rarity import rarest_unsaid
+from server.engine.rarity import rarest_unsaid, widespread
 from server.engine.retrieval import Retrieval, Retriever, agreement
 from server.engine.types import Answer, Done, Question, Standalone, StreamEvent, Timings
 from server.engine.understanding import Understanding, understand
@@ -77,6 +77,9 @@ class Engine:
             agreement(retrieval),
             config.abstain_min_dense,
             lambda best: rarest_unsaid(understanding.terms, best.document_id, self.retriever.store),
+            lambda names: widespread(
+                names, self.lexical.terms, self.retriever.store, config.support.widespread_share
+            ),
         )
 
     def document_text(self, document_id: str) -> str | None:

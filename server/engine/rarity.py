@@ -19,7 +19,7 @@ its maximum.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sourcier.store import VectorStore
@@ -54,3 +54,21 @@ def rarest_unsaid(terms: Iterable[str], document_id: str, store: VectorStore) ->
     chunks = store.count_chunks()
     rarest = min(absent, key=lambda t: (in_corpus[t], t))
     return Unsaid(rarest, idf(in_corpus[rarest], chunks))
+
+
+def widespread(
+    names: Iterable[str], terms_of: Callable[[str], Sequence[str]], store: VectorStore, share: float
+) -> frozenset[str]:
+    """The names whose every analysed term occurs in at least ``share`` of the index's chunks:
+    what the corpus as a whole is about ("Debian" over Debian's documentation), which a passage
+    need not repeat to be about it ("L'installateur installe par défaut l'environnement de
+    bureau GNOME…" never says Debian, nor does its page)."""
+    chunks = store.count_chunks()
+    wanted = {name: list(terms_of(name)) for name in names}
+    terms = list(dict.fromkeys(t for ts in wanted.values() for t in ts))
+    if not chunks or not terms or share > 1:
+        return frozenset()
+    counts = store.term_counts(terms)
+    return frozenset(
+        name for name, ts in wanted.items() if ts and min(counts.get(t, 0) for t in ts) >= share * chunks
+    )

@@ -3,6 +3,8 @@ by the real pipeline into a real Qdrant Edge store, and how abstention uses it."
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,14 +15,16 @@ import pytest
 from ingest.loaders import load_file
 from ingest.pipeline import Ingestor, embedding_text, make_chunks
 from server.engine.abstention import Support
-from server.engine.rarity import Unsaid, idf, rarest_unsaid
+from server.engine.rarity import Unsaid, idf, rarest_unsaid, widespread
+from server.engine.service import Sourcier
 from server.engine.types import Question
 from server.engine.understanding import understand
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import VectorStore, open_store
 from tests.support.index import make_settings
 
-MANPAGES = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
+SUITES = Path(__file__).resolve().parents[3] / "eval" / "suites"
+MANPAGES = SUITES / "manpages" / "documents"
 PAGES = {
     "tac": "manpages-fr_000935",
     "sort": "manpages-fr_000923",
@@ -110,3 +114,49 @@ def test_a_weakly_aligned_answer_from_a_document_lacking_a_rare_word_is_refused(
         raise AssertionError("strongly enough aligned: the store is not asked")
 
     assert support.lacking(0.65, 1.0, not_needed) is None
+
+
+def test_widespread_names_are_in_a_large_share_of_the_chunks(store: VectorStore) -> None:
+    """Each name's rarest term counted over the index's chunks, as ingestion indexed them: "GNU"
+    (every page's footer, 7 chunks of 44) is what these pages are about, "tac" and "csplit" are
+    one page's."""
+    counts, chunks, _ = chunk_frequencies()
+    names = ["GNU", "tac", "csplit", "Free Software Foundation", "Debian"]
+
+    def expected(share: float) -> set[str]:
+        return {n for n in names if min(counts[t] for t in LEXICAL.terms(n)) >= share * chunks}
+
+    for share in (0.05, 0.1, 0.2, 0.5):
+        assert widespread(names, LEXICAL.terms, store, share) == expected(share)
+    assert "GNU" in widespread(names, LEXICAL.terms, store, 0.1)
+    assert not {"tac", "csplit", "Debian"} & widespread(names, LEXICAL.terms, store, 0.1)
+    assert widespread(names, LEXICAL.terms, store, 1.5) == frozenset()  # off
+
+
+@pytest.fixture(scope="module")
+def installation_guide(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
+    """The docs suite's pages of Debian's installation guide: most of them say "Debian"."""
+    folder = tmp_path_factory.mktemp("installation-guide")
+    for page in (SUITES / "docs" / "documents").glob("installation-guide-fr_*.txt"):
+        shutil.copy(page, folder)
+    settings = make_settings(tmp_path_factory.mktemp("installation-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).ok
+    service = Sourcier(settings, store, embedder)
+    yield service
+    service.close()
+
+
+def test_a_passage_need_not_repeat_the_name_its_whole_corpus_is_about(installation_guide: Sourcier) -> None:
+    """The guide's page on disk space says "L'installateur installe par défaut l'environnement de
+    bureau GNOME…" and never "Debian": over a corpus about Debian it answers a question naming
+    Debian. With the exemption off, the name check sets it aside for a sentence that names no
+    desktop at all."""
+    question = Question("Quel environnement de bureau l'installateur Debian installe-t-il par défaut ?")
+    service = installation_guide
+    share = service.store.term_counts(["debian"])["debian"] / service.store.count_chunks()
+    assert share >= service.config.support.widespread_share
+    answer = service.ask(question)
+    assert not answer.abstained and "GNOME" in answer.text, answer.text
+    strict = service.config.replace(support=dataclasses.replace(service.config.support, widespread_share=2.0))
+    assert "GNOME" not in service.ask(question, strict).text
