@@ -140,11 +140,20 @@ def name_words(text: str) -> set[str]:
 
 #: A command named in lower case by the words that introduce it: "la commande tac", "le programme
 #: dpkg", "avec timeout, …" (at the head of a question about an option, before its comma).
+#: A command's name is ASCII ("la commande dépasse le temps imparti" names no command).
 _COMMAND = re.compile(
-    r"\b(?:la\s+commande|le\s+programme|l'utilitaire)\s+«?\s*(?P<named>[a-z0-9][\w.+-]*)"
-    r"|^\s*avec\s+(?P<head>[a-z0-9][\w.+-]*)\s*,",
+    r"\b(?:la\s+commande|le\s+programme|l'utilitaire)\s+«?\s*(?P<named>[a-z0-9][a-z0-9._+-]*)(?![\w-])"
+    r"|^\s*avec\s+(?P<head>[a-z0-9][a-z0-9._+-]*)\s*,",
     re.IGNORECASE,
 )
+#: French words that follow "la commande" without naming one ("la commande permet…", "la commande
+#: suivante", "quand la commande a échoué"); not "du" nor "as", which are commands too.
+_NOT_COMMANDS = frozenset(
+    {"a", "ai", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "doit",
+     "elle", "en", "est", "et", "fait", "il", "la", "le", "les", "mais", "ne", "ni", "on", "ou", "par",
+     "peut", "permet", "pour", "puis", "qu", "que", "qui", "sans", "se", "sera", "si", "son", "sont",
+     "sous", "suivante", "sur", "un", "une", "va", "vers"}
+)  # fmt: skip
 _OPTION_WORD = re.compile(r"\boptions?\b", re.IGNORECASE)
 
 
@@ -157,7 +166,7 @@ def command_names(text: str) -> set[str]:
         command = match.group("named") or match.group("head")
         if match.group("head") and not _OPTION_WORD.search(text):
             continue  # "Avec plaisir, …"
-        if command.islower() or command.isdigit():
+        if (command.islower() or command.isdigit()) and command.rstrip(".") not in _NOT_COMMANDS:
             found |= words(command)
     return found
 

@@ -135,6 +135,8 @@ def decide(
     best_dense = max(e.dense for e in evidence)
     if best_dense < min_dense:
         return Decision(True, f"best similarity {best_dense:.3f} < {min_dense}", best_dense)
+    if only_names(understanding, lexical):
+        evidence = naming_first(evidence, understanding.names)
     best = evidence[0]
     lacking = support.lacking(best.alignment, agreement, (lambda: unsaid(best)) if unsaid else Unsaid)
     if lacking and not pinned(understanding, evidence[0], lexical):
@@ -167,6 +169,25 @@ def decide(
     return Decision(False, "supported", best_dense, answer_type, usable)
 
 
+def only_names(understanding: Understanding, lexical: LexicalEncoder) -> bool:
+    """A question that is only names ("Qui est Alexandr Wang ?", "Qu'est-ce que Planet Debian ?"):
+    it asks what they are, and a sentence that does not name them does not say it."""
+    asked = understanding.names
+    if not asked or understanding.standalone:
+        return False
+    return bool(understanding.terms) and set(understanding.terms) <= set(lexical.terms(" ".join(asked)))
+
+
+def naming_first(evidence: Sequence[Evidence], names: frozenset[str]) -> list[Evidence]:
+    """The top evidence (``TYPED_DEPTH``) with the sentences naming every one of ``names`` first,
+    each group in its ranked order: "Debian Linux est une toute nouvelle sorte de distribution"
+    ranks above "Planet Debian constitue une autre source d'informations…" for "Qu'est-ce que
+    Planet Debian ?" and does not say what Planet Debian is."""
+    top = list(evidence[:TYPED_DEPTH])
+    ordered = [e for e in top if names <= words(e.text)] + [e for e in top if not names <= words(e.text)]
+    return ordered + list(evidence[TYPED_DEPTH:])
+
+
 def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder) -> bool:
     """The best sentence is tied to the question by what it names or asks for, not by its wording:
     a question that is only names ("Qui est Alexandr Wang ?") answered by a sentence naming them
@@ -175,9 +196,7 @@ def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder
     too few words with their answer for the alignment floor (check 1) to judge them."""
     asked, carried = set(understanding.names), set(understanding.carried)
     if asked and not understanding.standalone:
-        name_terms = set(lexical.terms(" ".join(asked)))
-        only_names = bool(understanding.terms) and set(understanding.terms) <= name_terms
-        return only_names and asked <= words(best.text)
+        return only_names(understanding, lexical) and asked <= words(best.text)
     if understanding.standalone and understanding.answer_type is not AnswerType.ANY and carried:
         return provides(understanding.answer_type, best.text, understanding.query) and names_present(
             best, asked, carried, lexical

@@ -89,7 +89,10 @@ _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _DATE = re.compile(
     # "été" is a season only after an article ("en été", "l'été"): "a été" is a verb
     rf"(?:\b(?:en|cet|d'|l')\s?été\b)|\b(?:1[89]\d\d|20\d\d|{_MONTHS}|trimestre|semestre|printemps|automne|hiver|"
-    r"hier|aujourd'hui|demain|récemment|depuis|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    r"hier|aujourd'hui|demain|récemment|depuis|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"minuit|midi|immédiatement|maintenant)\b|"
+    # a time of day ("à 20:00", "18h30") or an offset from now ("+1", shutdown's and at's "+m")
+    r"\b[0-2]?\d(?::|h)[0-5]\d\b|(?<![\w+])\+\d+\b",
     re.I,
 )
 #: A command-line option: "-s", "-X", "--separator", "--color=auto" (not the "-" of "mono-utilisateur"
@@ -125,11 +128,22 @@ _CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Ý][\w-]+")
 _IDENTIFIER = re.compile(r"(?<![\w/])/[\w.+-]+(?:/[\w.+-]+)*|\b\w+\.[a-z]{2,5}\b|\b[a-z]+_[\w]+\b")
 
 
+#: An option of something on screen ("les options de l'outil Barbouillage", "…de la boîte de
+#: dialogue Imprimer"): a setting named in words, not a command-line option.
+_ON_SCREEN_OPTION = re.compile(
+    r"\boptions?\s+(?:de\s+l'|du\s+|de\s+la\s+|des\s+)(?:outils?|filtres?|greffons?|bo[iî]tes?|dialogues?|"
+    r"onglets?|menus?|panneaux?|panneau|fen[eê]tres?|barres?|calques?|brosses?)\b",
+    re.IGNORECASE,
+)
+
+
 def expected_type(question: str) -> AnswerType:
     """What the question asks for, judged from its interrogative phrase."""
     normalised = question.replace("’", "'")
     for answer_type, pattern in _QUESTION_PATTERNS:
         if pattern.search(normalised):
+            if answer_type is AnswerType.OPTION and _ON_SCREEN_OPTION.search(normalised):
+                return AnswerType.ANY
             return answer_type
     return AnswerType.ANY
 

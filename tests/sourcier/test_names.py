@@ -110,6 +110,14 @@ def test_conjunctions_and_adverbs_opening_a_sentence_are_not_names(opener: str) 
         ("Avec plaisir, pouvez-vous m'aider ?", set()),  # a head "avec X," about no option
         ("Quel programme de base installe les paquets ?", set()),
         ("Avec la commande Git, que faire ?", set()),  # capitalised: find_names' business
+        # French words after "la commande" name none (they were required in the evidence as names)
+        ("Quel code de retour timeout renvoie-t-il quand la commande dépasse le temps imparti ?", set()),
+        ("Avec timeout, quelle option relance la commande après l'expiration du délai ?", {"timeout"}),
+        ("Avec la commande ls, quelle option permet d'afficher les caractères non graphiques ?", {"ls"}),
+        ("Avec la commande resize2fs, quelle option fait afficher une barre de progression ?", {"resize2fs"}),
+        ("Quelle fonction termine le programme en cas d'échec d'un test ?", set()),
+        ("Avec la commande du, quelle option calcule le total général ?", {"du"}),  # "du" is one
+        ("Avec la commande ld.so, quelle option vérifie que le programme est lié ?", {"ld", "so"}),
     ],
 )
 def test_commands_named_in_lower_case(question: str, expected: set[str]) -> None:

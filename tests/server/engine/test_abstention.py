@@ -3,14 +3,29 @@ positions) and the best evidence's alignment with the question, on the real mode
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.engine.abstention import Support
+from ingest.pipeline import Ingestor
+from server.engine import abstention
+from server.engine.abstention import Support, naming_first, only_names
 from server.engine.config import AnswerConfig
+from server.engine.evidence import Evidence
 from server.engine.retrieval import agreement
+from server.engine.service import Sourcier
 from server.engine.types import Question
+from server.engine.understanding import understand
+from sourcier.config import Settings
+from sourcier.lexical import LexicalEncoder
+from sourcier.names import words
+from sourcier.store import open_store
+from tests.support.index import copy_index
+
+DOCS = Path(__file__).resolve().parents[3] / "eval" / "suites" / "docs" / "documents"
 
 
 def stages(service: Any, text: str) -> tuple[Any, Any, Any]:
@@ -57,3 +72,53 @@ def test_support_needs_alignment_and_either_agreement_or_strong_alignment() -> N
     assert support.lacking(0.60, 0.5) is not None  # aligned, but the retrievers disagree
     assert support.lacking(0.60, 0.6) is None
     assert support.lacking(0.72, 0.0) is None  # strongly aligned: agreement not needed
+
+
+@pytest.fixture(scope="module")
+def debian_pages(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles plus the handbook's page on Debian's communication channels and the
+    history's page on Debian's beginnings (docs suite): both say "Debian" throughout."""
+    folder = tmp_path_factory.mktemp("debian-pages")
+    for page in ("debian-handbook-fr_000051", "debian-history-fr_000004"):
+        shutil.copy(DOCS / f"{page}.txt", folder)
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("debian-pages-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).added == 2
+    service = Sourcier(settings, store, embedder)
+    yield service
+    service.close()
+
+
+def test_a_question_that_is_only_names_is_answered_by_a_sentence_naming_them(
+    debian_pages: Sourcier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Qu'est-ce que Planet Debian ?": "Debian Linux est une toute nouvelle sorte de distribution
+    Linux." is aligned best with the question and says nothing of Planet Debian; the sentence
+    that names it does."""
+    question = Question("Qu'est-ce que Planet Debian ?")
+    understanding, _, evidence = stages(debian_pages, question.text)
+    assert only_names(understanding, debian_pages.lexical)
+    assert not {"planet", "debian"} <= words(evidence[0].text)  # what the ranker puts first
+    answer = debian_pages.ask(question)
+    assert not answer.abstained and answer.text.startswith("Planet Debian constitue"), answer.text
+    monkeypatch.setattr(abstention, "naming_first", lambda evidence, names: list(evidence))
+    assert not debian_pages.ask(question).text.startswith("Planet Debian"), "the ordering decides"
+
+
+def test_naming_first_keeps_the_ranked_order_within_each_group() -> None:
+    def sentence(text: str, score: float) -> Evidence:
+        return Evidence("d", "t", None, 0, len(text), text, 0, 0.8, 0.0, score)
+
+    ranked = [
+        sentence("Debian Linux est une distribution.", 0.9),
+        sentence("Planet Debian agrège les blogs.", 0.8),
+        sentence("Le projet a démarré en 1993.", 0.7),
+        sentence("Planet Debian est informel.", 0.6),
+    ]
+    ordered = naming_first(ranked, frozenset({"planet", "debian"}))
+    assert [e.score for e in ordered] == [0.8, 0.6, 0.9, 0.7]
+    assert not only_names(
+        understand(Question("Que publie Planet Debian ?"), LexicalEncoder()), LexicalEncoder()
+    )

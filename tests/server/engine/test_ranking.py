@@ -26,6 +26,7 @@ from server.engine.understanding import understand
 from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
 from sourcier.names import name_words
+from sourcier.sentences import split_sentences
 from sourcier.store import open_store
 from tests.support.index import copy_index
 
@@ -359,6 +360,12 @@ def test_a_question_for_an_option_needs_a_sentence_with_an_option_it_does_not_qu
     asked = "Avec la commande tac, quelle option permet d'utiliser une autre chaîne comme séparateur ?"
     assert expected_type(asked) is AnswerType.OPTION
     assert expected_type("Quelles options de LilyPond aident au débogage ?") is AnswerType.OPTION
+    # an option of something on screen is a setting named in words, not a command-line option
+    assert (
+        expected_type("Quelles options de l'outil Barbouillage sont apparues avec GIMP 2.10 ?")
+        is AnswerType.ANY
+    )
+    assert expected_type("Quelle option de la boîte de dialogue Imprimer trie les pages ?") is AnswerType.ANY
     option_line = next(p for p in tac if p.startswith("-s, --separator"))
     assert provides(AnswerType.OPTION, option_line, asked)
     name_line = next(p for p in tac if p.startswith("tac - "))
@@ -528,3 +535,18 @@ def test_a_french_question_prefers_the_french_sentence(
         assert service.ask(question, blind).text.startswith("The former"), "the signal decides"
     finally:
         service.close()
+
+
+def test_a_time_of_day_or_an_offset_from_now_answers_when() -> None:
+    """shutdown(8): "Si aucune indication d'heure n'est fournie, +1 est implicite." answers "Quand
+    shutdown éteint-il la machine si on ne lui précise aucune heure ?" (the time argument is
+    "hh:mm" or "+m", minutes from now); a version number or a sum gives no time."""
+    page = ROOT / "eval" / "suites" / "docs" / "documents" / "manpages-fr_001195.txt"
+    text = load_file(page).document.text
+    question = "Quand shutdown éteint-il la machine si on ne lui précise aucune heure ?"
+    assert expected_type(question) is AnswerType.DATE
+    implicit = next(s for s in split_sentences(text) if "+1 est implicite" in s)
+    assert provides(AnswerType.DATE, implicit, question)
+    assert provides(AnswerType.DATE, "L'arrêt est programmé à 20:00 ou à 18h30.", question)
+    for no_time in ("La version 1.2 corrige ce défaut.", "Il calcule 2+2.", "Voir /etc/shutdown.allow."):
+        assert not provides(AnswerType.DATE, no_time, question), no_time
