@@ -14,6 +14,7 @@ import re
 from enum import Enum
 
 from sourcier.lexical import fold_accents
+from sourcier.names import COMMON_ACRONYMS, find_names, words
 
 _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|"
@@ -122,7 +123,6 @@ _UNITS = frozenset(
 #: How many words after a quantity the counted noun may come ("des centaines de développeurs").
 _COUNT_WINDOW = 3
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_CAPITALISED = re.compile(r"(?<!^)(?<![.!?] )\b[A-ZÀ-Ý][\w-]+")
 #: What technical text names in lower case: a path ("/dev/sr0"), a file ("sources.list"), an
 #: identifier with an underscore ("ip_forward").
 _IDENTIFIER = re.compile(r"(?<![\w/])/[\w.+-]+(?:/[\w.+-]+)*|\b\w+\.[a-z]{2,5}\b|\b[a-z]+_[\w]+\b")
@@ -169,9 +169,21 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))
-    return any(m.group(0).lower() not in asked for m in _CAPITALISED.finditer(sentence)) or any(
+    return new_name(sentence, question) or any(
         m.group(0) not in question for m in _IDENTIFIER.finditer(sentence)
     )
+
+
+def new_name(sentence: str, question: str) -> bool:
+    """Does the sentence name someone or something the question does not? A name sharing a word
+    with the question is the one it asks about ("Mark Zuckerberg" for "…Zuckerberg s'est exprimé…"),
+    not an answer; acronyms of titles ("PDG", "IA") name nobody."""
+    asked = words(question)
+    for name in find_names(sentence):
+        own = words(name.text) - COMMON_ACRONYMS
+        if own and not own & asked:
+            return True
+    return False
 
 
 def counted_noun(question: str) -> str | None:

@@ -410,6 +410,21 @@ def test_a_name_may_be_a_path_or_a_file_name() -> None:
     )
 
 
+def test_a_name_the_question_already_has_is_no_answer() -> None:
+    """ "Mark Zuckerberg" answers no question about Zuckerberg: the bundled article's "…poussant Mark
+    Zuckerberg à reconsidérer son approche." gave "Quel est le nom du podcast dans lequel
+    Zuckerberg s'est exprimé… ?" a name, and the answer was given. A new name still answers."""
+    article = next((ROOT / "data" / "corpus").glob("000_*.txt")).read_text(encoding="utf-8")
+    sentences = split_sentences(article)
+    pushed = next(s for s in sentences if "poussant Mark Zuckerberg" in s)
+    podcast = "Quel est le nom du podcast dans lequel Zuckerberg s'est exprimé sur l'open source ?"
+    assert expected_type(podcast) is AnswerType.NAME
+    assert not provides(AnswerType.NAME, pushed, podcast)
+    named = next(s for s in sentences if s.startswith("Avocado est le nom de code"))
+    assert provides(AnswerType.NAME, named, "Quel est le nom de code du successeur de Llama ?")
+    assert provides(AnswerType.NAME, pushed, "Quel est le nom du dirigeant de Meta ?")
+
+
 def test_combien_de_n_needs_a_count_of_n() -> None:
     """ "Combien de paquets contenait Debian 1.1 ?" was answered with "…atteindre 40 Mo ; apt y met
     les paquets…": a quantity, but not of packages. A noun measured in units ("combien de temps",
