@@ -229,6 +229,46 @@ def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool
     return steps
 
 
+#: A sentence that says it is the next step of a procedure written in prose ("Ensuite suivez…",
+#: "L'étape suivante est…", "Puis commence…", "Une fois le concentrateur trouvé, …", "Il faut amorcer…", "Enfin…").
+_NEXT_STEP = re.compile(
+    r"^(?:ensuite|puis|enfin|finalement|pour\s+finir|après\s+(?:cela|quoi|ça)|l'étape\s+suivante|"
+    r"une\s+fois\s+(?:que\s+|qu')?|dès\s+(?:que|qu')|il\s+faut)\b",
+    re.IGNORECASE,
+)
+#: How far past the end of its leaning chain a procedure's next step may be looked for (sentences).
+STEP_GAP = 6
+
+
+def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = MAX_STEPS) -> list[Evidence]:
+    """Rule 3 for a procedure written in prose over several paragraphs: past the sentences that
+    lean on one another (``taken``, from ``following_steps``), the later sentences that say they
+    are its next step ("Ensuite suivez les étapes habituelles…", "Une fois le concentrateur trouvé,
+    l'utilisateur doit…"), up to ``STEP_GAP`` sentences apart, never past a heading or a question;
+    the remarks between them are left out."""
+    found = _neighbours(evidence)
+    if found is None:
+        return []
+    spans, i = found
+    last = max((s.start for s in taken), default=evidence.start)
+    steps: list[Evidence] = []
+    gap = 0
+    for span in spans[i + 1 :]:
+        if span.start <= last:
+            continue
+        text = _text(evidence, span)
+        if len(taken) + len(steps) >= limit or gap > STEP_GAP or is_question(text):
+            break
+        if is_fragment(text, evidence.headings):
+            break
+        if _NEXT_STEP.match(text.replace("’", "'")):
+            steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+            gap = 0
+        else:
+            gap += 1
+    return steps
+
+
 def gives_reason(text: str) -> bool:
     """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
     return bool(_REASON.search(text.replace("’", "'")))
@@ -255,7 +295,10 @@ def shape(
         e = widened(e, text) if text is not None else e
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
-            shaped.extend(following_steps(e, leaning=wants_steps))
+            steps = following_steps(e, leaning=wants_steps)
+            shaped.extend(steps)
+            if wants_steps:
+                shaped.extend(procedure_steps(e, steps))
         elif wants_reason and len(chosen) == 1 and not gives_reason(shaped[-1].text):
             shaped.extend(following_steps(e, limit=1))
     unique: list[Evidence] = []

@@ -12,6 +12,7 @@ from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
 from server.engine.evidence import Evidence, in_heading
 from server.engine.shaping import (
+    MAX_STEPS,
     asks_for_steps,
     is_fragment,
     shape,
@@ -401,3 +402,32 @@ def test_a_list_cut_at_its_chunks_end_is_read_on_in_its_document() -> None:
     # an unknown document (or an index older than the text) leaves the chunk as it was
     assert shape([evidence], question, {}.get) == within_chunk
     assert shape([evidence], question, {handbook.stem: "autre texte"}.get) == within_chunk
+
+
+def test_a_procedure_written_in_prose_gets_its_later_steps() -> None:
+    """The installation guide's PPPoE page tells its procedure over several paragraphs, with
+    remarks between the steps ("Une installation avec PPPoE ressemble beaucoup aux autres…"): the
+    steps were cut at the first remark. Each sentence that says it is the next step is cited on
+    its own, the remarks between are not, and a question that asks for no steps gets none."""
+    page = DOCS / "installation-guide-fr_000021.txt"
+    first = (
+        "Pour pouvoir utiliser une connexion PPPoE pendant l'installation, vous devez faire une installation"
+        " avec l'une des images CD-ROM/DVD disponibles."
+    )
+    evidence = evidence_at(page, first)
+    shaped = shape([evidence], "Quelles sont les étapes pour installer Debian avec une connexion PPPoE ?")
+    texts = [e.text for e in shaped]
+    assert texts[0] == first
+    for step in (
+        "Il faut amorcer l'installateur avec le paramètre modules=ppp-udeb [23].",
+        "L'étape suivante est la détection du matériel réseau pour identifier toutes les cartes Ethernet présentes.",
+        "Une fois le concentrateur trouvé, l'utilisateur doit indiquer son identifiant et son mot de passe PPPoE.",
+    ):
+        assert step in texts, step
+    assert not any(
+        t.startswith(("Une installation avec PPPoE ressemble", "La suite du texte")) for t in texts
+    )
+    assert all(quoted(e, page) == e.text for e in shaped)
+    assert [e.start for e in shaped] == sorted(e.start for e in shaped)
+    assert len(shaped) <= MAX_STEPS + 1
+    assert shape([evidence], "Quel support faut-il pour installer Debian avec PPPoE ?") == [evidence]
