@@ -10,7 +10,8 @@ text itself:
 2. a sentence that leans on the one before it ("Il serait prévu pour…", "Pour ce faire, on…",
    an option's description under its "--version" line) is cited together with it, as one span;
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
-   following sentences of the procedure or list too, each cited on its own; a "why" question
+   following sentences of the procedure or list too, each cited on its own (a procedure told in
+   prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"); a "why" question
    answered by a fact without its reason gets the sentence that goes on from it.
 
 A chunk ends where its token budget does, not where a list does: rules 2 and 3 read the chosen
@@ -230,7 +231,8 @@ def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool
 
 
 #: A sentence that says it is the next step of a procedure written in prose ("Ensuite suivez…",
-#: "L'étape suivante est…", "Puis commence…", "Une fois le concentrateur trouvé, …", "Il faut amorcer…", "Enfin…").
+#: "L'étape suivante est…", "Puis commence…", "Une fois le concentrateur trouvé, …",
+#: "Il faut amorcer…", "Enfin…").
 _NEXT_STEP = re.compile(
     r"^(?:ensuite|puis|enfin|finalement|pour\s+finir|après\s+(?:cela|quoi|ça)|l'étape\s+suivante|"
     r"une\s+fois\s+(?:que\s+|qu')?|dès\s+(?:que|qu')|il\s+faut)\b",
