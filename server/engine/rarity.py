@@ -63,10 +63,10 @@ def widespread(
     what the corpus as a whole is about ("Debian" over Debian's documentation), which a passage
     need not repeat to be about it ("L'installateur installe par défaut l'environnement de
     bureau GNOME…" never says Debian, nor does its page)."""
-    chunks = store.count_chunks()
     wanted = {name: list(terms_of(name)) for name in names}
     terms = list(dict.fromkeys(t for ts in wanted.values() for t in ts))
-    if not chunks or not terms or share > 1:
+    chunks = store.count_chunks() if terms and share <= 1 else 0
+    if not chunks:
         return frozenset()
     counts = store.term_counts(terms)
     return frozenset(

@@ -261,7 +261,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
         text = _text(evidence, span)
         if len(taken) + len(steps) >= limit or gap > STEP_GAP or is_question(text):
             break
-        if is_fragment(text, evidence.headings):
+        if is_fragment(text, evidence.headings):  # a heading: another section
             break
         if _NEXT_STEP.match(text.replace("’", "'")):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
