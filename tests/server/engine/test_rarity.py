@@ -135,10 +135,11 @@ def test_widespread_names_are_in_a_large_share_of_the_chunks(store: VectorStore)
 
 @pytest.fixture(scope="module")
 def installation_guide(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
-    """The docs suite's pages of Debian's installation guide: most of them say "Debian"."""
+    """Seven of the docs suite's pages of Debian's installation guide: the page on disk space for
+    the tasks (000018), the one on minimum hardware (000046) and five that say "Debian" often."""
     folder = tmp_path_factory.mktemp("installation-guide")
-    for page in (SUITES / "docs" / "documents").glob("installation-guide-fr_*.txt"):
-        shutil.copy(page, folder)
+    for page in ("000018", "000046", "000023", "000024", "000028", "000030", "000074"):
+        shutil.copy(SUITES / "docs" / "documents" / f"installation-guide-fr_{page}.txt", folder)
     settings = make_settings(tmp_path_factory.mktemp("installation-index"))
     store = open_store(settings)
     assert Ingestor(store, embedder, settings).ingest([folder]).ok
