@@ -147,13 +147,9 @@ _COMMAND = re.compile(
     re.IGNORECASE,
 )
 #: French words that follow "la commande" without naming one ("la commande permet…", "la commande
-#: suivante", "quand la commande a échoué"); not "du" nor "as", which are commands too.
-_NOT_COMMANDS = frozenset(
-    {"a", "ai", "au", "aux", "avec", "ce", "ces", "cet", "cette", "dans", "de", "des", "doit",
-     "elle", "en", "est", "et", "fait", "il", "la", "le", "les", "mais", "ne", "ni", "on", "ou", "par",
-     "peut", "permet", "pour", "puis", "qu", "que", "qui", "sans", "se", "sera", "si", "son", "sont",
-     "sous", "suivante", "sur", "un", "une", "va", "vers"}
-)  # fmt: skip
+#: suivante", "quand la commande a échoué"): the stop words and a few verbs; not "du" nor "as",
+#: which are commands too.
+_NOT_COMMANDS = (STOP_WORDS - {"du", "as"}) | {"doit", "fait", "permet", "peut", "puis", "suivante", "va"}
 _OPTION_WORD = re.compile(r"\boptions?\b", re.IGNORECASE)
 
 

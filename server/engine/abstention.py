@@ -183,9 +183,8 @@ def naming_first(evidence: Sequence[Evidence], names: frozenset[str]) -> list[Ev
     each group in its ranked order: "Debian Linux est une toute nouvelle sorte de distribution"
     ranks above "Planet Debian constitue une autre source d'informations…" for "Qu'est-ce que
     Planet Debian ?" and does not say what Planet Debian is."""
-    top = list(evidence[:TYPED_DEPTH])
-    ordered = [e for e in top if names <= words(e.text)] + [e for e in top if not names <= words(e.text)]
-    return ordered + list(evidence[TYPED_DEPTH:])
+    top = sorted(evidence[:TYPED_DEPTH], key=lambda e: not names <= words(e.text))  # stable
+    return top + list(evidence[TYPED_DEPTH:])
 
 
 def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder) -> bool:
