@@ -120,6 +120,16 @@ class Settings(BaseSettings):
         description="A question's name found in at least this share of the index's chunks is what the "
         "corpus is about: the evidence need not repeat it (above 1: every name must be in the evidence).",
     )
+    abstain_answer_agreement: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Rank votes (as for SOURCIER_ABSTAIN_MIN_AGREEMENT) the chunk of the answer's lead "
+        "sentence needs, when that sentence's alignment is below SOURCIER_ABSTAIN_ANSWER_ALIGNMENT.",
+    )
+    abstain_answer_alignment: float = Field(
+        0.62, ge=0, le=1, description="Below this alignment, the answer's chunk must be found near the top."
+    )
     confident_margin: float = Field(
         0.04,
         ge=0,

@@ -30,7 +30,13 @@ cosine threshold that means something on one corpus only):
    paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number;
 4. a "who" question about a role ("Qui est le PDG d'OpenAI ?", "Qui a fondé Scale AI ?") needs a
    sentence stating that role for that organisation (``sourcier.relations``): a head is not a
-   founder, Meta's head is not OpenAI's.
+   founder, Meta's head is not OpenAI's;
+5. the sentence the answer would lead with, unless it is well aligned with the question
+   (``Support.answer_alignment``), must come from a chunk the retrievers found near the top
+   (``Support.answer_agreement``, rank votes as in check 1): the retrievers may agree on a best
+   chunk while the best-aligned sentence sits in a chunk only one of them found, far down
+   ("Comment supprimer un saut de page manuel dans Writer ?" answered by a sentence on PDF
+   export warnings from the fifth chunk).
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
 The first three ``Support`` parameters were fitted on the tuning halves of the articles and docs
 suites jointly, the two rarity ones on the tuning halves of all three suites (articles, docs,
@@ -79,6 +85,8 @@ class Support:
     rare_idf: float = 5.5  # ln(1 + 244): a word in at most ~1 chunk in 250 (see server.engine.rarity)
     rare_alignment: float = 0.6
     widespread_share: float = 0.2  # a name in this share of the chunks is the corpus's subject (check 2)
+    answer_agreement: float = 0.4  # rank votes of the answer's own chunk (check 5)...
+    answer_alignment: float = 0.62  # ...needed below this alignment of its sentence
 
     def lacking(
         self, alignment: float, agreement: float, unsaid: Callable[[], Unsaid] = Unsaid
@@ -102,6 +110,17 @@ class Support:
                 )
         return None
 
+    def unfound(self, alignment: float, votes: float) -> str | None:
+        """Why the sentence an answer would lead with does not support it (check 5), or None:
+        weakly aligned and from a chunk that neither retriever ranked near the top (``votes``,
+        ``server.engine.retrieval.chunk_agreement``)."""
+        if votes < self.answer_agreement and alignment < self.answer_alignment:
+            return (
+                f"the answer's passage is ranked low by both retrievers (rank votes {votes:.2f} < "
+                f"{self.answer_agreement}) and alignment {alignment:.3f} < {self.answer_alignment}"
+            )
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -121,14 +140,16 @@ def decide(
     min_dense: float = 0.0,
     unsaid: Callable[[Evidence], Unsaid] | None = None,
     widespread: Callable[[frozenset[str]], frozenset[str]] | None = None,
+    found: Callable[[Evidence], float] | None = None,
 ) -> Decision:
     """Stage 4: abstain unless the evidence says what the question asks, names what it names, and
     holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
     the retrievers' (``server.engine.retrieval.agreement``); ``unsaid`` finds the question's
     rarest word that an evidence's document never uses (``server.engine.rarity``; None: no
     corpus statistics), and ``widespread`` which of the question's names the corpus is about
-    (``server.engine.rarity.widespread``; None: none). ``usable`` is the evidence an answerer may
-    pick from, best first."""
+    (``server.engine.rarity.widespread``; None: none), and ``found`` how much the retrievers
+    found an evidence's chunk (``server.engine.retrieval.chunk_agreement``; None: not checked).
+    ``usable`` is the evidence an answerer may pick from, best first."""
     evidence = [e for e in evidence if not is_instruction(e.text)]  # documents are data, never orders
     if not evidence:
         return Decision(True, "nothing retrieved")
@@ -166,6 +187,11 @@ def decide(
         usable = [e for e in usable if answers(relation, e.text, f"{e.title}\n{e.context or e.text}")]
         if not usable:
             return Decision(True, f"no evidence states {relation}", best_dense, answer_type)
+    lead = usable[0]
+    if found is not None and not pinned(understanding, lead, lexical):
+        unfound = support.unfound(lead.alignment, found(lead))
+        if unfound:
+            return Decision(True, unfound, best_dense, answer_type)
     return Decision(False, "supported", best_dense, answer_type, usable)
 
 

@@ -46,6 +46,8 @@ class AnswerConfig:
                 rare_idf=settings.abstain_rare_idf,
                 rare_alignment=settings.abstain_rare_alignment,
                 widespread_share=settings.abstain_widespread_share,
+                answer_agreement=settings.abstain_answer_agreement,
+                answer_alignment=settings.abstain_answer_alignment,
             ),
             max_sentences=settings.answer_max_sentences,
             confident_margin=settings.confident_margin,

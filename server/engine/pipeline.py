@@ -21,7 +21,7 @@ from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, SentenceVectors, fresh, gather
 from server.engine.generative import Generator
 from server.engine.rarity import rarest_unsaid, widespread
-from server.engine.retrieval import Retrieval, Retriever, agreement
+from server.engine.retrieval import Retrieval, Retriever, agreement, chunk_agreement
 from server.engine.types import Answer, Done, Question, Standalone, StreamEvent, Timings
 from server.engine.understanding import Understanding, understand
 from sourcier.documents import SearchFilters
@@ -80,6 +80,7 @@ class Engine:
             lambda names: widespread(
                 names, self.lexical.terms, self.retriever.store, config.support.widespread_share
             ),
+            lambda e: chunk_agreement(retrieval, e.chunk_rank),
         )
 
     def document_text(self, document_id: str) -> str | None:

@@ -54,6 +54,15 @@ def agreement(retrieval: Retrieval) -> float:
     return min(1.0, max(_rank_votes(c) for c in retrieval.chunks))
 
 
+def chunk_agreement(retrieval: Retrieval, rank: int) -> float:
+    """How much both retrievers found the chunk ranked ``rank`` (from 0) of ``retrieval``: the
+    same rank votes as ``agreement``, for that chunk alone (0 when only one retriever ran). The
+    passage an answer comes from may not be the one they agree on."""
+    if retrieval.mode != "hybrid" or not 0 <= rank < len(retrieval.chunks):
+        return 0.0
+    return min(1.0, _rank_votes(retrieval.chunks[rank]))
+
+
 def _rank_votes(chunk: ScoredChunk) -> float:
     return sum(1 / (AGREEMENT_K + r) for r in (chunk.dense_rank, chunk.lexical_rank) if r is not None)
 

@@ -122,3 +122,56 @@ def test_naming_first_keeps_the_ranked_order_within_each_group() -> None:
     assert not only_names(
         understand(Question("Que publie Planet Debian ?"), LexicalEncoder()), LexicalEncoder()
     )
+
+
+def test_support_needs_the_answers_chunk_found_unless_its_sentence_is_well_aligned() -> None:
+    support = Support(answer_agreement=0.4, answer_alignment=0.62)
+    assert support.unfound(0.60, 1 / 3) is not None  # second in one list only, weakly aligned
+    assert support.unfound(0.60, 0.5) is None  # first in one list
+    assert support.unfound(0.60, 0.4) is None  # third in both
+    assert support.unfound(0.63, 0.0) is None  # well aligned: where its chunk ranks does not matter
+
+
+@pytest.fixture(scope="module")
+def libreoffice_pages(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles plus the nine LibreOffice help pages of the docs suite (options
+    dialogs, page breaks, security)."""
+    folder = tmp_path_factory.mktemp("libreoffice-pages")
+    pages = sorted(DOCS.glob("libreoffice-help-fr_*.txt"))
+    for page in pages:
+        shutil.copy(page, folder)
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("libreoffice-pages-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages) == 9
+    service = Sourcier(settings, store, embedder)
+    yield service
+    service.close()
+
+
+def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_pages: Sourcier) -> None:
+    """The pages say how to insert a manual page break, not how to remove one. The best-aligned
+    sentence (0.597) is on PDF export warnings, in a chunk the dense retriever ranks sixth and the
+    lexical one fifth (rank votes 0.31): refused, although the retrievers agree on the page-break
+    page (agreement 0.75), whose sentences say nothing of removing one."""
+    engine = libreoffice_pages.engine
+    question = Question("Comment supprimer un saut de page manuel dans Writer ?")
+
+    def decision(config: AnswerConfig) -> abstention.Decision:
+        understanding = engine.understand(question)
+        retrieval = engine.retrieve(understanding, config)
+        return engine.decide(
+            understanding, engine.gather(understanding, retrieval, config), retrieval, config
+        )
+
+    refused = decision(AnswerConfig())
+    assert refused.abstain and refused.reason.startswith(
+        "the answer's passage is ranked low by both retrievers"
+    )
+    unchecked = decision(AnswerConfig(support=Support(answer_agreement=0.0)))
+    assert not unchecked.abstain and "format PDF" in unchecked.usable[0].text
+    answered = libreoffice_pages.ask(
+        Question("Quel numéro de page peut-on donner à la page qui suit un saut de page manuel ?")
+    )
+    assert not answered.abstained and "numéro de page" in answered.text
