@@ -2,7 +2,8 @@
 
 "Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date;
 "Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number;
-"Avec la commande tac, quelle option… ?" needs a command-line option (``-s``, ``--separator``).
+"Avec la commande tac, quelle option… ?" needs a command-line option (``-s``, ``--separator``);
+"Quelle touche… ?", "Quel raccourci… ?" a key ("Ctrl+Z", "la touche Entrée", "en appuyant sur u").
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
 is, nor the NAME line of a man page the second: this is what separates questions the corpus
 answers from questions it merely touches, which similarity scores alone cannot do.
@@ -29,6 +30,7 @@ class AnswerType(Enum):
     DATE = "date"
     NAME = "name"
     OPTION = "option"
+    KEY = "key"
 
 
 _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -66,6 +68,13 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             re.I,
         ),
     ),
+    (
+        AnswerType.KEY,
+        re.compile(
+            r"\b(?:quel(?:le)?s?\s+(?:touches?|raccourcis?)|quel(?:le)?s?\s+combinaisons?\s+de\s+touches)\b",
+            re.I,
+        ),
+    ),
     (AnswerType.OPTION, re.compile(r"\bquel(?:le)?s?\s+options?\b", re.I)),
     (
         AnswerType.NAME,
@@ -99,6 +108,14 @@ _DATE = re.compile(
 #: A command-line option: "-s", "-X", "--separator", "--color=auto" (not the "-" of "mono-utilisateur"
 #: nor the dash of "tac - concaténer…").
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*")
+#: A key or a shortcut: "Ctrl+Z", "Maj + clic", "la touche Entrée", "touche +", "en appuyant sur
+#: u", "appuyer sur ?", "F5" (not "appuyez sur le bouton", "les touches de flèches").
+_KEY = re.compile(
+    r"\b(?:Ctrl|Control|Contrôle|Maj|Shift|Alt|AltGr|Cmd|Commande|Super|Méta|Option)\s*\+\s*\S"
+    r"|\b(?:[Tt]ouches?\s+|[Aa]ppuy\w*\s+(?:sur\s+)?(?:la\s+touche\s+)?)"
+    r"(?:«\s*\S{1,12}\s*»|[A-ZÉ]\w*|[^\w\s«]|\w(?!\w))"
+    r"|(?<![\w-])F(?:[1-9]|1[0-2])\b"
+)
 #: "Combien de paquets…", "combien d'abonnés…": the noun a "combien de" question counts.
 _COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d')(\w+)", re.I)
 #: Nouns after "combien de" measured in units, not counted by name: any quantity may answer.
@@ -166,6 +183,8 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
         )
     if answer_type is AnswerType.DATE:
         return any(m.group(0).lower() not in asked for m in _DATE.finditer(sentence))
+    if answer_type is AnswerType.KEY:
+        return any(m.group(0) not in question for m in _KEY.finditer(sentence))
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))

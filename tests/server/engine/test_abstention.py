@@ -3,6 +3,7 @@ positions) and the best evidence's alignment with the question, on the real mode
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from ingest.pipeline import Ingestor
 from server.engine import abstention
 from server.engine.abstention import Support, naming_first, only_names
+from server.engine.answer_types import AnswerType, provides
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence
 from server.engine.retrieval import agreement
@@ -175,3 +177,41 @@ def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_p
         Question("Quel numéro de page peut-on donner à la page qui suit un saut de page manuel ?")
     )
     assert not answered.abstained and "numéro de page" in answered.text
+
+
+@pytest.fixture(scope="module")
+def aptitude_pages(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles plus the eleven pages of aptitude's manual of the docs suite."""
+    folder = tmp_path_factory.mktemp("aptitude-pages")
+    pages = sorted(DOCS.glob("aptitude-doc-fr_*.txt"))
+    for page in pages:
+        shutil.copy(page, folder)
+    settings = copy_index(corpus_index, tmp_path_factory.mktemp("aptitude-pages-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages) == 11
+    service = Sourcier(settings, store, embedder)
+    yield service
+    service.close()
+
+
+def test_a_question_for_a_key_is_refused_when_the_top_evidence_names_none(aptitude_pages: Sourcier) -> None:
+    """The manual tells how to play its minesweeper, not which key reveals every mine: without
+    the answer kind, the game's sentences answer it."""
+    engine, config = aptitude_pages.engine, AnswerConfig()
+    understanding = engine.understand(
+        Question("Quelle touche du démineur d'aptitude révèle toutes les mines ?")
+    )
+    assert understanding.answer_type is AnswerType.KEY
+    retrieval = engine.retrieve(understanding, config)
+    evidence = engine.gather(understanding, retrieval, config)
+    refused = engine.decide(understanding, evidence, retrieval, config)
+    assert refused.abstain and refused.reason == "no key in the top evidence"
+    untyped = dataclasses.replace(understanding, answer_type=AnswerType.ANY)
+    assert not engine.decide(untyped, evidence, retrieval, config).abstain
+    answered = aptitude_pages.ask(
+        Question("Avec quelle touche marque-t-on un paquet à installer dans aptitude ?")
+    )
+    assert not answered.abstained
+    assert any(provides(AnswerType.KEY, c.quote, "") for c in answered.citations)

@@ -565,3 +565,35 @@ def test_a_time_of_day_or_an_offset_from_now_answers_when() -> None:
     assert provides(AnswerType.DATE, "L'arrêt est programmé à 20:00 ou à 18h30.", question)
     for no_time in ("La version 1.2 corrige ce défaut.", "Il calcule 2+2.", "Voir /etc/shutdown.allow."):
         assert not provides(AnswerType.DATE, no_time, question), no_time
+
+
+def test_a_question_for_a_key_needs_a_sentence_naming_one() -> None:
+    """aptitude's manual gives its keys in running text ("en appuyant sur m", "appuyant sur u.",
+    "appuyer sur ?", "Contrôle+t"); a sentence on "les touches de flèches" or "appuyez sur le
+    bouton" names none."""
+    pages = ROOT / "eval" / "suites" / "docs" / "documents"
+    sentences = [
+        s
+        for page in ("000002", "000020")
+        for s in split_sentences(load_file(pages / f"aptitude-doc-fr_{page}.txt").document.text)
+    ]
+    question = "Quelle touche marque un paquet à supprimer dans aptitude ?"
+    assert expected_type(question) is AnswerType.KEY
+    assert expected_type("Quel raccourci clavier annule la dernière opération ?") is AnswerType.KEY
+    assert expected_type("Quelle combinaison de touches ferme la fenêtre ?") is AnswerType.KEY
+    for said in ("appuyant sur u.", "appuyer sur ?", "Contrôle+t", "appuyant sur m"):
+        sentence = next(s for s in sentences if said in s)
+        assert provides(AnswerType.KEY, sentence, question), sentence
+    for keyless in (
+        "En plus des touches de flèches, vous pouvez naviguer dans la liste.",
+        "Appuyez sur le bouton Valider.",
+        "Chaque paquet peut être marqué à installer ou à supprimer.",
+    ):
+        assert not provides(AnswerType.KEY, keyless, question), keyless
+    for key in (
+        "Annulez avec Ctrl+Z.",
+        "Validez avec la touche Entrée.",
+        "F5 recharge la page.",
+        "Appuyez sur « q ».",
+    ):
+        assert provides(AnswerType.KEY, key, question), key
