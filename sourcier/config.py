@@ -121,7 +121,7 @@ class Settings(BaseSettings):
         "corpus is about: the evidence need not repeat it (above 1: every name must be in the evidence).",
     )
     abstain_answer_agreement: float = Field(
-        0.4,
+        0.37,
         ge=0,
         le=1,
         description="Rank votes (as for SOURCIER_ABSTAIN_MIN_AGREEMENT) the chunk of the answer's lead "

@@ -85,7 +85,7 @@ class Support:
     rare_idf: float = 5.5  # ln(1 + 244): a word in at most ~1 chunk in 250 (see server.engine.rarity)
     rare_alignment: float = 0.6
     widespread_share: float = 0.2  # a name in this share of the chunks is the corpus's subject (check 2)
-    answer_agreement: float = 0.4  # rank votes of the answer's own chunk (check 5)...
+    answer_agreement: float = 0.37  # rank votes of the answer's own chunk (check 5)...
     answer_alignment: float = 0.62  # ...needed below this alignment of its sentence
 
     def lacking(

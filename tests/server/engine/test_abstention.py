@@ -127,10 +127,15 @@ def test_naming_first_keeps_the_ranked_order_within_each_group() -> None:
 
 
 def test_support_needs_the_answers_chunk_found_unless_its_sentence_is_well_aligned() -> None:
-    support = Support(answer_agreement=0.4, answer_alignment=0.62)
-    assert support.unfound(0.60, 1 / 3) is not None  # second in one list only, weakly aligned
-    assert support.unfound(0.60, 0.5) is None  # first in one list
-    assert support.unfound(0.60, 0.4) is None  # third in both
+    support = Support()  # rank votes 0.37, alignment 0.62
+
+    def votes(*ranks: int) -> float:
+        return sum(1 / (2 + r) for r in ranks)
+
+    assert support.unfound(0.60, votes(1)) is not None  # second in one list only, weakly aligned
+    assert support.unfound(0.60, votes(3, 4)) is not None  # fourth and fifth
+    assert support.unfound(0.60, votes(0)) is None  # first in one list
+    assert support.unfound(0.60, votes(3, 3)) is None  # fourth in both
     assert support.unfound(0.63, 0.0) is None  # well aligned: where its chunk ranks does not matter
 
 
