@@ -157,6 +157,7 @@ def libreoffice_pages(
     service.close()
 
 
+@pytest.mark.slow  # ingests pages of its own
 def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_pages: Sourcier) -> None:
     """The pages say how to insert a manual page break, not how to remove one. The best-aligned
     sentence (0.597) is on PDF export warnings, in a chunk the dense retriever ranks sixth and the
@@ -201,6 +202,7 @@ def aptitude_pages(
     service.close()
 
 
+@pytest.mark.slow  # ingests pages of its own
 def test_a_question_for_a_key_is_refused_when_the_top_evidence_names_none(aptitude_pages: Sourcier) -> None:
     """The manual tells how to play its minesweeper, not which key reveals every mine: without
     the answer kind, the game's sentences answer it."""
