@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,21 @@ from sourcier.store import open_store
 from tests.support.index import copy_index
 
 DOCS = Path(__file__).resolve().parents[3] / "eval" / "suites" / "docs" / "documents"
+
+
+def pages_service(
+    pages: Sequence[Path], name: str, embedder: Any, corpus_index: Settings, factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles plus ``pages`` (each a new document), in a private copy of the index."""
+    folder = factory.mktemp(name)
+    for page in pages:
+        shutil.copy(page, folder)
+    settings = copy_index(corpus_index, factory.mktemp(f"{name}-index"))
+    store = open_store(settings)
+    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages)
+    service = Sourcier(settings, store, embedder)
+    yield service
+    service.close()
 
 
 def stages(service: Any, text: str) -> tuple[Any, Any, Any]:
@@ -82,15 +97,8 @@ def debian_pages(
 ) -> Iterator[Sourcier]:
     """The bundled articles plus the handbook's page on Debian's communication channels and the
     history's page on Debian's beginnings (docs suite): both say "Debian" throughout."""
-    folder = tmp_path_factory.mktemp("debian-pages")
-    for page in ("debian-handbook-fr_000051", "debian-history-fr_000004"):
-        shutil.copy(DOCS / f"{page}.txt", folder)
-    settings = copy_index(corpus_index, tmp_path_factory.mktemp("debian-pages-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).added == 2
-    service = Sourcier(settings, store, embedder)
-    yield service
-    service.close()
+    pages = [DOCS / f"{page}.txt" for page in ("debian-handbook-fr_000051", "debian-history-fr_000004")]
+    yield from pages_service(pages, "debian-pages", embedder, corpus_index, tmp_path_factory)
 
 
 def test_a_question_that_is_only_names_is_answered_by_a_sentence_naming_them(
@@ -145,16 +153,9 @@ def libreoffice_pages(
 ) -> Iterator[Sourcier]:
     """The bundled articles plus the nine LibreOffice help pages of the docs suite (options
     dialogs, page breaks, security)."""
-    folder = tmp_path_factory.mktemp("libreoffice-pages")
     pages = sorted(DOCS.glob("libreoffice-help-fr_*.txt"))
-    for page in pages:
-        shutil.copy(page, folder)
-    settings = copy_index(corpus_index, tmp_path_factory.mktemp("libreoffice-pages-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages) == 9
-    service = Sourcier(settings, store, embedder)
-    yield service
-    service.close()
+    assert len(pages) == 9
+    yield from pages_service(pages, "libreoffice-pages", embedder, corpus_index, tmp_path_factory)
 
 
 @pytest.mark.slow  # ingests pages of its own
@@ -190,16 +191,9 @@ def aptitude_pages(
     embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sourcier]:
     """The bundled articles plus the eleven pages of aptitude's manual of the docs suite."""
-    folder = tmp_path_factory.mktemp("aptitude-pages")
     pages = sorted(DOCS.glob("aptitude-doc-fr_*.txt"))
-    for page in pages:
-        shutil.copy(page, folder)
-    settings = copy_index(corpus_index, tmp_path_factory.mktemp("aptitude-pages-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages) == 11
-    service = Sourcier(settings, store, embedder)
-    yield service
-    service.close()
+    assert len(pages) == 11
+    yield from pages_service(pages, "aptitude-pages", embedder, corpus_index, tmp_path_factory)
 
 
 @pytest.mark.slow  # ingests pages of its own
