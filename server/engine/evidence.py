@@ -50,11 +50,33 @@ def in_heading(text: str, headings: Sequence[str]) -> bool:
 _PRESENTING = re.compile(r"^(?:en|les|la|le)\s+(?:voici|voilà)\b", re.IGNORECASE)
 
 
+#: An impersonal "il" refers to nothing before it: "Il est possible de…", "Il faut…", "Il existe…",
+#: "Il n'y a pas…" ("Il serait prévu pour…", "Il est capable de…" do refer: to a product, a program).
+_IMPERSONAL = re.compile(
+    r"^il\s+(?:ne\s+|n')?(?:"
+    r"fau(?:t|drait|dra)|fallait|exist(?:e|ait|era)\s+(?:(?:une?|des?|plusieurs|quelques|aucune?|deux|trois)\b|d'|\d)|suffi(?:t|sait|ra)|y\s+a(?:vait|ura)?\b|"
+    r"s'agi(?:t|ssait)|convient|vaut\s+mieux|se\s+peut|peut\s+arriver|reste\s+(?:à|des?|une?|encore)\b|"
+    r"(?:arrive|semble|para[iî]t)\s+(?:que|qu')|"
+    r"(?:est|était|sera|serait)\s+(?:\w+\s+){0,2}?(?:possible|impossible|nécessaire|recommandé|conseillé|"
+    r"déconseillé|préférable|important|essentiel|difficile|facile|utile|inutile|indispensable|obligatoire|"
+    r"souhaitable|probable|improbable|vrai|clair|évident|temps|prudent|courant|fréquent|rare|normal|"
+    r"judicieux|interdit|permis|pratique|simple|tentant|dangereux)\s+(?:de\b|d'|que\b|qu'))",
+    re.IGNORECASE,
+)
+
+
+#: What an impersonal clause may still point back with: "Il y a une simple raison à cela : …".
+_POINTING_BACK = re.compile(r"\b(?:cela|ceci|ça|cel(?:ui|le|les)-(?:ci|là)|ceux-(?:ci|là))\b", re.IGNORECASE)
+
+
 def refers_back(sentence: str) -> bool:
     words = sentence.split(maxsplit=1)
-    return bool(words) and (
+    if not words or not (
         words[0].lower().strip(",;:") in _REFERRING_OPENERS or _PRESENTING.match(sentence) is not None
-    )
+    ):
+        return False
+    impersonal = _IMPERSONAL.match(sentence.lstrip())
+    return impersonal is None or _POINTING_BACK.search(" ".join(sentence.split()[:12])) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,9 +142,8 @@ def stands_alone(evidence: Evidence, question: str, lexical: LexicalEncoder) -> 
 def leans_on_previous(text: str) -> bool:
     """Cannot be understood without the sentence before it."""
     first = text.split(maxsplit=1)[0] if text.split() else ""
-    return (
-        refers_back(text) or refers_back(re.sub(r"-(?:ci|là)$", "", first)) or bool(_CONTINUING.match(text))
-    )
+    bare = re.sub(r"-(?:ci|là)$", "", first)  # "Celle-ci prend…"
+    return refers_back(text) or (bare != first and refers_back(bare)) or bool(_CONTINUING.match(text))
 
 
 def _neighbours(evidence: Evidence) -> tuple[list[Span], int] | None:

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
-from server.engine.evidence import Evidence, in_heading
+from server.engine.evidence import Evidence, in_heading, refers_back
 from server.engine.shaping import (
     MAX_STEPS,
     asks_for_steps,
@@ -21,6 +21,7 @@ from server.engine.shaping import (
 )
 from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
+from sourcier.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "eval" / "suites" / "docs" / "documents"
@@ -120,6 +121,37 @@ def test_a_sentence_that_stands_on_its_own_is_left_alone() -> None:
         "ce qui s'effectue très simplement avec la commande adduser."
     )
     assert with_antecedent(evidence_at(handbook, sentence)).text == sentence
+
+
+def test_an_impersonal_il_leans_on_nothing() -> None:
+    """ "Il est possible de faire fonctionner un environnement de bureau sur de vieilles machines…"
+    (installation guide) was cited with the cross-reference before it ("Voyez la Section D.2…"),
+    as if "il" were the section; "Il serait prévu…" still takes its antecedent (above)."""
+    guide = DOCS / "installation-guide-fr_000046.txt"
+    text = document_text(guide)[0]
+    sentence = next(s for s in split_sentences(text) if s.startswith("Il est possible de faire fonctionner"))
+    assert (
+        text[: text.index(sentence)]
+        .rstrip()
+        .endswith("pour vous faire une idée de l'espace disque nécessaire.")
+    )
+    assert with_antecedent(evidence_at(guide, sentence)).text == sentence
+    for impersonal in (
+        "Il faut redémarrer la machine.",
+        "Il n'est pas possible d'utiliser une autre méthode.",
+        "Il existe deux méthodes.",
+        "Il y a trois options.",
+        "Il s'agit d'un outil.",
+        "Il est donc nécessaire que le disque soit monté.",
+    ):
+        assert not refers_back(impersonal), impersonal
+    assert refers_back("Il y a une simple raison à cela : elles ne sont ni faciles ni enthousiasmantes.")
+    for personal in (
+        "Il serait prévu pour le printemps 2026.",
+        "Il existe depuis 1993.",
+        "Il est capable de lire le format.",
+    ):
+        assert refers_back(personal), personal
 
 
 def test_a_how_to_question_gets_the_steps_each_cited() -> None:
