@@ -34,9 +34,9 @@ cosine threshold that means something on one corpus only):
 5. the sentence the answer would lead with, unless it is well aligned with the question
    (``Support.answer_alignment``), must come from a chunk the retrievers found near the top
    (``Support.answer_agreement``, rank votes as in check 1): the retrievers may agree on a best
-   chunk while the best-aligned sentence sits in a chunk only one of them found, far down
+   chunk while the best-aligned sentence sits in a chunk neither ranks near the top
    ("Comment supprimer un saut de page manuel dans Writer ?" answered by a sentence on PDF
-   export warnings from the fifth chunk).
+   export warnings from a chunk ranked sixth and fifth).
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
 The first three ``Support`` parameters were fitted on the tuning halves of the articles and docs
 suites jointly, the two rarity ones on the tuning halves of all three suites (articles, docs,

@@ -54,7 +54,8 @@ _PRESENTING = re.compile(r"^(?:en|les|la|le)\s+(?:voici|voilà)\b", re.IGNORECAS
 #: "Il n'y a pas…" ("Il serait prévu pour…", "Il est capable de…" do refer: to a product, a program).
 _IMPERSONAL = re.compile(
     r"^il\s+(?:ne\s+|n')?(?:"
-    r"fau(?:t|drait|dra)|fallait|exist(?:e|ait|era)\s+(?:(?:une?|des?|plusieurs|quelques|aucune?|deux|trois)\b|d'|\d)|suffi(?:t|sait|ra)|y\s+a(?:vait|ura)?\b|"
+    r"fau(?:t|drait|dra)|fallait|suffi(?:t|sait|ra)|y\s+a(?:vait|ura)?\b|"
+    r"exist(?:e|ait|era)\s+(?:(?:une?|des?|plusieurs|quelques|aucune?|deux|trois)\b|d'|\d)|"
     r"s'agi(?:t|ssait)|convient|vaut\s+mieux|se\s+peut|peut\s+arriver|reste\s+(?:à|des?|une?|encore)\b|"
     r"(?:arrive|semble|para[iî]t)\s+(?:que|qu')|"
     r"(?:est|était|sera|serait)\s+(?:\w+\s+){0,2}?(?:possible|impossible|nécessaire|recommandé|conseillé|"

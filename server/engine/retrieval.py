@@ -49,9 +49,7 @@ def agreement(retrieval: Retrieval) -> float:
     and not the fused first one's: the blend (``sourcier.store.fusion``) may put first a chunk
     that one retriever alone found far ahead; whether some chunk is found by both is the
     question here."""
-    if retrieval.mode != "hybrid" or not retrieval.chunks:
-        return 0.0
-    return min(1.0, max(_rank_votes(c) for c in retrieval.chunks))
+    return max((chunk_agreement(retrieval, rank) for rank in range(len(retrieval.chunks))), default=0.0)
 
 
 def chunk_agreement(retrieval: Retrieval, rank: int) -> float:
