@@ -45,8 +45,8 @@ def pages_service(
     service.close()
 
 
-def stages(service: Any, text: str) -> tuple[Any, Any, Any]:
-    engine, config = service.engine, AnswerConfig()
+def stages(service: Any, text: str, config: AnswerConfig | None = None) -> tuple[Any, Any, Any]:
+    engine, config = service.engine, config or AnswerConfig()
     understanding = engine.understand(Question(text))
     retrieval = engine.retrieve(understanding, config)
     evidence = engine.gather(understanding, retrieval, config)
@@ -164,15 +164,11 @@ def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_p
     sentence (0.597) is on PDF export warnings, in a chunk the dense retriever ranks sixth and the
     lexical one fifth (rank votes 0.31): refused, although the retrievers agree on the page-break
     page (agreement 0.75), whose sentences say nothing of removing one."""
-    engine = libreoffice_pages.engine
-    question = Question("Comment supprimer un saut de page manuel dans Writer ?")
+    question = "Comment supprimer un saut de page manuel dans Writer ?"
 
     def decision(config: AnswerConfig) -> abstention.Decision:
-        understanding = engine.understand(question)
-        retrieval = engine.retrieve(understanding, config)
-        return engine.decide(
-            understanding, engine.gather(understanding, retrieval, config), retrieval, config
-        )
+        understanding, retrieval, evidence = stages(libreoffice_pages, question, config)
+        return libreoffice_pages.engine.decide(understanding, evidence, retrieval, config)
 
     refused = decision(AnswerConfig())
     assert refused.abstain and refused.reason.startswith(
@@ -201,12 +197,10 @@ def test_a_question_for_a_key_is_refused_when_the_top_evidence_names_none(aptitu
     """The manual tells how to play its minesweeper, not which key reveals every mine: without
     the answer kind, the game's sentences answer it."""
     engine, config = aptitude_pages.engine, AnswerConfig()
-    understanding = engine.understand(
-        Question("Quelle touche du démineur d'aptitude révèle toutes les mines ?")
+    understanding, retrieval, evidence = stages(
+        aptitude_pages, "Quelle touche du démineur d'aptitude révèle toutes les mines ?"
     )
     assert understanding.answer_type is AnswerType.KEY
-    retrieval = engine.retrieve(understanding, config)
-    evidence = engine.gather(understanding, retrieval, config)
     refused = engine.decide(understanding, evidence, retrieval, config)
     assert refused.abstain and refused.reason == "no key in the top evidence"
     untyped = dataclasses.replace(understanding, answer_type=AnswerType.ANY)
