@@ -64,7 +64,9 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
             # a measure: "Quelle longueur minimale… ?", "Dans quel délai… ?", "Quelle est la taille…"
             r"quel(?:le)?s?\s+(?:longueur|durée|délai|débit|vitesse|capacité|poids)|"
             r"quel(?:le)? est (?:la|le) "
-            r"(?:taille|longueur|durée|délai|débit|vitesse|capacité|poids|nombre))\b",
+            r"(?:taille|longueur|durée|délai|débit|vitesse|capacité|poids|nombre)|"
+            # a bound is a quantity: "Quelle est la résolution maximale… ?", "Quel débit minimal… ?"
+            r"quel(?:le)?s?\s+(?:est\s+(?:la|le|l')\s*|sont\s+les\s+)?\w+\s+(?:maxim|minim)(?:ale?s?|aux))\b",
             re.I,
         ),
     ),

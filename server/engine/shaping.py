@@ -44,11 +44,14 @@ _STEPS_QUESTION = re.compile(
     r"^\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
     re.IGNORECASE,
 )
-#: Openers that continue the sentence before ("Pour ce faire, …", "Celle-ci prend…", "Ensuite…").
+#: Openers that continue the sentence before ("Pour ce faire, …", "Celle-ci prend…", "Ensuite…"),
+#: or say what follows from it ("De cette manière, le rapport de bogue sera fermé…": which manner is
+#: the sentence before). A contrast ("Pourtant, Zuckerberg a toujours nuancé…") reads alone.
 _CONTINUING = re.compile(
     r"^(?:pour\s+(?:ce\s+faire|cela|ça|ceci|l[ae]s?\s+\w+|l'\w+)\s*,|(?:celui|celle|ceux|celles)-ci\b|"
     r"(?:ensuite|puis|alors|ainsi|de\s+plus|en\s+revanche|par\s+contre|sinon|dans\s+ce\s+cas|"
-    r"par\s+exemple)\b)",
+    r"par\s+exemple|de\s+cette\s+(?:manière|façon)|de\s+la\s+sorte|de\s+ce\s+fait|par\s+conséquent|"
+    r"en\s+conséquence|à\s+cet\s+effet|à\s+cette\s+fin|dans\s+ce\s+but)\b)",
     re.IGNORECASE,
 )
 #: A "why" question, and what says a reason ("car", "parce que", "afin de", "en raison de"…).
@@ -80,10 +83,11 @@ def asks_for_several(question: str) -> bool:
 def is_fragment(text: str, headings: Sequence[str] = ()) -> bool:
     """A heading or a piece of one (``evidence.in_heading``), a label, a short line without final
     punctuation, or a clause cut at its comma (a man page's "quand timeout n'est pas exécuté
-    depuis un interpréteur de commande," whose sentence goes on in the next paragraph), whatever
+    depuis un interpréteur de commande," whose sentence goes on in the next paragraph) or opening
+    on one (a flattened table's cell, ", , client graphique (Qt) pour wpa_supplicant"), whatever
     its length."""
     stripped = text.strip()
-    if in_heading(stripped, headings) or stripped.endswith(","):
+    if in_heading(stripped, headings) or stripped.endswith(",") or stripped.startswith((",", ";")):
         return True
     if is_option_entry(stripped):
         return False

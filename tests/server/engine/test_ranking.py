@@ -241,6 +241,11 @@ def test_amounts_and_years() -> None:
     assert expected_type("Quel est le prix d'abonnement d'Avocado ?") is AnswerType.MONEY
     assert expected_type("Quelles sommes Meta consacre-t-elle à l'IA ?") is AnswerType.MONEY
     assert expected_type("Combien de paramètres compte Behemoth ?") is AnswerType.QUANTITY
+    # a bound is a quantity, whatever is bounded
+    assert expected_type("Quelle est la résolution maximale de la Loupe de GIMP ?") is AnswerType.QUANTITY
+    assert expected_type("Quels sont les débits minimaux pour installer Debian ?") is AnswerType.QUANTITY
+    assert expected_type("Quel est le nombre maximal de lignes d'une lettrine ?") is AnswerType.QUANTITY
+    assert expected_type("Quel processeur est la configuration minimale recommandée ?") is AnswerType.ANY
     price = "Quel est le prix ?"
     assert not provides(AnswerType.MONEY, "Il serait prévu pour le printemps 2026.", price)
     assert provides(AnswerType.MONEY, "Des centaines de milliards de dollars d'investissement.", price)

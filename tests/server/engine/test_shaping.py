@@ -86,6 +86,32 @@ def test_pronoun_with_ci_and_pour_ce_faire_lean_on_the_previous_sentence() -> No
     assert e.text.endswith("Pour ce faire, on procède avec la commande adduser utilisateur groupe.")
 
 
+def test_a_sentence_saying_what_follows_from_the_one_before_is_cited_with_it() -> None:
+    """ "De cette manière…" names no manner of its own: the sentence before says which."""
+    aptitude = DOCS / "aptitude-doc-fr_000018.txt"
+    e = with_antecedent(
+        evidence_at(
+            aptitude,
+            "De cette manière vous pouvez ajuster l'état des paquets sans affecter votre système "
+            "jusqu'à ce que vous soyez satisfait.",
+        )
+    )
+    assert e.text.startswith("Changer l'état des paquets de la façon décrite dans la section précédente")
+    assert quoted(e, aptitude) == e.text
+    history = DOCS / "debian-history-fr_000004.txt"
+    sentence = next(
+        s for s in split_sentences(document_text(history)[0]) if s.startswith("De cette manière, Debian")
+    )
+    e = with_antecedent(evidence_at(history, sentence))
+    assert e.text.startswith("Ainsi, Debian sera accessible aux utilisateurs sans accès à Internet")
+    # a contrast reads on its own: "Pourtant" is no reference to what the sentence before says
+    article = ARTICLES / "004_7c747817cc0070a0.txt"
+    sentence = next(
+        s for s in split_sentences(document_text(article)[0]) if s.startswith("Pourtant, Zuckerberg")
+    )
+    assert with_antecedent(evidence_at(article, sentence)).text == sentence
+
+
 def test_an_option_description_is_cited_with_its_option_line() -> None:
     """Ingestion starts a paragraph at an option line and joins its description to it, so the
     sentence that answers is the option with its description, and stays whole."""
@@ -268,6 +294,16 @@ def test_a_clause_cut_at_its_comma_is_a_fragment_however_long(lexical: LexicalEn
         page, "Le signal TERM tue tous les processus qui ne bloquent ni n'interceptent ce signal."
     )
     assert stands_alone(whole, "Quel signal la commande timeout envoie-t-elle par défaut ?", lexical)
+
+
+def test_a_flattened_tables_leftover_cell_is_a_fragment() -> None:
+    """Debian Reference's table of network tools, flattened to text, leaves a row's empty cells
+    as commas before its description: a piece of a row, not a sentence."""
+    assert is_fragment(", , client graphique (Qt) pour wpa_supplicant")
+    assert is_fragment("; voir plus bas pour les détails de la configuration")
+    assert not is_fragment(
+        "Le sélecteur est une liste de couples sous-système.priorité (exemple : auth.notice;mail.info)."
+    )
 
 
 def evidence_with_headings(path: Path, sentence: str) -> Evidence:
