@@ -241,6 +241,12 @@ _NEXT_STEP = re.compile(
     r"une\s+fois\s+(?:que\s+|qu')?|dès\s+(?:que|qu')|il\s+faut)\b",
     re.IGNORECASE,
 )
+#: An instruction in the imperative ("Ouvrez la barre d'outils…", "Relâchez la souris…", "Faites
+#: glisser…"): a step of a procedure whose numbered list lost its numbers. Not one that states its
+#: own goal first ("Pour découvrir une case…, sélectionnez…"): that is another procedure.
+_IMPERATIVE = re.compile(
+    r"^(?!(?:chez|assez|nez|rez)\b)(?:[a-zàâçéèêëîïôûù-]+ez|faites|dites)\b", re.IGNORECASE
+)
 #: How far past the end of its leaning chain a procedure's next step may be looked for (sentences).
 STEP_GAP = 6
 
@@ -249,8 +255,8 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
     """Rule 3 for a procedure written in prose over several paragraphs: past the sentences that
     lean on one another (``taken``, from ``following_steps``), the later sentences that say they
     are its next step ("Ensuite suivez les étapes habituelles…", "Une fois le concentrateur trouvé,
-    l'utilisateur doit…"), up to ``STEP_GAP`` sentences apart, never past a heading or a question;
-    the remarks between them are left out."""
+    l'utilisateur doit…") or give the next instruction ("Relâchez la souris…"), up to ``STEP_GAP``
+    sentences apart, never past a heading or a question; the remarks between them are left out."""
     found = _neighbours(evidence)
     if found is None:
         return []
@@ -266,7 +272,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if is_fragment(text, evidence.headings):  # a heading: another section
             break
-        if _NEXT_STEP.match(text.replace("’", "'")):
+        if _NEXT_STEP.match(text.replace("’", "'")) or _IMPERATIVE.match(text):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
             gap = 0
         else:

@@ -499,3 +499,30 @@ def test_a_procedure_written_in_prose_gets_its_later_steps() -> None:
     assert [e.start for e in shaped] == sorted(e.start for e in shaped)
     assert len(shaped) <= MAX_STEPS + 1
     assert shape([evidence], "Quel support faut-il pour installer Debian avec PPPoE ?") == [evidence]
+
+
+def test_a_numbered_list_that_lost_its_numbers_gets_its_instructions() -> None:
+    """LibreOffice's help tells how to draw a curve as a list whose numbers the text lost: one
+    instruction per paragraph ("Cliquez…", "Relâchez…", "Placez…"), with remarks between ("La
+    ligne de contrôle indique la direction."). Each instruction is a step; the remarks are not; an
+    instruction stating a goal of its own ("Pour découvrir une case…, sélectionnez…") starts
+    another procedure and is left out."""
+    page = DOCS / "libreoffice-help-fr_002019.txt"
+    first = "Ouvrez la barre d'outils Courbes et sélectionnez l' et sélectionnez l'outil Courbe."
+    shaped = shape([evidence_at(page, first)], "Comment dessiner une courbe dans Draw ?")
+    texts = [e.text for e in shaped]
+    assert texts[0] == first
+    for step in (
+        "Cliquez à l'endroit où doit commencer la courbe et faites glisser le curseur de la souris dans la "
+        "direction que la courbe doit suivre.",
+        "Relâchez la souris où doit se trouver le premier point de contrôle.",
+        "Placez le pointeur à l'endroit où vous voulez que le segment de courbe s'arrête.",
+    ):
+        assert step in texts, step
+    assert "La ligne de contrôle indique la direction." not in texts
+    assert all(quoted(e, page) == e.text for e in shaped)
+    assert len(shaped) <= MAX_STEPS + 1
+    game = DOCS / "aptitude-doc-fr_000038.txt"
+    launch = "Pour le lancer, sélectionner Actions → Jouer au démineur."
+    shaped = shape([evidence_at(game, launch)], "Comment lancer le jeu de démineur intégré à aptitude ?")
+    assert not any(e.text.startswith("Pour découvrir une case") for e in shaped)
