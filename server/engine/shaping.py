@@ -247,6 +247,9 @@ _NEXT_STEP = re.compile(
 _IMPERATIVE = re.compile(
     r"^(?!(?:chez|assez|nez|rez)\b)(?:[a-zàâçéèêëîïôûù-]+ez|faites|dites)\b", re.IGNORECASE
 )
+#: An instruction that states its goal first ("Pour sélectionner un graphique…, cliquez dessus…"):
+#: a whole procedure, whose neighbours' instructions belong to another one.
+_GOAL_FIRST = re.compile(r"^pour\s[^,]{1,80},\s*", re.IGNORECASE)
 #: How far past the end of its leaning chain a procedure's next step may be looked for (sentences).
 STEP_GAP = 6
 
@@ -255,13 +258,16 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
     """Rule 3 for a procedure written in prose over several paragraphs: past the sentences that
     lean on one another (``taken``, from ``following_steps``), the later sentences that say they
     are its next step ("Ensuite suivez les étapes habituelles…", "Une fois le concentrateur trouvé,
-    l'utilisateur doit…") or give the next instruction ("Relâchez la souris…"), up to ``STEP_GAP``
-    sentences apart, never past a heading or a question; the remarks between them are left out."""
+    l'utilisateur doit…") or give the next instruction ("Relâchez la souris…": not after an
+    instruction stating its own goal), up to ``STEP_GAP`` sentences apart, never past a heading or
+    a question; the remarks between them are left out."""
     found = _neighbours(evidence)
     if found is None:
         return []
     spans, i = found
     last = max((s.start for s in taken), default=evidence.start)
+    goal = _GOAL_FIRST.match(evidence.text)
+    instructions = not (goal and _IMPERATIVE.match(evidence.text[goal.end() :]))
     steps: list[Evidence] = []
     gap = 0
     for span in spans[i + 1 :]:
@@ -272,7 +278,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if is_fragment(text, evidence.headings):  # a heading: another section
             break
-        if _NEXT_STEP.match(text.replace("’", "'")) or _IMPERATIVE.match(text):
+        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and _IMPERATIVE.match(text)):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
             gap = 0
         else:

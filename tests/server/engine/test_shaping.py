@@ -526,3 +526,7 @@ def test_a_numbered_list_that_lost_its_numbers_gets_its_instructions() -> None:
     launch = "Pour le lancer, sélectionner Actions → Jouer au démineur."
     shaped = shape([evidence_at(game, launch)], "Comment lancer le jeu de démineur intégré à aptitude ?")
     assert not any(e.text.startswith("Pour découvrir une case") for e in shaped)
+    # an instruction stating its own goal is a whole answer: the list's other instructions are not its steps
+    bezier = "Pour créer une forme fermée, double-cliquez sur le point de départ de la ligne."
+    shaped = shape([evidence_at(page, bezier)], "Comment fermer une courbe dans Draw ?")
+    assert [e.text for e in shaped] == [bezier]
