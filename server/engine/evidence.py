@@ -70,6 +70,11 @@ _IMPERSONAL = re.compile(
 _POINTING_BACK = re.compile(r"\b(?:cela|ceci|ça|cel(?:ui|le|les)-(?:ci|là)|ceux-(?:ci|là))\b", re.IGNORECASE)
 
 
+def points_back(text: str) -> bool:
+    """Does the text name what came before it ("cela", "ceci", "celle-ci"), wherever it says so?"""
+    return _POINTING_BACK.search(text) is not None
+
+
 def refers_back(sentence: str) -> bool:
     words = sentence.split(maxsplit=1)
     if not words or not (
@@ -77,7 +82,7 @@ def refers_back(sentence: str) -> bool:
     ):
         return False
     impersonal = _IMPERSONAL.match(sentence.lstrip())
-    return impersonal is None or _POINTING_BACK.search(" ".join(sentence.split()[:12])) is not None
+    return impersonal is None or points_back(" ".join(sentence.split()[:12]))
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
-from server.engine.evidence import Evidence, in_heading, refers_back
+from server.engine.evidence import Evidence, in_heading, points_back, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
 
@@ -58,7 +58,8 @@ _CONTINUING = re.compile(
 _WHY_QUESTION = re.compile(r"^\W*(?:pourquoi|pour\s+quelle\s+raison)\b", re.IGNORECASE)
 _REASON = re.compile(
     r"\b(?:car|parce\s+qu|puisqu|en\s+raison\s+d|à\s+cause\s+d|grâce\s+à|afin\s+d|afin\s+qu|pour\s+que|"
-    r"c'est\s+pourquoi|en\s+effet|étant\s+donné|du\s+fait\s+d|raisons?|because|since)",
+    r"c'est\s+pourquoi|en\s+effet|étant\s+donné|du\s+fait\s+d|raisons?|causée?s?\s+par|due?s?\s+(?:à|au|aux)\b|"
+    r"because|since)",
     re.IGNORECASE,
 )
 #: A question asking for several things ("Quels sont les niveaux… ?") may get a list's items.
@@ -286,6 +287,28 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
     return steps
 
 
+#: How many sentences past a fact its reason may be looked for ("Cette situation a effrayé de
+#: nombreux administrateurs système. Pas de panique. Il semblerait que cela soit causé par…").
+REASON_GAP = 3
+
+
+def reason_after(evidence: Evidence) -> list[Evidence]:
+    """The first of the next ``REASON_GAP`` sentences that gives a reason and points back to what
+    comes before it ("…que cela soit principalement causé par…"), the remarks between left out;
+    never past a heading or a question."""
+    found = _neighbours(evidence)
+    if found is None:
+        return []
+    spans, i = found
+    for span in spans[i + 1 : i + 1 + REASON_GAP]:
+        text = _text(evidence, span)
+        if is_question(text) or is_fragment(text, evidence.headings):
+            break
+        if gives_reason(text) and (leans_on_previous(text) or points_back(text)):
+            return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
+    return []
+
+
 def gives_reason(text: str) -> bool:
     """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
     return bool(_REASON.search(text.replace("’", "'")))
@@ -298,8 +321,9 @@ def shape(
     within their document when ``document_text`` gives it (``widened``). A
     "why" question answered by a sentence that states the fact without its reason ("…les
     distributions ont peu attiré l'attention des développeurs.") also gets the next sentence
-    when it goes on from this one ("Il y a une simple raison à cela : …"); not a question asking
-    several things, which has a sentence for each already ("Pourquoi…, et quel argument… ?")."""
+    when it goes on from this one ("Il y a une simple raison à cela : …"), or, when that one gives
+    no reason, the reason a little further on (``reason_after``); not a question asking several
+    things, which has a sentence for each already ("Pourquoi…, et quel argument… ?")."""
     shaped: list[Evidence] = []
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
@@ -317,7 +341,10 @@ def shape(
             if wants_steps:
                 shaped.extend(procedure_steps(e, steps))
         elif wants_reason and len(chosen) == 1 and not gives_reason(shaped[-1].text):
-            shaped.extend(following_steps(e, limit=1))
+            following = following_steps(e, limit=1)
+            if not (following and gives_reason(following[0].text)):
+                following = reason_after(e) or following
+            shaped.extend(following)
     unique: list[Evidence] = []
     for e in shaped:
         if not any(u.document_id == e.document_id and u.start < e.end and e.start < u.end for u in unique):

@@ -530,3 +530,46 @@ def test_a_numbered_list_that_lost_its_numbers_gets_its_instructions() -> None:
     bezier = "Pour créer une forme fermée, double-cliquez sur le point de départ de la ligne."
     shaped = shape([evidence_at(page, bezier)], "Comment fermer une courbe dans Draw ?")
     assert [e.text for e in shaped] == [bezier]
+
+
+#: Debian Reference, section 2.2.2 (debian-reference-fr in the bench corpus, not a suite document).
+APTITUDE_WARNING = (
+    "Les commandes apt-get et apt-cache sont les outils les plus basiques.\n\n"
+    "La commande aptitude suggère parfois la suppression massive de paquets lors de la mise à niveau du "
+    "système sur des systèmes Debian en testing ou unstable.\n"
+    "Cette situation a effrayé de nombreux administrateurs système. Pas de panique.\n\n"
+    "Il semblerait que cela soit principalement causé par un biais de version parmi des paquets dépendants "
+    "de, ou recommandés par, un méta-paquet tel que gnome-core.\n\n"
+    "Cela peut être résolu en sélectionnant « Annuler les actions en attente » dans le menu de commande "
+    "d'aptitude, en quittant aptitude et en utilisant la commande « apt full-upgrade ».\n"
+)
+
+
+def test_a_why_question_gets_the_reason_past_a_remark() -> None:
+    """The fact ("…suggère parfois la suppression massive…") is followed by two remarks ("Cette
+    situation a effrayé…", "Pas de panique.") before its cause: the cause is cited, not the remarks."""
+    fact = next(s for s in split_sentences(APTITUDE_WARNING) if s.startswith("La commande aptitude"))
+    start = APTITUDE_WARNING.index(fact)
+    evidence = Evidence(
+        document_id="debian-reference-fr_000002",
+        title="Chapitre 2. Gestion des paquets Debian",
+        date=None,
+        start=start,
+        end=start + len(fact),
+        text=fact,
+        chunk_rank=0,
+        dense=0.9,
+        coverage=0.5,
+        score=1.0,
+        context=APTITUDE_WARNING,
+        context_start=0,
+    )
+    shaped = shape([evidence], "Pourquoi aptitude propose-t-il de supprimer beaucoup de paquets en testing ?")
+    assert [e.text for e in shaped] == [
+        fact,
+        "Il semblerait que cela soit principalement causé par un biais de version parmi des paquets "
+        "dépendants de, ou recommandés par, un méta-paquet tel que gnome-core.",
+    ]
+    assert all(APTITUDE_WARNING[e.start : e.end] == e.text for e in shaped)
+    # asked what happens, not why: the fact alone
+    assert shape([evidence], "Que suggère parfois aptitude en testing ?") == [evidence]
