@@ -58,13 +58,34 @@ def rarity(question: TokenStates, positions: Sequence[int], candidates: Sequence
     )
 
 
-def alignments(question: TokenStates, candidates: Sequence[TokenStates]) -> list[float]:
+def piece_words(pieces: Sequence[str]) -> list[str]:
+    """The whole word each word piece belongs to ("▁étroit", "esse" → "étroitesse" twice)."""
+    words: list[str] = []
+    start = 0
+    for i, piece in enumerate(pieces):
+        if piece.startswith("▁"):
+            start = i
+        end = i + 1
+        while end < len(pieces) and not pieces[end].startswith("▁"):
+            end += 1
+        words.append("".join(pieces[start:end]).lstrip("▁"))
+    return words
+
+
+def alignments(
+    question: TokenStates,
+    candidates: Sequence[TokenStates],
+    given: Sequence[frozenset[int]] = (),
+    given_weight: float = 1.0,
+) -> list[float]:
     """For each candidate, BERTScore F1 over content pieces: recall is the rarity-weighted mean,
     over the question's pieces, of their best cosine with a piece of the candidate; precision the
     mean, over the candidate's pieces, of their best cosine with a piece of the question. Recall
     alone favours long sentences that mention everything; precision asks the sentence to be
     about the question (0.77 vs 0.72 gold-first on the eval set). 0 when either side has no
-    content piece."""
+    content piece. ``given[c]`` holds the positions of the question's pieces that candidate
+    ``c``'s context already says (its document's title): their weight in its recall is
+    multiplied by ``given_weight``."""
     positions = content_positions(question)
     owned = [content_positions(c) for c in candidates]
     kept = [i for i, own in enumerate(owned) if own]
@@ -78,7 +99,13 @@ def alignments(question: TokenStates, candidates: Sequence[TokenStates]) -> list
     lengths = np.array([len(owned[i]) for i in kept])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     similarity = asked @ pieces.T
-    recall = (np.maximum.reduceat(similarity, starts, axis=1) * weights[:, None]).sum(axis=0) / weights.sum()
+    per_candidate = np.repeat(weights[:, None], len(kept), axis=1)
+    if given and given_weight != 1.0:
+        for column, c in enumerate(kept):
+            rows = [row for row, i in enumerate(positions) if i in given[c]]
+            per_candidate[rows, column] *= given_weight
+    best = np.maximum.reduceat(similarity, starts, axis=1)
+    recall = (best * per_candidate).sum(axis=0) / per_candidate.sum(axis=0)
     precision = np.add.reduceat(similarity.max(axis=0), starts) / lengths
     f1 = np.where(recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
     for i, value in zip(kept, f1.tolist(), strict=True):

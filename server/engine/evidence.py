@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from server.engine.alignment import alignments
+from server.engine.alignment import alignments, piece_words
 from server.engine.answer_types import AnswerType, provides
 from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
@@ -98,6 +98,7 @@ class Weights:
     repeated: float = 0.25  # times the share of the sentence's terms an earlier answer gave
     focus: float = 0.5  # a follow-up's own alignment, relative to its standalone version's
     context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")
+    titled: float = 0.3  # in ranking, the weight of the question's words the document's title says
     language: float = 0.05  # a sentence in another language than the question (sourcier.language)
 
 
@@ -219,11 +220,13 @@ def gather(
     texts = [c.text for c in located]
     sentence_vectors, sentence_states = vectors.encode(texts)
     similarities = sentence_vectors @ retrieval.query_vector
-    aligned = _aligned(u, retrieval.query_states, located, sentence_states, vectors, weights)
+    aligned, ranked = _aligned(u, retrieval.query_states, located, sentence_states, vectors, lexical, weights)
     said_terms = [set(lexical.terms(text)) for text in u.said]
     evidence = [
-        _scored(u, candidate, float(similarity), alignment, lexical, said_terms, weights)
-        for candidate, similarity, alignment in zip(located, similarities, aligned, strict=True)
+        _scored(u, candidate, float(similarity), alignment, ranking, lexical, said_terms, weights)
+        for candidate, similarity, alignment, ranking in zip(
+            located, similarities, aligned, ranked, strict=True
+        )
     ]
     evidence.sort(key=lambda e: e.score, reverse=True)
     return evidence
@@ -272,10 +275,16 @@ def _aligned(
     located: Sequence[_Candidate],
     sentence_states: Sequence[TokenStates],
     vectors: SentenceVectors,
+    lexical: LexicalEncoder,
     weights: Weights,
-) -> list[float]:
+) -> tuple[list[float], list[float]]:
     """Each sentence's alignment with the query (and, for a follow-up, with it as asked), a
-    sentence that refers back read together with the one before it."""
+    sentence that refers back read together with the one before it; and the same with the
+    question's words that the sentence's document title says weighing ``weights.titled``: what
+    ranks the sentences of one document. In GIMP's page "Ligne Nova", "On accède à ce filtre par
+    Filtres → Rendu → Ligne Nova…" matched every question on the filter by its name, which the
+    whole page is about; the question's other words ("la valeur par défaut") tell its sentences
+    apart. The first list is what the abstention's floors read."""
     paired = list(sentence_states)
     if weights.context:
         leaning = [i for i, c in enumerate(located) if refers_back(c.text) and c.previous]
@@ -285,22 +294,57 @@ def _aligned(
                 b.pieces + paired[i].pieces, np.concatenate([b.vectors, paired[i].vectors])
             )
 
-    def aligned_with(states: TokenStates) -> list[float]:
-        own = alignments(states, sentence_states)
+    titles = [_title_terms(c, lexical) for c in located]
+
+    def aligned_with(states: TokenStates, given_weight: float) -> list[float]:
+        given = _given_positions(states, titles, lexical) if given_weight != 1.0 else []
+        own = alignments(states, sentence_states, given, given_weight)
         if not weights.context:
             return own
-        together = alignments(states, paired)
+        together = alignments(states, paired, given, given_weight)
         return [(a + weights.context * c) / (1 + weights.context) for a, c in zip(own, together, strict=True)]
 
-    aligned = aligned_with(query_states)
     focus = u.focus
-    if focus:
-        focus_states = leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0]
-        aligned = [
+    focus_states = (
+        (leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0])
+        if focus
+        else None
+    )
+
+    def blended(given_weight: float) -> list[float]:
+        aligned = aligned_with(query_states, given_weight)
+        if focus_states is None:
+            return aligned
+        return [
             (a + weights.focus * f) / (1 + weights.focus)
-            for a, f in zip(aligned, aligned_with(focus_states), strict=True)
+            for a, f in zip(aligned, aligned_with(focus_states, given_weight), strict=True)
         ]
-    return aligned
+
+    aligned = blended(1.0)
+    return aligned, (blended(weights.titled) if weights.titled != 1.0 else aligned)
+
+
+def _title_terms(c: _Candidate, lexical: LexicalEncoder) -> frozenset[str]:
+    """The terms of the candidate's document title; none for the title's own sentence (a man
+    page's NAME line "wmemcmp - Comparer deux tableaux de caractères larges" answers by them)."""
+    title = c.scored.chunk.title or ""
+    if not title.strip() or c.text.strip() in title or title.strip() in c.text:
+        return frozenset()
+    return frozenset(lexical.terms(title))
+
+
+def _given_positions(
+    states: TokenStates, titles: Sequence[frozenset[str]], lexical: LexicalEncoder
+) -> list[frozenset[int]]:
+    """For each candidate, the positions of the question's pieces whose word its title says."""
+    words = piece_words(states.pieces)
+    terms = {word: frozenset(lexical.terms(word)) for word in set(words)}
+    return [
+        frozenset(i for i, word in enumerate(words) if terms[word] and terms[word] <= title)
+        if title
+        else frozenset()
+        for title in titles
+    ]
 
 
 def _scored(
@@ -308,6 +352,7 @@ def _scored(
     c: _Candidate,
     similarity: float,
     alignment: float,
+    ranking: float,
     lexical: LexicalEncoder,
     said_terms: Sequence[set[str]],
     weights: Weights,
@@ -319,7 +364,7 @@ def _scored(
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
     score = (
-        weights.alignment * alignment
+        weights.alignment * ranking
         + weights.dense * similarity
         + weights.coverage * cov
         + weights.chunk_rank / (c.rank + 1)

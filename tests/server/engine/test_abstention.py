@@ -4,14 +4,11 @@ positions) and the best evidence's alignment with the question, on the real mode
 from __future__ import annotations
 
 import dataclasses
-import shutil
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingestor
 from server.engine import abstention
 from server.engine.abstention import Support, naming_first, only_names
 from server.engine.answer_types import AnswerType, provides
@@ -24,33 +21,7 @@ from server.engine.understanding import understand
 from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
 from sourcier.names import words
-from sourcier.store import open_store
-from tests.support.index import copy_index
-
-DOCS = Path(__file__).resolve().parents[3] / "eval" / "suites" / "docs" / "documents"
-
-
-def pages_service(
-    pages: Sequence[Path], name: str, embedder: Any, corpus_index: Settings, factory: pytest.TempPathFactory
-) -> Iterator[Sourcier]:
-    """The bundled articles plus ``pages`` (each a new document), in a private copy of the index."""
-    folder = factory.mktemp(name)
-    for page in pages:
-        shutil.copy(page, folder)
-    settings = copy_index(corpus_index, factory.mktemp(f"{name}-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages)
-    service = Sourcier(settings, store, embedder)
-    yield service
-    service.close()
-
-
-def stages(service: Any, text: str, config: AnswerConfig | None = None) -> tuple[Any, Any, Any]:
-    engine, config = service.engine, config or AnswerConfig()
-    understanding = engine.understand(Question(text))
-    retrieval = engine.retrieve(understanding, config)
-    evidence = engine.gather(understanding, retrieval, config)
-    return understanding, retrieval, evidence
+from tests.support.pages import DOCS, pages_service, stages
 
 
 def test_agreement_is_high_when_both_retrievers_find_the_passage(service: Any) -> None:
@@ -180,16 +151,6 @@ def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_p
         Question("Quel numéro de page peut-on donner à la page qui suit un saut de page manuel ?")
     )
     assert not answered.abstained and "numéro de page" in answered.text
-
-
-@pytest.fixture(scope="module")
-def aptitude_pages(
-    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Sourcier]:
-    """The bundled articles plus the eleven pages of aptitude's manual of the docs suite."""
-    pages = sorted(DOCS.glob("aptitude-doc-fr_*.txt"))
-    assert len(pages) == 11
-    yield from pages_service(pages, "aptitude-pages", embedder, corpus_index, tmp_path_factory)
 
 
 @pytest.mark.slow  # ingests pages of its own

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
 from ingest.pipeline import Ingestor
 from server.engine.abstention import names_present
-from server.engine.alignment import alignments, content_positions, rarity
+from server.engine.alignment import alignments, content_positions, piece_words, rarity
 from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides
+from server.engine.config import AnswerConfig
 from server.engine.conversation import standalone_question
-from server.engine.evidence import Evidence, SentenceVectors, leading_states, refers_back, repetition
+from server.engine.evidence import Evidence, SentenceVectors, Weights, leading_states, refers_back, repetition
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.engine.service import Sourcier
 from server.engine.types import Question, Turn
@@ -29,6 +31,7 @@ from sourcier.names import name_words
 from sourcier.sentences import split_sentences
 from sourcier.store import open_store
 from tests.support.index import copy_index
+from tests.support.pages import DOCS, pages_service, stages
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -602,3 +605,42 @@ def test_a_question_for_a_key_needs_a_sentence_naming_one() -> None:
         "Appuyez sur « q ».",
     ):
         assert provides(AnswerType.KEY, key, question), key
+
+
+def test_piece_words_gives_each_piece_its_whole_word() -> None:
+    assert piece_words(("▁l", "'", "étroit", "esse", "▁de", "▁Ligne", "▁Nova")) == [
+        "l'étroitesse",
+        "l'étroitesse",
+        "l'étroitesse",
+        "l'étroitesse",
+        "de",
+        "Ligne",
+        "Nova",
+    ]
+
+
+@pytest.fixture(scope="module")
+def shutdown_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The bundled articles plus shutdown(8)'s page of the docs suite."""
+    yield from pages_service(
+        [DOCS / "manpages-fr_001195.txt"], "shutdown-page", embedder, corpus_index, tmp_path_factory
+    )
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_the_words_a_documents_title_says_do_not_rank_its_sentences(shutdown_page: Sourcier) -> None:
+    """On shutdown's page, titled "shutdown", the sentence that repeats "shutdown" ("The shutdown
+    command in previous init systems… defaulted to single-user mode…") outranked the one that
+    answers ("To change into single-user mode, use systemctl rescue instead."); with the title's
+    words weighing less within its page, the question's other words decide."""
+    question = "Comment passer en mode mono-utilisateur, puisque shutdown ne le fait plus ?"
+    answer = "To change into single-user mode, use systemctl rescue instead."
+    _, _, evidence = stages(shutdown_page, question)
+    assert evidence[0].text == answer, evidence[0].text
+    unweighted = AnswerConfig(weights=Weights(titled=1.0))
+    _, _, before = stages(shutdown_page, question, unweighted)
+    assert before[0].text != answer
+    # the abstention reads the plain alignment: the title's words count in full there
+    assert sorted((e.start, e.alignment) for e in evidence) == sorted((e.start, e.alignment) for e in before)
