@@ -37,9 +37,14 @@ def document_text(path: Path) -> tuple[str, str]:
 def evidence_at(path: Path, sentence: str) -> Evidence:
     """The sentence as evidence whose context is its whole document (as a one-chunk index)."""
     text, title = document_text(path)
+    return evidence_in(text, sentence, path.stem, title)
+
+
+def evidence_in(text: str, sentence: str, document_id: str, title: str) -> Evidence:
+    """The sentence as evidence whose context is the whole ``text``."""
     start = text.index(sentence)
     return Evidence(
-        document_id=path.stem,
+        document_id=document_id,
         title=title,
         date=None,
         start=start,
@@ -549,20 +554,8 @@ def test_a_why_question_gets_the_reason_past_a_remark() -> None:
     """The fact ("…suggère parfois la suppression massive…") is followed by two remarks ("Cette
     situation a effrayé…", "Pas de panique.") before its cause: the cause is cited, not the remarks."""
     fact = next(s for s in split_sentences(APTITUDE_WARNING) if s.startswith("La commande aptitude"))
-    start = APTITUDE_WARNING.index(fact)
-    evidence = Evidence(
-        document_id="debian-reference-fr_000002",
-        title="Chapitre 2. Gestion des paquets Debian",
-        date=None,
-        start=start,
-        end=start + len(fact),
-        text=fact,
-        chunk_rank=0,
-        dense=0.9,
-        coverage=0.5,
-        score=1.0,
-        context=APTITUDE_WARNING,
-        context_start=0,
+    evidence = evidence_in(
+        APTITUDE_WARNING, fact, "debian-reference-fr_000002", "Chapitre 2. Gestion des paquets Debian"
     )
     shaped = shape([evidence], "Pourquoi aptitude propose-t-il de supprimer beaucoup de paquets en testing ?")
     assert [e.text for e in shaped] == [
