@@ -72,26 +72,30 @@ def piece_words(pieces: Sequence[str]) -> list[str]:
     return words
 
 
-def alignments(
-    question: TokenStates,
-    candidates: Sequence[TokenStates],
-    given: Sequence[frozenset[int]] = (),
-    given_weight: float = 1.0,
-) -> list[float]:
+def alignments(question: TokenStates, candidates: Sequence[TokenStates]) -> list[float]:
     """For each candidate, BERTScore F1 over content pieces: recall is the rarity-weighted mean,
     over the question's pieces, of their best cosine with a piece of the candidate; precision the
     mean, over the candidate's pieces, of their best cosine with a piece of the question. Recall
     alone favours long sentences that mention everything; precision asks the sentence to be
     about the question (0.77 vs 0.72 gold-first on the eval set). 0 when either side has no
-    content piece. ``given[c]`` holds the positions of the question's pieces that candidate
-    ``c``'s context already says (its document's title): their weight in its recall is
-    multiplied by ``given_weight``."""
+    content piece."""
+    return given_alignments(question, candidates, (), 1.0)[0]
+
+
+def given_alignments(
+    question: TokenStates,
+    candidates: Sequence[TokenStates],
+    given: Sequence[frozenset[int]],
+    given_weight: float,
+) -> tuple[list[float], list[float]]:
+    """``alignments``, and the same from the same cosines with the question's pieces that each
+    candidate's context already says (``given[c]``: positions; its document's title) weighing
+    ``given_weight`` in its recall."""
     positions = content_positions(question)
     owned = [content_positions(c) for c in candidates]
     kept = [i for i, own in enumerate(owned) if own]
-    scores = [0.0] * len(candidates)
     if not positions or not kept:
-        return scores
+        return [0.0] * len(candidates), [0.0] * len(candidates)
     weights = rarity(question, positions, candidates)
     asked = question.vectors[positions].astype(np.float32)
     # one product for all candidates, then per-candidate maxima over their column ranges
@@ -99,15 +103,28 @@ def alignments(
     lengths = np.array([len(owned[i]) for i in kept])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     similarity = asked @ pieces.T
-    per_candidate = np.repeat(weights[:, None], len(kept), axis=1)
-    if given and given_weight != 1.0:
-        for column, c in enumerate(kept):
-            rows = [row for row, i in enumerate(positions) if i in given[c]]
-            per_candidate[rows, column] *= given_weight
     best = np.maximum.reduceat(similarity, starts, axis=1)
-    recall = (best * per_candidate).sum(axis=0) / per_candidate.sum(axis=0)
     precision = np.add.reduceat(similarity.max(axis=0), starts) / lengths
-    f1 = np.where(recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0)
-    for i, value in zip(kept, f1.tolist(), strict=True):
+    plain = _f1((best * weights[:, None]).sum(axis=0) / weights.sum(), precision)
+    if not given or given_weight == 1.0:
+        return _scores(len(candidates), kept, plain), _scores(len(candidates), kept, plain)
+    per_candidate = np.repeat(weights[:, None], len(kept), axis=1)
+    for column, c in enumerate(kept):
+        rows = [row for row, i in enumerate(positions) if i in given[c]]
+        per_candidate[rows, column] *= given_weight
+    weighted = _f1((best * per_candidate).sum(axis=0) / per_candidate.sum(axis=0), precision)
+    return _scores(len(candidates), kept, plain), _scores(len(candidates), kept, weighted)
+
+
+def _f1(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    return np.where(
+        recall + precision > 0, 2 * recall * precision / np.maximum(recall + precision, 1e-9), 0.0
+    )
+
+
+def _scores(n: int, kept: Sequence[int], values: np.ndarray) -> list[float]:
+    """Candidate-length scores: ``values`` at the candidates that have content pieces, 0 elsewhere."""
+    scores = [0.0] * n
+    for i, value in zip(kept, values.tolist(), strict=True):
         scores[i] = float(value)
     return scores

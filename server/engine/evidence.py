@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from server.engine.alignment import alignments, piece_words
+from server.engine.alignment import given_alignments, piece_words
 from server.engine.answer_types import AnswerType, provides
 from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
@@ -294,34 +294,30 @@ def _aligned(
                 b.pieces + paired[i].pieces, np.concatenate([b.vectors, paired[i].vectors])
             )
 
-    titles = [_title_terms(c, lexical) for c in located]
+    titles = [_title_terms(c, lexical) for c in located] if weights.titled != 1.0 else []
 
-    def aligned_with(states: TokenStates, given_weight: float) -> list[float]:
-        given = _given_positions(states, titles, lexical) if given_weight != 1.0 else []
-        own = alignments(states, sentence_states, given, given_weight)
-        if not weights.context:
-            return own
-        together = alignments(states, paired, given, given_weight)
+    def mixed(own: list[float], together: list[float]) -> list[float]:
         return [(a + weights.context * c) / (1 + weights.context) for a, c in zip(own, together, strict=True)]
 
+    def aligned_with(states: TokenStates) -> tuple[list[float], list[float]]:
+        given = _given_positions(states, titles, lexical) if titles else []
+        own, own_ranked = given_alignments(states, sentence_states, given, weights.titled)
+        if not weights.context:
+            return own, own_ranked
+        together, together_ranked = given_alignments(states, paired, given, weights.titled)
+        return mixed(own, together), mixed(own_ranked, together_ranked)
+
+    aligned, ranked = aligned_with(query_states)
     focus = u.focus
-    focus_states = (
-        (leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0])
-        if focus
-        else None
-    )
+    if focus:
+        focus_states = leading_states(query_states, focus) or vectors.embedder.encode([focus], "query")[1][0]
+        focused, focused_ranked = aligned_with(focus_states)
 
-    def blended(given_weight: float) -> list[float]:
-        aligned = aligned_with(query_states, given_weight)
-        if focus_states is None:
-            return aligned
-        return [
-            (a + weights.focus * f) / (1 + weights.focus)
-            for a, f in zip(aligned, aligned_with(focus_states, given_weight), strict=True)
-        ]
+        def blended(first: list[float], second: list[float]) -> list[float]:
+            return [(a + weights.focus * f) / (1 + weights.focus) for a, f in zip(first, second, strict=True)]
 
-    aligned = blended(1.0)
-    return aligned, (blended(weights.titled) if weights.titled != 1.0 else aligned)
+        aligned, ranked = blended(aligned, focused), blended(ranked, focused_ranked)
+    return aligned, ranked
 
 
 def _title_terms(c: _Candidate, lexical: LexicalEncoder) -> frozenset[str]:
