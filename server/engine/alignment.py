@@ -105,15 +105,17 @@ def given_alignments(
     similarity = asked @ pieces.T
     best = np.maximum.reduceat(similarity, starts, axis=1)
     precision = np.add.reduceat(similarity.max(axis=0), starts) / lengths
-    plain = _f1((best * weights[:, None]).sum(axis=0) / weights.sum(), precision)
+    plain = _scores(
+        len(candidates), kept, _f1((best * weights[:, None]).sum(axis=0) / weights.sum(), precision)
+    )
     if not given or given_weight == 1.0:
-        return _scores(len(candidates), kept, plain), _scores(len(candidates), kept, plain)
+        return plain, plain
     per_candidate = np.repeat(weights[:, None], len(kept), axis=1)
     for column, c in enumerate(kept):
         rows = [row for row, i in enumerate(positions) if i in given[c]]
         per_candidate[rows, column] *= given_weight
     weighted = _f1((best * per_candidate).sum(axis=0) / per_candidate.sum(axis=0), precision)
-    return _scores(len(candidates), kept, plain), _scores(len(candidates), kept, weighted)
+    return plain, _scores(len(candidates), kept, weighted)
 
 
 def _f1(recall: np.ndarray, precision: np.ndarray) -> np.ndarray:
