@@ -2,7 +2,8 @@
 
 Word keeps structure the chunker can use: heading styles become headings of their level (so
 chunks never straddle a section and carry its heading), list paragraphs become list items,
-table rows become one line each (cells joined by " | "), all in the body's order. The "Title"
+table rows become list items that name their columns (:mod:`ingest.tables`), all in the body's
+order. The "Title"
 style, else the document's title property, names the document.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from ingest.cleaning import Block
 from ingest.failures import RejectedFileError
+from ingest.tables import looks_like_header, table_blocks
 
 #: Built-in heading style ids: English "Heading1" and the French "Titre1" Word writes.
 _HEADING_STYLE = re.compile(r"^(?:heading|titre)\s*(\d)$", re.I)
@@ -70,11 +72,11 @@ def _read(path: Path) -> tuple[list[Block], str | None]:
     title: str | None = None
     for item in document.iter_inner_content():
         if isinstance(item, Table):
-            for row in item.rows:
-                cells = [" ".join(cell.text.split()) for cell in row.cells]
-                line = " | ".join(dict.fromkeys(c for c in cells if c))  # merged cells repeat
-                if line:
-                    blocks.append(Block(line, "body"))
+            rows = [[cell.text for cell in row.cells] for row in item.rows]
+            if rows and has_header_row(item) and looks_like_header(rows[0]):
+                blocks.extend(table_blocks(rows[1:], rows[0]))
+            else:
+                blocks.extend(table_blocks(rows, None))
             continue
         block, is_title = paragraph_block(item)
         if block is None:
@@ -86,3 +88,21 @@ def _read(path: Path) -> tuple[list[Block], str | None]:
     if title is None:
         title = (document.core_properties.title or "").strip() or None
     return blocks, title
+
+
+def has_header_row(table: Any) -> bool:
+    """Whether Word says the table's first row is its header: the row repeats as a header
+    (``w:tblHeader``), or the table's look has "Header Row" ticked (``w:tblLook w:firstRow``,
+    Word's default for a new table, hence the caller's check that the row looks like one)."""
+    namespace = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    rows = table._tbl.findall(f"{namespace}tr")
+    if rows and rows[0].find(f"{namespace}trPr/{namespace}tblHeader") is not None:
+        return True
+    look = table._tbl.find(f"{namespace}tblPr/{namespace}tblLook")
+    if look is None:
+        return False
+    first_row = look.get(f"{namespace}firstRow")
+    if first_row is not None:
+        return first_row in ("1", "true", "on")
+    value = look.get(f"{namespace}val")  # older files: a bit mask, 0x0020 = header row
+    return value is not None and bool(int(value, 16) & 0x0020)

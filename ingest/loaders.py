@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ingest.cleaning import Block, CleanText, clean_blocks, clean_plain_text
 from ingest.failures import (
@@ -21,14 +22,20 @@ from ingest.failures import (
     too_large_reason,
     unsupported_reason,
 )
+from ingest.tables import table_blocks
 from sourcier.documents import Document
 from sourcier.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm"})
 #: Binary formats read by their own library (ingest.pdf, ingest.docx), with their magic bytes.
 BINARY_SUFFIXES = {".pdf": b"%PDF-", ".docx": b"PK\x03\x04"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | frozenset(BINARY_SUFFIXES)
 _TITLE_MAX = 100
+#: A Markdown table row: starts and ends with a pipe, at least two cells.
+_PIPE_ROW = re.compile(r"^\s*\|[^|\n]*\|[^\n]*\|\s*$")
 _DOC_ID = re.compile(r"[^A-Za-z0-9_.\-/]+")
 #: The heading of a man page's NAME section, in the languages man pages are translated to.
 _MAN_NAME_HEADINGS = frozenset({"NOM", "NAME", "NOMBRE", "NOME", "NAAM", "NAZWA", "ИМЯ"})
@@ -117,24 +124,29 @@ def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
     formatting removed; also the first top-level heading, used as the title."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").parse(markdown)
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
     blocks: list[Block] = []
     title: str | None = None
     kind, level, in_item = "body", 1, 0
+    table: _Table | None = None
     for token in tokens:
-        if token.type == "heading_open":
+        if token.type == "table_open":
+            table = _Table()
+        elif token.type == "table_close" and table is not None:
+            blocks.extend(table_blocks(table.rows, table.header))
+            table = None
+        elif table is not None:
+            table.read(token)
+        elif token.type == "heading_open":
             kind, level = "heading", int(token.tag[1])
         elif token.type == "list_item_open":
             in_item += 1
         elif token.type == "list_item_close":
             in_item -= 1
+        elif token.type == "inline" and kind == "body" and (rows := _pipe_rows(token.content)):
+            blocks.extend(table_blocks(rows, None))  # a table without a header line
         elif token.type == "inline":
-            text = "".join(
-                " " if child.type in ("softbreak", "hardbreak") else child.content
-                for child in token.children or []
-                if child.type in ("text", "code_inline", "softbreak", "hardbreak")
-            )
-            text = re.sub(r"\s*\n\s*", " ", text).strip()
+            text = _inline_text(token)
             if text:
                 if kind == "heading" and title is None and level == 1:
                     title = text
@@ -144,6 +156,48 @@ def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
                     blocks.append(Block(text, "item" if in_item else "body"))
             kind = "body"
     return blocks, title
+
+
+class _Table:
+    """The header and rows of a Markdown table, read token by token."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.rows: list[list[str]] = []
+        self._row: list[str] = []
+        self._in_head = False
+
+    def read(self, token: Token) -> None:
+        if token.type in ("thead_open", "thead_close"):
+            self._in_head = token.type == "thead_open"
+        elif token.type == "tr_open":
+            self._row = []
+        elif token.type == "inline":
+            self._row.append(_inline_text(token))
+        elif token.type == "tr_close":
+            if self._in_head and self.header is None:
+                self.header = self._row
+            else:
+                self.rows.append(self._row)
+
+
+def _pipe_rows(content: str) -> list[list[str]] | None:
+    """The rows of a paragraph made only of ``| a | b |`` lines (a table whose header line
+    Markdown lacks, as trafilatura writes HTML tables without ``<th>``), else None."""
+    lines = content.splitlines()
+    if not lines or not all(_PIPE_ROW.match(line) for line in lines):
+        return None
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines]
+
+
+def _inline_text(token: Token) -> str:
+    """An inline token's text, formatting removed, line breaks as spaces."""
+    text = "".join(
+        " " if child.type in ("softbreak", "hardbreak") else child.content
+        for child in token.children or []
+        if child.type in ("text", "code_inline", "softbreak", "hardbreak")
+    )
+    return re.sub(r"\s*\n\s*", " ", text).strip()
 
 
 def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:

@@ -27,8 +27,7 @@ def test_title_headings_lists_and_table_in_order(tmp_path: Path) -> None:
         "Les menaces",
         "Assécher le sol.",
         "Extraire la tourbe.",
-        "Région | Surface",
-        "Jura | 3 000 ha",
+        "Région : Jura ; Surface : 3 000 ha",  # Word's "Header Row" names the columns
     ]
     positions = [document.text.index(t) for t in order]
     assert positions == sorted(positions)
