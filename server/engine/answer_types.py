@@ -3,7 +3,8 @@
 "Combien de paramètres compte Behemoth ?" needs a quantity; "En quelle année… ?" needs a date;
 "Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number;
 "Avec la commande tac, quelle option… ?" needs a command-line option (``-s``, ``--separator``);
-"Quelle touche… ?", "Quel raccourci… ?" a key ("Ctrl+Z", "la touche Entrée", "en appuyant sur u").
+"Quelle touche… ?", "Quel raccourci… ?" a key ("Ctrl+Z", "la touche Entrée", "en appuyant sur u");
+"Dans quel répertoire… ?" a path or a file name ("/srv/tftp", "sources.list").
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
 is, nor the NAME line of a man page the second: this is what separates questions the corpus
 answers from questions it merely touches, which similarity scores alone cannot do.
@@ -31,6 +32,7 @@ class AnswerType(Enum):
     NAME = "name"
     OPTION = "option"
     KEY = "key"
+    PATH = "path"
 
 
 _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -74,6 +76,18 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         AnswerType.KEY,
         re.compile(
             r"\b(?:quel(?:le)?s?\s+(?:touches?|raccourcis?)|quel(?:le)?s?\s+combinaisons?\s+de\s+touches)\b",
+            re.I,
+        ),
+    ),
+    (
+        AnswerType.PATH,
+        # "Dans quel répertoire… ?", "Quel est le fichier… ?": a path or a file's name answers, not a
+        # sentence about the files ("…sait charger des microprogrammes sur des supports amovibles").
+        # Not "Quels fichiers faut-il… ?" (a list, often described in words) nor "Quel fichier spécial
+        # correspond… ?" (a man page's NAME line names it without a path).
+        re.compile(
+            r"\b(?:(?:dans|sous|vers)\s+quel(?:le)?\s+|quel\s+est\s+le\s+)"
+            r"(?:répertoire|dossier|fichier|chemin)\b",
             re.I,
         ),
     ),
@@ -187,6 +201,8 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
         return any(m.group(0).lower() not in asked for m in _DATE.finditer(sentence))
     if answer_type is AnswerType.KEY:
         return any(m.group(0) not in question for m in _KEY.finditer(sentence))
+    if answer_type is AnswerType.PATH:
+        return any(m.group(0) not in question for m in _IDENTIFIER.finditer(sentence))
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))

@@ -644,3 +644,27 @@ def test_the_words_a_documents_title_says_do_not_rank_its_sentences(shutdown_pag
     assert before[0].text != answer
     # the abstention reads the plain alignment: the title's words count in full there
     assert sorted((e.start, e.alignment) for e in evidence) == sorted((e.start, e.alignment) for e in before)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Dans quel répertoire tftpd-hpa cherche-t-il les images d'amorçage ?", AnswerType.PATH),
+        ("Dans quel fichier indique-t-on les serveurs DNS ?", AnswerType.PATH),
+        ("Quel est le dossier des modèles de LibreOffice ?", AnswerType.PATH),
+        ("Quels fichiers faut-il pour installer une police Type 1 ?", AnswerType.ANY),
+        ("Quel fichier spécial correspond à « Périphérique toujours plein » ?", AnswerType.ANY),
+    ],
+)
+def test_a_question_for_a_place_on_disk_needs_a_path_or_a_file_name(
+    question: str, expected: AnswerType
+) -> None:
+    assert expected_type(question) is expected
+    if expected is AnswerType.PATH:
+        assert provides(AnswerType.PATH, "Par exemple, tftpd-hpa utilise par défaut /srv/tftp.", question)
+        assert provides(AnswerType.PATH, "Ils sont listés dans resolv.conf, une ligne chacun.", question)
+        assert not provides(
+            AnswerType.PATH,
+            "L'installateur sait charger des microprogrammes sur des supports amovibles.",
+            question,
+        )
