@@ -27,7 +27,7 @@ from sourcier.sentences import sentence_spans
 
 SUITES = sorted(p.parent.name for p in BUILTIN_DIR.glob("*/suite.toml"))
 #: Suites whose documents this repository ships inside the suite folder, with their sources.
-SHIPPED = {"docs", "manpages"}
+SHIPPED = {"docs", "fresh", "manpages"}
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 BENCH_CORPUS = SHARED / "bench-corpus" / "debian_fr_docs.jsonl.gz"
 MANPAGE_QUESTIONS = SHARED / "dev-sets" / "manpages_fr_dev.jsonl"
@@ -36,8 +36,9 @@ RESERVED_SOURCES = ("debian-faq-fr", "gnome-user-docs-fr")
 CATEGORIES = {
     "docs": {"factual", "paraphrase", "how_to", "why", "multi_sentence", "list", "unanswerable", "leave_out"},
     "manpages": {"option", "command", "unanswerable"},
+    "fresh": {"factual", "paraphrase", "how_to", "why", "list", "unanswerable"},
 }
-ID_PREFIX = {"docs": "d", "manpages": "m"}
+ID_PREFIX = {"docs": "d", "fresh": "f", "manpages": "m"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def suite(request: pytest.FixtureRequest) -> Loaded:
 
 
 def test_the_builtin_suites_are_there() -> None:
-    assert {"docs", "manpages"} <= set(SUITES)
+    assert {"docs", "fresh", "manpages"} <= set(SUITES)
 
 
 def test_question_files_and_gate_read_as_the_runner_reads_them(suite: Loaded) -> None:
@@ -192,6 +193,21 @@ def test_docs_suite_mix() -> None:
     assert sum(len(r["passages"]) >= 2 for r in records) >= 30
     distractors = [s for s in suite.sources if s["role"] == "distractor"]
     assert 20 <= len(distractors) <= 40
+
+
+def test_fresh_suite_mix() -> None:
+    """Questions over pages no other suite uses, a quarter or more unanswerable; the holdout's
+    pages are not the tuning half's, so it measures a change on pages it was not made on."""
+    suite = load("fresh")
+    counts = Counter(r["category"] for r in suite.records)
+    assert len(suite.records) >= 100
+    assert counts["unanswerable"] >= 0.25 * len(suite.records), counts
+    gold_pages = {p["document_id"] for r in suite.gold for p in r["passages"]}
+    holdout_pages = {p["document_id"] for r in suite.holdout for p in r["passages"]}
+    assert len(gold_pages) >= 30 and len(holdout_pages) >= 24
+    assert not gold_pages & holdout_pages
+    others = {s["document_id"] for name in ("docs", "manpages") for s in load(name).sources}
+    assert not others & set(suite.documents)
 
 
 def test_manpages_suite_mix() -> None:
