@@ -41,9 +41,11 @@ _RUN_WORD = re.compile(r"\S+")
 _CAPITALISED = re.compile(rf"[{_UPPER}]")
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:]\s*|\n\s*|[-–—•]\s+)[\s«»\"“”(]*$")
 
-#: Acronyms of common nouns (titles, "IA"): written in capitals, yet no one's name.
+#: Acronyms of common nouns (titles, "IA") and units ("Mo", "GHz"): written in capitals, yet no
+#: one's name ("…l'espace libre exprimé en Mo ou Go… ?" names nothing an answer must repeat).
 COMMON_ACRONYMS = frozenset(
     {"pdg", "dg", "ceo", "cto", "cfo", "coo", "drh", "ia", "pme", "tpe", "ong", "ue", "rh", "it"}
+    | {"ko", "mo", "go", "to", "kio", "mio", "gio", "tio", "khz", "mhz", "ghz"}
 )
 #: Capitalised at the start of a sentence (or after a colon), yet not names.
 SENTENCE_OPENERS = frozenset(

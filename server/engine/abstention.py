@@ -71,8 +71,12 @@ TYPED_MIN_ALIGNMENT = 0.6
 #: An option is the answer only if its line (with the line before it) says at least this share of
 #: what the question describes (``Understanding.described``): "Avec la commande time, quelle
 #: option affiche la température du processeur ?" aligns with any option line of time's page
-#: through "commande", "option", "afficher", and none says "température".
+#: through "commande", "option", "afficher", and none says "température". A key likewise: the
+#: line giving aptitude's keys for installing, removing and holding a package ("+", "-", "=") does
+#: not answer "quelle touche purge un paquet, c'est-à-dire le supprime avec sa configuration ?".
 OPTION_MIN_DESCRIBED = 0.5
+#: The answer kinds whose sentence must say what the question describes (above).
+_DESCRIBED_KINDS = frozenset({AnswerType.OPTION, AnswerType.KEY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +174,7 @@ def decide(
         or (
             (e.context_coverage >= TYPED_MIN_COVERAGE or e.alignment >= TYPED_MIN_ALIGNMENT)
             and provides(answer_type, e.text, understanding.query)
-            and (answer_type is not AnswerType.OPTION or e.described_coverage >= OPTION_MIN_DESCRIBED)
+            and (answer_type not in _DESCRIBED_KINDS or e.described_coverage >= OPTION_MIN_DESCRIBED)
         )
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):

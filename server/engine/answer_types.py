@@ -133,7 +133,17 @@ _KEY = re.compile(
     r"|(?<![\w-])F(?:[1-9]|1[0-2])\b"
 )
 #: "Combien de paquets…", "combien d'abonnés…": the noun a "combien de" question counts.
-_COUNTED = re.compile(r"\bcombien\s+(?:de\s+|d')(\w+)", re.I)
+_COUNTED = re.compile(
+    r"\b(?:combien\s+|(?:le|un)\s+nombre\s+(?:(?:maxim|minim)(?:al|um)\s+|total\s+|moyen\s+)?)(?:de\s+|d')(\w+)",
+    re.I,
+)
+#: A unit the question states ("la taille maximale, en pixels", "exprimée en Mo"): the quantity
+#: that answers is in it; 500x500 pixels of an example image is no number of puzzle pieces.
+_STATED_UNIT = re.compile(
+    r"\ben\s+(pixels?|px|octets?|bits?|ko|mo|go|to|kio|mio|gio|mètres?|centimètres?|millimètres?|"
+    r"cm|mm|km|points?|dpi|ppp|caractères?|lignes?|colonnes?|degrés?|euros?|dollars?|hz|mhz|ghz)\b",
+    re.I,
+)
 #: Nouns after "combien de" measured in units, not counted by name: any quantity may answer.
 _MEASURED = frozenset(
     {"temps", "fois", "degrés", "place", "espace", "mémoire", "argent", "stockage", "ram", "disque"}
@@ -224,9 +234,9 @@ def new_name(sentence: str, question: str) -> bool:
 
 
 def counted_noun(question: str) -> str | None:
-    """What "combien de N" counts ("paquets", "mines"), unless N is measured in units rather
-    than counted ("combien de temps", "de degrés", "d'espace disque"): None then, or when the
-    question asks no "combien de"."""
+    """What "combien de N" or "le nombre (maximal) de N" counts ("paquets", "mines"), unless N is
+    measured in units rather than counted ("combien de temps", "de degrés", "d'espace disque"):
+    None then, or when the question asks no such count."""
     match = _COUNTED.search(question.replace("’", "'"))
     if match is None or match.group(1).lower() in _MEASURED:
         return None
@@ -234,10 +244,14 @@ def counted_noun(question: str) -> str | None:
 
 
 def units_asked(question: str) -> frozenset[str] | None:
-    """What the quantity a question asks for must be a quantity of: the noun "combien de N"
-    counts, or a unit of time for a duration; None when any quantity answers."""
+    """What the quantity a question asks for must be a quantity of: a unit of time for a duration,
+    the unit the question states ("en pixels"), or the noun "combien de N" counts; None when any
+    quantity answers."""
     if _DURATION.search(question.replace("’", "'")):
         return _TIME_UNITS
+    stated = _STATED_UNIT.search(question)
+    if stated is not None:
+        return frozenset({stated.group(1).lower()})
     counted = counted_noun(question)
     return None if counted is None else frozenset({counted})
 

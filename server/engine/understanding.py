@@ -49,10 +49,14 @@ QUESTION_STOP_TERMS = frozenset(
 )
 
 
-#: Words every "which option / which command" question uses to frame what it describes ("Avec la
-#: commande wc, quelle option permet d'afficher…", "…a pour effet : « … »"), as analysed terms:
-#: every option line of a page matches them, so they say nothing about which option is meant.
-FRAMING_TERMS = frozenset({"command", "option", "permet", "permettent", "permettr", "effet"})
+#: Words every "which option / which command / which key" question uses to frame what it
+#: describes ("Avec la commande wc, quelle option permet d'afficher…", "…a pour effet : « … »",
+#: "sur quelle touche faut-il appuyer pour…"), as analysed terms: every option line of a page
+#: matches them, so they say nothing about which option or key is meant.
+FRAMING_TERMS = frozenset(
+    {"command", "option", "permet", "permettent", "permettr", "effet"}
+    | {"touch", "raccourc", "clavi", "combinaison", "appui", "utilis"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,14 @@ def test_name_words_are_not_stemmed() -> None:
     assert words("l'Élysée, jusqu'à Jean-Luc") == {"elysee", "a", "jean-luc"}
 
 
+def test_units_and_titles_are_no_names() -> None:
+    """A refused answer asked for "Mo", "Go" and "Ko" in the evidence, as if they named someone."""
+    question = "Comment obtenir l'espace libre des disques exprimé en Mo ou Go plutôt qu'en blocs de 1 Ko ?"
+    assert name_words(question) == set()
+    assert name_words("Le PDG de Debian installe 8 Gio sur un processeur à 2 GHz.") == {"debian"}
+    assert name_words("La société Mozilla publie Firefox.") == {"mozilla", "firefox"}
+
+
 def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
     lexical = LexicalEncoder()
     assert name_terms("Qui dirige le TBD Lab ?", lexical) == set(lexical.terms("TBD Lab"))

@@ -19,6 +19,7 @@ from sourcier.store import open_store
 from tests.support.index import REPO, copy_index
 
 DOCS = REPO / "eval" / "suites" / "docs" / "documents"
+FRESH = REPO / "eval" / "suites" / "fresh" / "documents"
 
 
 def pages_service(

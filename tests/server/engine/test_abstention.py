@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from server.engine import abstention
-from server.engine.abstention import Support, naming_first, only_names
+from server.engine.abstention import TYPED_DEPTH, Support, naming_first, only_names
 from server.engine.answer_types import AnswerType, provides
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence
@@ -21,7 +21,7 @@ from server.engine.understanding import understand
 from sourcier.config import Settings
 from sourcier.lexical import LexicalEncoder
 from sourcier.names import words
-from tests.support.pages import DOCS, pages_service, stages
+from tests.support.pages import DOCS, FRESH, pages_service, stages
 
 
 def test_agreement_is_high_when_both_retrievers_find_the_passage(service: Any) -> None:
@@ -171,3 +171,31 @@ def test_a_question_for_a_key_is_refused_when_the_top_evidence_names_none(aptitu
     )
     assert not answered.abstained
     assert any(provides(AnswerType.KEY, c.quote, "") for c in answered.citations)
+
+
+@pytest.fixture(scope="module")
+def package_keys(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """aptitude's manual with its page on managing packages, which gives the basic action keys."""
+    pages = [*sorted(DOCS.glob("aptitude-doc-fr_*.txt")), FRESH / "aptitude-doc-fr_000005.txt"]
+    yield from pages_service(pages, "package-keys", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_a_key_must_be_for_what_the_question_describes(package_keys: Sourcier) -> None:
+    """ "+ pour installer…, - pour supprimer…, = pour empêcher… la mise à jour" names keys, but
+    none that purges a package: a key question, like an option question, needs a sentence that
+    says half of what it describes."""
+    engine, config = package_keys.engine, AnswerConfig()
+    purge = "Dans aptitude, quelle touche faut-il utiliser pour purger un paquet, c'est-à-dire le supprimer avec ses fichiers de configuration ?"
+    understanding, retrieval, evidence = stages(package_keys, purge)
+    assert understanding.answer_type is AnswerType.KEY
+    keys = [e for e in evidence[:TYPED_DEPTH] if provides(AnswerType.KEY, e.text, purge)]
+    assert any("touches d'action de base" in e.text for e in keys)  # a key, for other actions
+    refused = engine.decide(understanding, evidence, retrieval, config)
+    assert refused.abstain and refused.reason == "no key in the top evidence"
+    hold = "Dans aptitude, sur quelle touche faut-il appuyer pour geler un paquet afin qu'il ne soit pas mis à jour automatiquement ?"
+    answered = package_keys.ask(Question(hold))
+    assert not answered.abstained, answered.text
+    assert any("= pour empêcher un paquet" in c.quote for c in answered.citations)

@@ -17,7 +17,7 @@ from ingest.loaders import load_file
 from ingest.pipeline import Ingestor
 from server.engine.abstention import names_present
 from server.engine.alignment import alignments, content_positions, piece_words, rarity
-from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides
+from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides, units_asked
 from server.engine.config import AnswerConfig
 from server.engine.conversation import standalone_question
 from server.engine.evidence import Evidence, SentenceVectors, Weights, leading_states, refers_back, repetition
@@ -455,6 +455,23 @@ def test_combien_de_n_needs_a_count_of_n() -> None:
     assert provides(
         AnswerType.QUANTITY, "Un virage à 180° pour Meta.", "De combien de degrés est le virage ?"
     )
+
+
+def test_the_number_of_n_and_a_stated_unit_say_what_the_quantity_is_of() -> None:
+    """ "Quel est le nombre de pièces… du filtre Puzzle ?" was answered with "…conviennent à une
+    image de 500x500 pixels", and "Quelle est la taille maximale, en pixels, d'une brosse ?" with
+    "GIMP comprend un lot de 10 outils": quantities, of something else."""
+    pieces = "Quel est le nombre de pièces proposé par défaut par le filtre Puzzle de GIMP ?"
+    assert expected_type(pieces) is AnswerType.QUANTITY and counted_noun(pieces) == "pièces"
+    assert counted_noun("Quel est le nombre maximal de lignes d'une lettrine ?") == "lignes"
+    example = "Les valeurs par défaut conviennent à une image de 500x500 pixels."
+    assert not provides(AnswerType.QUANTITY, example, pieces)
+    assert provides(AnswerType.QUANTITY, "Le puzzle compte par défaut 16 pièces.", pieces)
+    brush = "Quelle est la taille maximale, en pixels, d'une brosse dans GIMP ?"
+    assert units_asked(brush) == frozenset({"pixels"})
+    assert not provides(AnswerType.QUANTITY, "GIMP comprend un lot de 10 outils de coloriage.", brush)
+    assert provides(AnswerType.QUANTITY, "Une brosse mesure au plus 10 000 pixels de côté.", brush)
+    assert units_asked("Quelle est la taille maximale d'une brosse ?") is None
 
 
 @pytest.mark.parametrize(
