@@ -124,7 +124,8 @@ def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
     formatting removed; also the first top-level heading, used as the title."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    parser = MarkdownIt("commonmark").enable("table")
+    tokens = parser.parse(markdown)
     blocks: list[Block] = []
     title: str | None = None
     kind, level, in_item = "body", 1, 0
@@ -144,7 +145,9 @@ def markdown_blocks(markdown: str) -> tuple[list[Block], str | None]:
         elif token.type == "list_item_close":
             in_item -= 1
         elif token.type == "inline" and kind == "body" and (rows := _pipe_rows(token.content)):
-            blocks.extend(table_blocks(rows, None))  # a table without a header line
+            # a table without a header line: its cells are still Markdown ("**Ctrl+E**")
+            cells = [[_inline_text(parser.parseInline(c)[0]) if c else "" for c in row] for row in rows]
+            blocks.extend(table_blocks(cells, None))
         elif token.type == "inline":
             text = _inline_text(token)
             if text:
