@@ -31,8 +31,8 @@ def row_text(header: Sequence[str] | None, cells: Sequence[str]) -> str:
 
 
 def table_blocks(rows: Sequence[Sequence[str]], header: Sequence[str] | None) -> list[Block]:
-    """The rows of a table (header row excluded) as list items; a table of one column, or one
-    without data rows, as the plain text of its cells."""
+    """The rows of a table (header row excluded) as list items; a table whose data rows are all
+    empty (or absent), as the text of its header."""
     blocks = [Block(text, "item") for cells in rows if (text := row_text(header, cells))]
     if not blocks and header is not None and (text := row_text(None, header)):
         blocks.append(Block(text, "body"))
