@@ -64,8 +64,8 @@ SENTENCE_OPENERS = frozenset(
 )
 
 
-#: A verb with its subject pronoun after it opens a question ("Retrouve-t-on…", "Peut-il…").
-_INVERTED = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous)$")
+#: A verb with its subject pronoun after it opens a question ("Retrouve-t-on…", "Peut-il…", "Est-ce…").
+_INVERTED = re.compile(r"-(?:t-)?(?:il|elle|on|ils|elles|je|tu|nous|vous|ce)$")
 _OPENERS_FOLDED = frozenset(fold_accents(w) for w in SENTENCE_OPENERS)
 
 

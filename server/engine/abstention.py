@@ -19,12 +19,16 @@ cosine threshold that means something on one corpus only):
    (its chunk, its document's title and its document's name: a sentence of an article about
    Meta is about Meta, a page of "lilypond-doc/…" is about LilyPond) —
    "Combien Meta a-t-elle investi dans Scale AI ?" is not answered by a sentence about other
-   investments. A name found in a large share of the corpus's chunks (``Support.widespread_share``,
-   ``server.engine.rarity.widespread``) is what the whole corpus is about and need not be
-   repeated: a page of Debian's installation guide answers "…l'installateur Debian…" without
-   saying "Debian". A follow-up must name what it names itself and at least one of the names it
-   carries over from the conversation ("Quel poste occupait-il ?" after a question on the TBD
-   Lab and Alexandr Wang needs Wang, not the lab);
+   investments. The names the chunk lacks may be named elsewhere in its document when they are
+   the setting, not the subject (``Setting``): each more common in the corpus than the rarest name
+   the chunk does say. "Le RNIS ne peut pas être utilisé pour l'installation." answers "Peut-on
+   utiliser une connexion RNIS pour installer Debian ?" from a page of Debian's installation
+   guide whose chunk never says Debian. A name found in a large share of the corpus's chunks
+   (``Support.widespread_share``, ``server.engine.rarity.widespread``) is what the whole corpus
+   is about and need not be repeated: a page of Debian's installation guide answers
+   "…l'installateur Debian…" without saying "Debian". A follow-up must name what it names
+   itself and at least one of the names it carries over from the conversation ("Quel poste
+   occupait-il ?" after a question on the TBD Lab and Alexandr Wang needs Wang, not the lab);
 3. when the question asks for a quantity, a date or a name, a top sentence that shares terms with
    the question must contain one that the question does not already give — "Combien de
    paramètres compte Behemoth ?" is not answered by a sentence about Behemoth without a number;
@@ -145,6 +149,7 @@ def decide(
     unsaid: Callable[[Evidence], Unsaid] | None = None,
     widespread: Callable[[frozenset[str]], frozenset[str]] | None = None,
     found: Callable[[Evidence], float] | None = None,
+    setting: Setting | None = None,
 ) -> Decision:
     """Stage 4: abstain unless the evidence says what the question asks, names what it names, and
     holds an answer of the expected type. ``evidence`` is ranked best first; ``agreement`` is
@@ -152,7 +157,9 @@ def decide(
     rarest word that an evidence's document never uses (``server.engine.rarity``; None: no
     corpus statistics), and ``widespread`` which of the question's names the corpus is about
     (``server.engine.rarity.widespread``; None: none), and ``found`` how much the retrievers
-    found an evidence's chunk (``server.engine.retrieval.chunk_agreement``; None: not checked).
+    found an evidence's chunk (``server.engine.retrieval.chunk_agreement``; None: not checked), and
+    ``setting`` which names a document may say outside the chunk (None: names are looked for in
+    the evidence's chunk, title and document name only).
     ``usable`` is the evidence an answerer may pick from, best first."""
     evidence = [e for e in evidence if not is_instruction(e.text)]  # documents are data, never orders
     if not evidence:
@@ -183,7 +190,7 @@ def decide(
     if asked and widespread is not None:
         asked -= widespread(understanding.names)
     if asked or carried:
-        usable = [e for e in usable if names_present(e, asked, carried, lexical)]
+        usable = [e for e in usable if names_present(e, asked, carried, lexical, setting)]
         if not usable:
             return Decision(True, f"no evidence names {sorted(asked | carried)}", best_dense, answer_type)
     relation = understanding.relation
@@ -233,11 +240,47 @@ def pinned(understanding: Understanding, best: Evidence, lexical: LexicalEncoder
     return False
 
 
-def names_present(evidence: Evidence, asked: set[str], carried: set[str], lexical: LexicalEncoder) -> bool:
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """Which of a question's names a sentence's chunk may leave to the rest of its document: the
+    setting ("Debian" in "…pour installer Debian ?", "Falcot SA" in a chapter of the handbook on
+    Falcot SA), not the subject ("RNIS", "For Each"). ``document_words`` gives the words of a
+    document's whole text (``sourcier.names.words``), ``counts`` in how many chunks of the corpus
+    each name occurs (``server.engine.rarity.chunk_counts``)."""
+
+    document_words: Callable[[str], frozenset[str]]
+    counts: Callable[[frozenset[str]], dict[str, int]]
+
+    def excuses(self, document_id: str, missing: set[str], present: set[str]) -> bool:
+        """The ``missing`` names are in the document, and each is more common in the corpus than
+        the rarest name of the question that the chunk says (``present``, not empty): the chunk
+        has the subject, the document the setting. "Quelle est la différence entre For...Next et
+        For Each en LibreOffice Basic ?" is not answered by a chunk on For...Next because the page
+        says "For Each" further on."""
+        if not present or not missing <= self.document_words(document_id):
+            return False
+        counts = self.counts(frozenset(missing | present))
+        subject = min(counts.get(name, 0) for name in present)
+        return all(counts.get(name, 0) > subject for name in missing)
+
+
+def names_present(
+    evidence: Evidence,
+    asked: set[str],
+    carried: set[str],
+    lexical: LexicalEncoder,
+    setting: Setting | None = None,
+) -> bool:
     """All of the question's own names, and one of the names carried from the conversation (if
     any), occur in the sentence's chunk, its document's title or its document's name (its path
     below the ingested folder: a bibliography page of LilyPond's manual, "lilypond-doc-fr_000013",
-    never says "LilyPond" near its books, as an article's sentence does not repeat its title)."""
+    never says "LilyPond" near its books, as an article's sentence does not repeat its title);
+    with ``setting``, the names it excuses may be in the rest of the document instead."""
     named = re.sub(r"[\W_]+", " ", evidence.document_id)
     context = words(f"{evidence.title}\n{named}\n{evidence.context or evidence.text}")
-    return asked <= context and (not carried or bool(carried & context))
+    if carried and not carried & context:
+        return False
+    missing = asked - context
+    return not missing or (
+        setting is not None and setting.excuses(evidence.document_id, missing, asked & context)
+    )

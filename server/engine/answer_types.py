@@ -171,6 +171,16 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _IDENTIFIER = re.compile(r"(?<![\w/])/[\w.+-]+(?:/[\w.+-]+)*|\b\w+\.[a-z]{2,5}\b|\b[a-z]+_[\w]+\b")
 
 
+#: What a sentence can give that words of prose cannot: a setting or a command's argument
+#: ("firmware=never", "--log-priority=info", "-h"), a menu path ("Filtres → Carte → Projection
+#: panoramique", "Affichage - Barres d'outils"), a number ("io=0x378", "100 Mo"), a quoted name
+#: ("« Accessible high contrast »"); paths and file names are ``_IDENTIFIER``.
+_SPECIFIC = re.compile(
+    r"\S*=\S+|[\w…)]\s*→\s*[\w(]|(?<![\w-])--?[A-Za-z][\w-]*|\d+(?:[.,]\d+)*|«[^»]{1,40}»|"
+    r"\b[A-ZÉ][\w']*(?:\s[\w']+){0,3}\s-\s[A-ZÉ]\w*"
+)
+
+
 #: An option of something on screen ("les options de l'outil Barbouillage", "…de la boîte de
 #: dialogue Imprimer"): a setting named in words, not a command-line option.
 _ON_SCREEN_OPTION = re.compile(
@@ -289,3 +299,15 @@ def _is_year(sentence: str, at: int) -> bool:
         end += 1
     following = _WORD.findall(sentence[end:])[:1]
     return bool(_YEAR.match(sentence[start:end])) and not (following and following[0].lower() in _UNITS)
+
+
+def gives_specifics(sentence: str, question: str) -> bool:
+    """Does the sentence give something specific that the question does not already say (a
+    setting, an option, a menu path, a number, a path, a quoted name)? "Avant de commencer,
+    vérifiez la configuration du BIOS pour les ports parallèles (adresses IO et IRQ)" sets the
+    scene for "Quelles sont les valeurs habituelles… ?"; "Les valeurs habituelles sont io=0x378,
+    irq=7." answers it."""
+    asked = question.lower()
+    found = [m.group(0) for m in _SPECIFIC.finditer(sentence)]
+    found += [m.group(0) for m in _IDENTIFIER.finditer(sentence)]
+    return any(token.lower() not in asked for token in found)

@@ -10,23 +10,25 @@ call the same stages with their own configuration."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from server.engine import composition
-from server.engine.abstention import Decision, decide
+from server.engine.abstention import Decision, Setting, decide
 from server.engine.citing import Citations
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, SentenceVectors, fresh, gather
 from server.engine.generative import Generator
-from server.engine.rarity import rarest_unsaid, widespread
+from server.engine.rarity import chunk_counts, rarest_unsaid, widespread
 from server.engine.retrieval import Retrieval, Retriever, agreement, chunk_agreement
 from server.engine.types import Answer, Done, Question, Standalone, StreamEvent, Timings
 from server.engine.understanding import Understanding, understand
 from sourcier.documents import SearchFilters
 from sourcier.embedding import Embedder
 from sourcier.lexical import LexicalEncoder
+from sourcier.names import words
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class Engine:
                 names, self.lexical.terms, self.retriever.store, config.support.widespread_share
             ),
             lambda e: chunk_agreement(retrieval, e.chunk_rank),
+            Setting(
+                functools.lru_cache(maxsize=None)(lambda doc: words(self.document_text(doc) or "")),
+                lambda names: chunk_counts(names, self.lexical.terms, self.retriever.store),
+            ),
         )
 
     def document_text(self, document_id: str) -> str | None:

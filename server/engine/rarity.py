@@ -56,6 +56,17 @@ def rarest_unsaid(terms: Iterable[str], document_id: str, store: VectorStore) ->
     return Unsaid(rarest, idf(in_corpus[rarest], chunks))
 
 
+def chunk_counts(
+    names: Iterable[str], terms_of: Callable[[str], Sequence[str]], store: VectorStore
+) -> dict[str, int]:
+    """In how many of the index's chunks each name occurs, as far as its analysed terms tell: the
+    count of its rarest term (0 for a name without terms or that the corpus never uses)."""
+    wanted = {name: list(terms_of(name)) for name in names}
+    terms = list(dict.fromkeys(t for ts in wanted.values() for t in ts))
+    counts = store.term_counts(terms) if terms else {}
+    return {name: min((counts.get(t, 0) for t in ts), default=0) for name, ts in wanted.items()}
+
+
 def widespread(
     names: Iterable[str], terms_of: Callable[[str], Sequence[str]], store: VectorStore, share: float
 ) -> frozenset[str]:

@@ -48,6 +48,7 @@ CASES = [
     # a verb inverted with its pronoun opens a question, it is no name
     ("Retrouve-t-on l'historique en rouvrant un fichier XCF ?", ["XCF"]),
     ("Peut-il lire GIMP ?", ["GIMP"]),
+    ("Est-ce qu'une liaison RNIS permet d'installer Debian ?", ["RNIS", "Debian"]),
 ]
 
 

@@ -199,3 +199,46 @@ def test_a_key_must_be_for_what_the_question_describes(package_keys: Sourcier) -
     answered = package_keys.ask(Question(hold))
     assert not answered.abstained, answered.text
     assert any("= pour empêcher un paquet" in c.quote for c in answered.citations)
+
+
+def test_a_setting_is_the_names_more_common_than_the_subject_and_in_the_document() -> None:
+    counts = {"debian": 98, "rnis": 1, "each": 1, "basic": 7, "for": 3}
+    setting = abstention.Setting(
+        lambda document_id: frozenset({"debian", "rnis", "each", "basic", "for"}),
+        lambda names: {n: counts[n] for n in names},
+    )
+    assert setting.excuses("guide", {"debian"}, {"rnis"})  # the chunk has the subject
+    assert not setting.excuses("guide", {"rnis"}, {"debian"})  # the chunk has only the setting
+    assert not setting.excuses("guide", {"each"}, {"basic", "for"})  # rarer than "for"
+    assert not setting.excuses("guide", {"debian"}, set())  # nothing of the question's in the chunk
+    elsewhere = abstention.Setting(lambda document_id: frozenset({"rnis"}), setting.counts)
+    assert not elsewhere.excuses("guide", {"debian"}, {"rnis"})  # not in this document
+
+
+@pytest.fixture(scope="module")
+def setting_pages(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """A page of Debian's installation guide (network hardware) and LibreOffice Basic's loops."""
+    pages = [FRESH / "installation-guide-fr_000037.txt", DOCS / "libreoffice-help-fr_000243.txt"]
+    yield from pages_service(pages, "setting-pages", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_names_of_the_setting_may_be_elsewhere_in_the_document(setting_pages: Sourcier) -> None:
+    """ "Le RNIS ne peut pas être utilisé pour l'installation." answers a question on installing
+    Debian over ISDN though its chunk never says Debian; a chunk on For...Next does not answer
+    on For Each because the page names it further on."""
+    rnis = "Une connexion RNIS peut-elle servir à installer Debian ?"
+    understanding, _, evidence = stages(setting_pages, rnis)
+    assert {"rnis", "debian"} <= understanding.names
+    lead = next(e for e in evidence if "RNIS ne peut pas" in e.text)
+    assert "debian" not in words(f"{lead.title}\n{lead.document_id}\n{lead.context}")
+    answered = setting_pages.ask(Question(rnis))
+    assert not answered.abstained, answered.text
+    assert any("Le RNIS ne peut pas être utilisé" in c.quote for c in answered.citations)
+    loops = "Quelle est la différence entre For...Next et For Each en LibreOffice Basic ?"
+    understanding, retrieval, evidence = stages(setting_pages, loops)
+    refused = setting_pages.engine.decide(understanding, evidence, retrieval, AnswerConfig())
+    assert refused.abstain and refused.reason.startswith("no evidence names"), refused.reason
+    assert setting_pages.ask(Question(loops)).abstained

@@ -10,7 +10,9 @@ import pytest
 
 from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
+from server.engine.answer_types import gives_specifics
 from server.engine.evidence import Evidence, in_heading, refers_back
+from server.engine.extractive import select, specifics_after
 from server.engine.shaping import (
     MAX_STEPS,
     asks_for_steps,
@@ -566,3 +568,74 @@ def test_a_why_question_gets_the_reason_past_a_remark() -> None:
     assert all(APTITUDE_WARNING[e.start : e.end] == e.text for e in shaped)
     # asked what happens, not why: the fact alone
     assert shape([evidence], "Que suggère parfois aptitude en testing ?") == [evidence]
+
+
+PLIP = "installation-guide-fr_000020.txt"
+
+
+def test_the_sentence_giving_the_values_joins_the_one_that_introduces_them() -> None:
+    """The best-ranked sentence names what the question asks about; the next one gives it."""
+    path = ROOT / "eval" / "suites" / "fresh" / "documents" / PLIP
+    question = "Quelles valeurs prennent d'ordinaire l'adresse IO et l'IRQ du port parallèle pour PLIP ?"
+    intro = evidence_at(path, "Avant de commencer, vous devez vérifier la configuration du BIOS")
+    text, _ = document_text(path)
+    start = text.index("Avant de commencer, vous devez vérifier")
+    end = text.index(".", text.index("(cible et source)")) + 1
+    intro = dataclasses.replace(intro, end=end, text=text[start:end], score=1.24)
+    values = dataclasses.replace(
+        evidence_at(path, "Les valeurs habituelles sont io=0x378, irq=7."), score=1.15
+    )
+    assert not gives_specifics(intro.text, question) and gives_specifics(values.text, question)
+    assert specifics_after(intro, [intro, values], question) == values
+    assert [e.text for e in select([intro, values], 3, question)] == [intro.text, values.text]
+    # ranked too far below, it is another sentence, not the rest of this one
+    assert select([intro, dataclasses.replace(values, score=1.0)], 3, question) == [intro]
+    # a best sentence with specifics of its own stands alone
+    assert select([values, intro], 3, question) == [values]
+    # one sentence at most: the best one
+    assert select([intro, values], 1, question) == [intro]
+
+
+def test_a_definition_is_not_extended_by_what_follows_it() -> None:
+    text = (
+        "Planet Debian constitue une autre source d'informations, plus informelle. "
+        "Elle agrège les articles publiés par 1 200 contributeurs."
+    )
+    definition = evidence_in(
+        text, "Planet Debian constitue une autre source d'informations, plus informelle.", "p", ""
+    )
+    following = dataclasses.replace(
+        evidence_in(text, "Elle agrège les articles publiés par 1 200 contributeurs.", "p", ""), score=0.99
+    )
+    assert specifics_after(definition, [definition, following], "Combien de contributeurs ?") == following
+    assert specifics_after(definition, [definition, following], "Qu'est-ce que Planet Debian ?") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "expected"),
+    [
+        (
+            "On accède à ce filtre par Filtres → Carte → Projection panoramique….",
+            "Dans quel menu est ce filtre ?",
+            True,
+        ),
+        (
+            "Ouvrez le filtre Projection panoramique.",
+            "Dans quel menu est le filtre Projection panoramique ?",
+            False,
+        ),
+        ("…passer le paramètre d'amorçage firmware=never.", "Comment désactiver la recherche ?", True),
+        (
+            "Utilisez l'entrée « Accessible high contrast » du menu.",
+            "Comment avoir un contraste élevé ?",
+            True,
+        ),
+        ("Choisissez Affichage - Barres d'outils - Dessin.", "Comment ouvrir la barre Dessin ?", True),
+        ("Réservez environ 100 Mo par utilisateur.", "Combien de place par utilisateur ?", True),
+        ("Réservez environ 100 Mo par utilisateur.", "Faut-il 100 Mo par utilisateur ?", False),
+        ("Les sites publient leurs articles. → https://planet.debian.org/", "Où lire ?", True),
+        ("La fin d'une phrase. → Suite.", "Et ensuite ?", False),
+    ],
+)
+def test_specifics_are_what_prose_cannot_say(sentence: str, question: str, expected: bool) -> None:
+    assert gives_specifics(sentence, question) is expected
