@@ -74,12 +74,9 @@ def widespread(
     what the corpus as a whole is about ("Debian" over Debian's documentation), which a passage
     need not repeat to be about it ("L'installateur installe par défaut l'environnement de
     bureau GNOME…" never says Debian, nor does its page)."""
-    wanted = {name: list(terms_of(name)) for name in names}
-    terms = list(dict.fromkeys(t for ts in wanted.values() for t in ts))
-    chunks = store.count_chunks() if terms and share <= 1 else 0
+    named = [name for name in names if terms_of(name)]  # a name without terms is never widespread
+    chunks = store.count_chunks() if named and share <= 1 else 0
     if not chunks:
         return frozenset()
-    counts = store.term_counts(terms)
-    return frozenset(
-        name for name, ts in wanted.items() if ts and min(counts.get(t, 0) for t in ts) >= share * chunks
-    )
+    counts = chunk_counts(named, terms_of, store)
+    return frozenset(name for name in named if counts[name] >= share * chunks)
