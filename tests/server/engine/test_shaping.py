@@ -577,11 +577,14 @@ def test_the_sentence_giving_the_values_joins_the_one_that_introduces_them() -> 
     """The best-ranked sentence names what the question asks about; the next one gives it."""
     path = ROOT / "eval" / "suites" / "fresh" / "documents" / PLIP
     question = "Quelles valeurs prennent d'ordinaire l'adresse IO et l'IRQ du port parallèle pour PLIP ?"
-    intro = evidence_at(path, "Avant de commencer, vous devez vérifier la configuration du BIOS")
-    text, _ = document_text(path)
-    start = text.index("Avant de commencer, vous devez vérifier")
-    end = text.index(".", text.index("(cible et source)")) + 1
-    intro = dataclasses.replace(intro, end=end, text=text[start:end], score=1.24)
+    intro = dataclasses.replace(
+        evidence_at(
+            path,
+            "Avant de commencer, vous devez vérifier la configuration du BIOS pour les ports "
+            "parallèles (adresses IO et IRQ) des deux systèmes (cible et source).",
+        ),
+        score=1.24,
+    )
     values = dataclasses.replace(
         evidence_at(path, "Les valeurs habituelles sont io=0x378, irq=7."), score=1.15
     )
