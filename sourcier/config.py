@@ -154,6 +154,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(0, ge=0, description="Per client; 0 disables the limit.")
     max_question_chars: int = Field(2000, ge=1)
     max_body_bytes: int = Field(1_000_000, ge=1)
+    shutdown_grace_s: int = Field(
+        5,
+        ge=1,
+        description="On SIGTERM or Ctrl-C, how long open connections (a chat tab's event stream) may "
+        "finish before the server closes them and exits.",
+    )
 
     @field_validator("qdrant_url", "llm_base_url", "url")
     @classmethod

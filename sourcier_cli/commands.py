@@ -358,7 +358,15 @@ def serve(
     )
     application = build_app(settings, with_ui=ui)
     announce_while_serving(application, settings.data_dir, url)
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # without a grace period uvicorn waits for every open connection, and an open chat tab keeps
+    # one: the server outlived SIGTERM until killed
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    )
 
 
 @app.command()

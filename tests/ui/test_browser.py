@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -425,3 +426,19 @@ def test_api_docs_render_offline(page: Any, live_server: LiveServer) -> None:
         item = page.locator(f"[role=menuitem][data-item-id*='/operation/'][aria-label={summary!r}]")
         expect(item).to_have_count(1, timeout=30_000)
     screenshot(page, "redoc")
+
+
+def test_an_open_chat_tab_does_not_keep_the_server_alive(
+    page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path
+) -> None:
+    """On SIGTERM the server gives an open chat tab's connections ``SOURCIER_SHUTDOWN_GRACE_S``
+    seconds, then closes them and exits. It used to wait for the tab to close: these tests'
+    servers were killed after 20 s, a container would be after its stop timeout."""
+    server = start_server(copy_index(corpus_index, tmp_path / "index"), SOURCIER_SHUTDOWN_GRACE_S="1")
+    open_chat(page, server)
+    ask(page, QUESTION)  # the tab has used the queue: its event stream is open
+    started = time.monotonic()
+    server.process.terminate()
+    server.process.wait(30)
+    assert time.monotonic() - started < 8, server.log.read_text()[-2000:]
+    assert "Finished server process" in server.log.read_text()
