@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from eval import metrics as m
+from eval.corruptions import Neighbours
 from eval.dataset import GoldQuestion, Span
 from eval.harness import (
     Answer,
@@ -32,6 +33,7 @@ from eval.harness import (
     evidence,
     fresh_evidence,
     gold_claims,
+    neighbours,
     self_test_cases,
     verifier_self_test,
 )
@@ -291,7 +293,12 @@ class VerifierPoint:
 
 
 def sweep_verifier(
-    result: EvalResult, verifier: Verifier, documents: Mapping[str, str], seed: int, grid: Grid
+    result: EvalResult,
+    verifier: Verifier,
+    documents: Mapping[str, str],
+    seed: int,
+    grid: Grid,
+    nearest: Neighbours | None = None,
 ) -> tuple[VerifierPoint, VerifierPoint, list[VerifierPoint]]:
     """(current, recommended, frontier): the most gated corruptions caught with the controls
     still passing, then the most embellishments caught, ties going to the loosest thresholds;
@@ -299,7 +306,7 @@ def sweep_verifier(
     traces = result.traces
     questions = [t.question for t in traces]
     gold = {t.question.id: t.gold for t in traces}
-    cases = self_test_cases(verifier, questions, gold, documents, seed)
+    cases = self_test_cases(verifier, questions, gold, documents, seed, nearest)
 
     def point(th: Thresholds) -> VerifierPoint:
         st = verifier_self_test(verifier, cases, th)
@@ -354,7 +361,9 @@ def calibrate(
     ranking = ranking_by_weights(cached, base, result.traces, grid)
     if progress is not None:
         progress("verifier thresholds")
-    v_current, v_best, v_frontier = sweep_verifier(result, verifier, documents, seed, grid)
+    v_current, v_best, v_frontier = sweep_verifier(
+        result, verifier, documents, seed, grid, neighbours(engine, base.dense_weight)
+    )
     section: dict[str, Any] = {
         "answering": {
             "current": current.describe(),

@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval import metrics as m
-from eval.corruptions import CONTROL_KINDS, Case, Claim, SelfTest, make_cases, run_self_test
+from eval.corruptions import (
+    CONTROL_KINDS,
+    Case,
+    Claim,
+    Neighbours,
+    SelfTest,
+    candidate_sentences,
+    make_cases,
+    run_self_test,
+)
 from eval.dataset import GoldQuestion, Span
 from eval.intervals import bootstrap
 from eval.name_attacks import question_premises
@@ -404,18 +413,39 @@ def gold_claims(questions: Sequence[GoldQuestion], gold: Mapping[str, tuple[Span
     return list(claims.values())
 
 
+#: How many of the index's nearest chunks the self-test looks in for a correct answer's hard
+#: negatives (the most similar sentence of another document; ``eval.corruptions.Neighbours``).
+NEIGHBOUR_CHUNKS = 10
+
+
+def neighbours(engine: Engine, dense_weight: float = DENSE_WEIGHT) -> Neighbours:
+    """The spans of the ``NEIGHBOUR_CHUNKS`` chunks the hybrid search ranks first for a text."""
+    found: dict[str, list[Span]] = {}
+
+    def nearest(text: str) -> list[Span]:
+        if text not in found:
+            retrieval = engine.retriever.retrieve(text, NEIGHBOUR_CHUNKS, None, "hybrid", dense_weight)
+            found[text] = [Span(c.chunk.document_id, c.chunk.start, c.chunk.end) for c in retrieval.chunks]
+        return found[text]
+
+    return nearest
+
+
 def self_test_cases(
     verifier: Verifier,
     questions: Sequence[GoldQuestion],
     gold: Mapping[str, tuple[Span, ...]],
     documents: Mapping[str, str],
     seed: int,
+    nearest: Neighbours | None = None,
 ) -> list[Case]:
-    """The verifier's self-test cases, with every text embedded up front in batches."""
+    """The verifier's self-test cases, with every text embedded up front in batches: each
+    correct answer's candidate hard negatives, among the sentences of its document and of the
+    chunks ``nearest`` finds (all the corpus's sentences without it)."""
     claims = gold_claims(questions, gold)
-    verifier.prefetch([t for t in documents.values() for t in _sentences(t)] + [c.text for c in claims])
+    verifier.prefetch(candidate_sentences(claims, documents, nearest) + [c.text for c in claims])
     premises = question_premises(q.question for q in questions if not q.answerable)
-    cases = make_cases(claims, documents, verifier.similarity, seed, premises)
+    cases = make_cases(claims, documents, verifier.similarity, seed, premises, nearest)
     verifier.prefetch(c.text for case in cases for c in case.claims)
     return cases
 
@@ -428,10 +458,6 @@ def verifier_self_test(
         return verdict.supported, verdict.reasons
 
     return run_self_test(cases, check)
-
-
-def _sentences(text: str) -> list[str]:
-    return [text[s.start : s.end] for s in sentence_spans(text)]
 
 
 def evaluate(
@@ -456,7 +482,10 @@ def evaluate(
         traces.append(t)
         if on_question is not None:
             on_question(q)
-    self_test = verifier_self_test(verifier, self_test_cases(verifier, questions, gold, documents, seed))
+    cases = self_test_cases(
+        verifier, questions, gold, documents, seed, neighbours(engine, config.dense_weight)
+    )
+    self_test = verifier_self_test(verifier, cases)
     curves = {
         mode: {
             level: [

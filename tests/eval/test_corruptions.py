@@ -14,6 +14,7 @@ from eval.corruptions import (
     Case,
     Claim,
     benign_variants,
+    candidate_sentences,
     corpus_entities,
     make_cases,
     negate,
@@ -22,6 +23,7 @@ from eval.corruptions import (
     swap_number,
 )
 from eval.dataset import Span
+from eval.harness import neighbours
 from eval.verifier import Verifier
 
 SENTENCE = "Le changement de cap de Meta trouverait ses racines dans la performance décevante de Llama 4."
@@ -91,6 +93,33 @@ def test_cases_are_deterministic_for_a_seed(documents: dict[str, str], verifier:
     first = make_cases(sources, documents, verifier.similarity, seed=7)
     assert first == make_cases(sources, documents, verifier.similarity, seed=7)
     assert {c.kind for c in first} <= {*KINDS, *EXTRA_KINDS, *CONTROL_KINDS}
+
+
+def test_hard_negatives_come_from_the_nearest_chunks(
+    service: Any, documents: dict[str, str], verifier: Verifier
+) -> None:
+    """With the index's nearest chunks, the other document's hard negative is looked for in them
+    only; on the two articles it is the same sentence as when every sentence is compared."""
+    source = _source(documents, SENTENCE)
+    nearest = neighbours(service.engine)
+    spans = nearest(source.text)
+    assert spans and any(s.overlaps(source.span) for s in spans)  # its own chunk is the nearest
+    every = make_cases([source], documents, verifier.similarity, seed=3, premises=PREMISES)
+    near = make_cases([source], documents, verifier.similarity, seed=3, premises=PREMISES, neighbours=nearest)
+    assert near == every
+    # a single chunk of the other article: the splice takes its sentence from that chunk
+    other = next(s for s in spans if s.document_id != source.span.document_id)
+    only = make_cases(
+        [source], documents, verifier.similarity, seed=3, premises=PREMISES, neighbours=lambda _: [other]
+    )
+    (splice,) = [c for c in only if c.kind == "splice"]
+    added = splice.claims[1].text
+    assert added in documents[other.document_id][other.start : other.end]
+    # what is embedded ahead: the cited article's sentences and that chunk's, not the other article
+    texts = candidate_sentences([source], documents, lambda _: [other])
+    assert added in texts and SENTENCE in texts
+    outside = [t for t in candidate_sentences([source], documents) if t not in texts]
+    assert outside and all(t in documents[other.document_id] for t in outside)
 
 
 def test_self_test_bookkeeping() -> None:
