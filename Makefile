@@ -47,7 +47,7 @@ browser:
 ## Quick start 2: install and run the whole test suite, then every eval suite's gate (each
 ## suite on a fresh index of its own documents; held-out sets reported beside the tuning sets).
 ## Two workers, each test module on one of them: 1,075 s against 1,182 s in one process for the
-## whole suite on 2 cores (2026-11-30); the tests are compute-bound, so more workers gain nothing.
+## whole suite on 2 cores (2026-11-30; 946 s once servers stopped promptly); compute-bound tests.
 test: install browser
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/sourcier eval --gate --report-dir reports/eval
