@@ -446,10 +446,8 @@ def make_cases(
         for kind, changed in same_span:
             if changed is not None:
                 cases.append(Case(kind, source, (Claim(changed, cited, source.quote),)))
-        same_doc = [
-            s for s in sentences if s.span.document_id == cited.document_id and not s.span.overlaps(cited)
-        ]
-        same_doc = [s for s in same_doc if s.text != source.text]
+        own = [s for s in sentences if s.span.document_id == cited.document_id]
+        same_doc = [s for s in own if not s.span.overlaps(cited) and s.text != source.text]
         if (wrong := _most_similar(source.text, same_doc, similarity)) is not None:
             cases.append(Case("wrong_span", source, (Claim(source.text, wrong.span, wrong.text),)))
         other_doc = [s for s in nearby if s.span.document_id != cited.document_id]
@@ -459,8 +457,7 @@ def make_cases(
         invented = rng.choice(_INVENTED).format(e=rng.choice(names))
         cases.append(Case("invented", source, (Claim(invented, cited, source.quote),)))
         cases.append(Case("embellish", source, (Claim(embellish(source.text, rng), cited, source.quote),)))
-        same_doc_all = [s for s in sentences if s.span.document_id == cited.document_id]
-        pool = sentences if neighbours is None else list(dict.fromkeys([*same_doc_all, *nearby]))
+        pool = sentences if neighbours is None else list(dict.fromkeys([*own, *nearby]))
         cases += _name_attacks(source, entities, pool, similarity, premises, rng)
     return cases
 
