@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from server.engine import composition
@@ -70,7 +70,12 @@ class Engine:
         evidence: list[Evidence],
         retrieval: Retrieval,
         config: AnswerConfig,
+        document_text: Callable[[str], str | None] | None = None,
     ) -> Decision:
+        """Stage 4 (``server.engine.abstention.decide``) on this engine's corpus statistics;
+        ``document_text`` reads a document's whole text (default ``self.document_text``: the
+        answer passes its own cached reader, which shaping reads too)."""
+        text_of = document_text or self.document_text
         return decide(
             understanding,
             evidence,
@@ -84,7 +89,7 @@ class Engine:
             ),
             lambda e: chunk_agreement(retrieval, e.chunk_rank),
             Setting(
-                functools.lru_cache(maxsize=None)(lambda doc: words(self.document_text(doc) or "")),
+                functools.lru_cache(maxsize=None)(lambda doc: words(text_of(doc) or "")),
                 lambda names: chunk_counts(names, self.lexical.terms, self.retriever.store),
             ),
         )
@@ -116,7 +121,9 @@ class Engine:
         if understanding.standalone:  # after retrieval: a store error fails the call before any event
             yield Standalone(understanding.standalone)
         evidence = self.gather(understanding, retrieval, config)
-        decision = self.decide(understanding, evidence, retrieval, config)
+        # one read of a document per answer: the abstention's setting and shaping may both need it
+        document_text = functools.lru_cache(maxsize=None)(self.document_text)
+        decision = self.decide(understanding, evidence, retrieval, config, document_text)
         composed = composition.Composed(Citations())
         if not decision.abstain:
             if self.generator is not None and config.answerer == "generative":
@@ -132,7 +139,7 @@ class Engine:
                 )
             if not composed.citations.sentences:
                 composed = yield from composition.extractive(
-                    understanding, decision, evidence, config, self.lexical, composed, self.document_text
+                    understanding, decision, evidence, config, self.lexical, composed, document_text
                 )
         answered_at = time.perf_counter()
         timings = Timings(
