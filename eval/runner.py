@@ -45,9 +45,17 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--suite",
+        action="append",
         default=None,
         help="a built-in suite's name or a suite folder (suite.toml, documents/, gold.jsonl, "
-        "holdout.jsonl, gate.toml); default: every built-in suite",
+        "holdout.jsonl, gate.toml); repeat it for several; default: every built-in suite",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="run up to N suites at once, each in a process of its own with its share of "
+        "SOURCIER_NUM_THREADS (on 2 cores, 2 jobs finish the built-in suites sooner than 1)",
     )
     parser.add_argument(
         "--report-dir",
@@ -101,11 +109,15 @@ class QuestionSet:
 
 def plan(args: argparse.Namespace) -> list[tuple[Suite, list[QuestionSet]]]:
     """The suites to run and, for each, its question sets (gate files read now: errors exit 2)."""
-    suites = [find_suite(args.suite)] if args.suite else builtin_suites()
+    suites = [find_suite(name) for name in args.suite] if args.suite else builtin_suites()
     if args.gold and not args.suite:
         suites = [find_suite("articles")]
     if not suites:
         raise SuiteError("no suite to run")
+    if len({s.name for s in suites}) < len(suites):
+        raise SuiteError("two suites have the same name: their reports would overwrite each other")
+    if len(suites) > 1 and (args.gold or args.data_dir):
+        raise SuiteError("--gold and --data-dir apply to one suite: give one --suite")
     planned = []
     for suite in suites:
         gate_path = args.config or suite.gate
@@ -144,6 +156,8 @@ def main(argv: Sequence[str]) -> int:
     try:
         if args.sample is not None and args.sample < 1:
             raise SuiteError("--sample must be at least 1")
+        if args.jobs < 1:
+            raise SuiteError("--jobs must be at least 1")
         planned = plan(args)
         for _, sets in planned:
             for s in sets:
@@ -157,6 +171,8 @@ def main(argv: Sequence[str]) -> int:
             "[red]error:[/red] --answerer generative needs SOURCIER_LLM_BASE_URL and SOURCIER_LLM_MODEL"
         )
         return 2
+    if args.jobs > 1 and len(planned) > 1:
+        return _run_in_processes(args, [suite for suite, _ in planned], settings, console, out)
     with console.status("Loading the embedding model…"):
         embedder = load_embedder(settings)
     codes = []
@@ -171,6 +187,29 @@ def main(argv: Sequence[str]) -> int:
             console.print(f"[red]error:[/red] suite {suite.name}: {error}")
             return 2
     return max(codes)
+
+
+def _run_in_processes(
+    args: argparse.Namespace, suites: list[Suite], settings: Settings, console: Console, out: Console
+) -> int:
+    """``--jobs N``: each suite in a ``sourcier eval`` process of its own (``eval.parallel``), its
+    output printed in one block as it ends; the exit code is the worst of theirs."""
+    from eval.parallel import SuiteRun, run_suites, threads_per_job
+
+    jobs = min(args.jobs, len(suites))
+    threads = threads_per_job(settings.num_threads, jobs)
+    console.print(
+        f"Evaluating {len(suites)} suites, {jobs} at a time, {threads} thread(s) each: "
+        + ", ".join(s.name for s in suites)
+    )
+
+    def done(run: SuiteRun, finished: int) -> None:
+        out.rule(f"suite {run.suite.name}: exit {run.code} after {run.seconds:.0f} s")
+        out.print(run.output, end="", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"{finished}/{len(suites)} suites done ({run.suite.name}: exit {run.code})")
+
+    runs = run_suites(args, suites, jobs, threads, done, width=out.width)
+    return max(run.code for run in runs)
 
 
 @contextmanager
@@ -277,6 +316,7 @@ def _run(
         "settings": config.describe(),
         "seed": args.seed,
         "sample": args.sample,
+        "threads": service.settings.num_threads,
         "seconds": round(time.perf_counter() - started, 1),
     }
     print_summary(out, result, checks)

@@ -4,6 +4,7 @@ bad answerer, configuration errors, and the generative answerer against a real H
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,16 +17,33 @@ from tests.support.index import MODEL_CACHE
 from tests.support.processes import free_port
 
 
+def own_suite(folder: Path, name: str, questions: int, gate: str) -> Path:
+    """A suite folder of the bundled articles with the first ``questions`` gold questions and the
+    gate file ``gate`` (TOML)."""
+    from sourcier.config import BUNDLED_CORPUS
+
+    shutil.copytree(BUNDLED_CORPUS, folder / "documents")
+    lines = GOLD_PATH.read_text(encoding="utf-8").splitlines()[:questions]
+    (folder / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "gate.toml").write_text(gate, encoding="utf-8")
+    (folder / "suite.toml").write_text(f'name = "{name}"\ndescription = "a copy"\n', encoding="utf-8")
+    return folder
+
+
 @pytest.mark.slow
 def test_main_gate_exits_nonzero_for_random_answerer_on_its_own_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The suite is indexed afresh (the user's data dir is never opened), its tuning and held-out
-    sets are reported side by side, and the random answerer fails the tuning set's gate."""
+    sets are reported side by side, and the random answerer fails the tuning set's gate. With
+    ``--jobs 2`` the two suites asked for run in processes of their own, one thread each; each
+    one's output comes in one block, and the worst exit code wins."""
     user_data = tmp_path / "user-data"
     monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.setenv("SOURCIER_DATA_DIR", str(user_data))
+    monkeypatch.setenv("SOURCIER_NUM_THREADS", "2")
     monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
+    lenient = own_suite(tmp_path / "lenient", "lenient", 4, '[minimum]\n"citation.exact" = 0.0\n')
     reports = tmp_path / "reports"
     code = main(
         [
@@ -34,19 +52,31 @@ def test_main_gate_exits_nonzero_for_random_answerer_on_its_own_index(
             "random",
             "--suite",
             "articles",
+            "--suite",
+            str(lenient),
+            "--jobs",
+            "2",
             "--sample",
             "12",
             "--report-dir",
             str(reports),
         ]
     )
-    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    captured = capsys.readouterr()
+    out, err = " ".join(captured.out.split()), " ".join(captured.err.split())  # rich wraps long lines
     assert code == 1
-    assert "Suite articles: 2 documents indexed" in err
-    assert "gate articles: citation.precision" in err and "< minimum" in err
+    assert "2 suites, 2 at a time, 1 thread(s) each" in err
+    # each suite's block: from its heading ("── suite NAME: exit N after S s ──") to the next one
+    parts = re.split(r"suite (\w+): exit \d after", out)
+    blocks = dict(zip(parts[1::2], parts[2::2], strict=True))
+    assert sorted(blocks) == ["articles", "lenient"]
+    assert "exit 1 after" in out and "exit 0 after" in out
+    assert "Suite articles: 2 documents indexed" in blocks["articles"]
+    assert "gate articles: citation.precision" in blocks["articles"] and "< minimum" in blocks["articles"]
+    assert "gate lenient passed" in blocks["lenient"] and "gate articles" not in blocks["lenient"]
     assert not user_data.exists()
-    assert {p.name for p in reports.iterdir()} == {"articles", "articles-holdout"}
-    for folder in ("articles", "articles-holdout"):
+    assert {p.name for p in reports.iterdir()} == {"articles", "articles-holdout", "lenient"}
+    for folder in ("articles", "articles-holdout", "lenient"):
         assert {p.name for p in (reports / folder).iterdir()} == {
             "eval-report.json",
             "eval-report.md",
@@ -54,8 +84,11 @@ def test_main_gate_exits_nonzero_for_random_answerer_on_its_own_index(
         }
     tuning = json.loads((reports / "articles" / "eval-report.json").read_text(encoding="utf-8"))
     holdout = json.loads((reports / "articles-holdout" / "eval-report.json").read_text(encoding="utf-8"))
-    assert tuning["gate"]["passed"] is False
+    mine = json.loads((reports / "lenient" / "eval-report.json").read_text(encoding="utf-8"))
+    assert tuning["gate"]["passed"] is False and mine["gate"]["passed"] is True
     assert tuning["meta"]["questions"] == holdout["meta"]["questions"] == 12
+    assert mine["meta"]["questions"] == 4
+    assert tuning["meta"]["threads"] == mine["meta"]["threads"] == 1
     assert holdout["meta"]["gate config"].endswith("(reported, not gated)")
 
 
@@ -65,14 +98,8 @@ def test_a_suite_folder_of_ones_own_is_evaluated_and_gated(
 ) -> None:
     """Any folder in the suite format works: documents/, gold.jsonl, gate.toml (no holdout)."""
     from eval.gate import DEFAULT_CONFIG
-    from sourcier.config import BUNDLED_CORPUS
 
-    suite = tmp_path / "mine"
-    shutil.copytree(BUNDLED_CORPUS, suite / "documents")
-    lines = GOLD_PATH.read_text(encoding="utf-8").splitlines()[:6]
-    (suite / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    shutil.copy(DEFAULT_CONFIG, suite / "gate.toml")
-    (suite / "suite.toml").write_text('name = "mine"\ndescription = "a copy"\n', encoding="utf-8")
+    suite = own_suite(tmp_path / "mine", "mine", 6, DEFAULT_CONFIG.read_text(encoding="utf-8"))
     monkeypatch.setenv("SOURCIER_MODEL_CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
     reports = tmp_path / "reports"
@@ -88,6 +115,20 @@ def test_a_missing_suite_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
     (tmp_path / "suite.toml").write_text("description = 1\n", encoding="utf-8")
     assert main(["--suite", str(tmp_path)]) == 2
     assert "'name'" in " ".join(capsys.readouterr().err.split())
+
+
+def test_options_that_do_not_fit_several_suites_are_clear_errors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Two suites of one name would write one report folder; one --gold or --data-dir for two
+    suites would mix their corpora; no job cannot run anything."""
+    assert main(["--suite", "articles", "--suite", "articles"]) == 2
+    assert "same name" in " ".join(capsys.readouterr().err.split())
+    for option in (["--gold", str(GOLD_PATH)], ["--data-dir", "somewhere"]):
+        assert main(["--suite", "articles", "--suite", "fresh", *option]) == 2
+        assert "give one --suite" in " ".join(capsys.readouterr().err.split())
+    assert main(["--jobs", "0"]) == 2
+    assert "--jobs must be at least 1" in capsys.readouterr().err
 
 
 def test_main_reports_configuration_errors(tmp_path: Path) -> None:
