@@ -4,7 +4,9 @@
 "Quel est le prix… ?" needs money (a currency, or millions/milliards), not just any number;
 "Avec la commande tac, quelle option… ?" needs a command-line option (``-s``, ``--separator``);
 "Quelle touche… ?", "Quel raccourci… ?" a key ("Ctrl+Z", "la touche Entrée", "en appuyant sur u");
-"Dans quel répertoire… ?" a path or a file name ("/srv/tftp", "sources.list").
+"Dans quel répertoire… ?" a path or a file name ("/srv/tftp", "sources.list"); "Dans quel menu… ?"
+a menu path ("Filtres → Carte → Projection panoramique", "Format - Page"); "Quelle est la valeur
+par défaut de… ?", "Quelle version… ?" a value (a number, a setting, a quoted word).
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
 is, nor the NAME line of a man page the second: this is what separates questions the corpus
 answers from questions it merely touches, which similarity scores alone cannot do.
@@ -33,6 +35,8 @@ class AnswerType(Enum):
     OPTION = "option"
     KEY = "key"
     PATH = "path"
+    MENU = "menu"
+    VALUE = "value"
 
 
 _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -87,11 +91,24 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         # correspond… ?" (a man page's NAME line names it without a path).
         re.compile(
             r"\b(?:(?:dans|sous|vers)\s+quel(?:le)?\s+|quel\s+est\s+le\s+)"
-            r"(?:répertoire|dossier|fichier|chemin)\b",
+            r"(?:répertoire|dossier|fichier|chemin)\b|"
+            # "Quel nom de fichier l'installateur attend-il… ?": a file's name, not a name of prose
+            r"\bquel\s+(?:est\s+le\s+)?nom\s+(?:de|du)\s+fichier\b",
             re.I,
         ),
     ),
+    (
+        AnswerType.MENU,
+        # "Dans quel menu de GIMP se trouve le filtre… ?", "Quel menu permet d'ouvrir… ?"
+        re.compile(r"\bquel(?:le)?s?\s+(?:sous-)?menus?\b|\bquelles?\s+entrées?\s+de\s+menu\b", re.I),
+    ),
     (AnswerType.OPTION, re.compile(r"\bquel(?:le)?s?\s+options?\b", re.I)),
+    (
+        AnswerType.VALUE,
+        # "Quelle est la valeur par défaut de l'option… ?", "Quelles valeurs peut prendre… ?",
+        # "Quelle version de Debian a adopté… ?" (a number or a quoted code name answers)
+        re.compile(r"\bquel(?:le)?s?\s+(?:est\s+la\s+|sont\s+les\s+)?(?:valeurs?|versions?)\b", re.I),
+    ),
     (
         AnswerType.NAME,
         re.compile(
@@ -181,6 +198,15 @@ _SPECIFIC = re.compile(
 )
 
 
+#: A menu path: "Filtres → Carte → Projection panoramique", "Édition ▸ Préférences", "Format - Page -
+#: Arrière-plan" (capitalised items around a spaced dash, as LibreOffice's help writes them), or a
+#: menu named by its title.
+_MENU_PATH = re.compile(
+    r"[\w…)]\s*[→▸►]\s*[\w(]|\b[A-ZÉ][\w']*(?:\s[\w']+){0,3}\s[-–]\s[A-ZÉ]\w*|"
+    r"\bmenus?\s+(?:«\s*)?[A-ZÉ]\w*"  # "le menu Outils", "du menu « Affichage »"
+)
+
+
 #: An option of something on screen ("les options de l'outil Barbouillage", "…de la boîte de
 #: dialogue Imprimer"): a setting named in words, not a command-line option.
 _ON_SCREEN_OPTION = re.compile(
@@ -223,6 +249,10 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
         return any(m.group(0) not in question for m in _KEY.finditer(sentence))
     if answer_type is AnswerType.PATH:
         return any(m.group(0) not in question for m in _IDENTIFIER.finditer(sentence))
+    if answer_type is AnswerType.MENU:
+        return any(m.group(0) not in question for m in _MENU_PATH.finditer(sentence))
+    if answer_type is AnswerType.VALUE:
+        return gives_specifics(sentence, question)
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))

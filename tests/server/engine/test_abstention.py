@@ -201,6 +201,45 @@ def test_a_key_must_be_for_what_the_question_describes(package_keys: Sourcier) -
     assert any("= pour empêcher un paquet" in c.quote for c in answered.citations)
 
 
+@pytest.fixture(scope="module")
+def menu_and_option_pages(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """GIMP's page on the Panoramic Projection filter and aptitude's page on its resolver's
+    options (fresh suite)."""
+    pages = [FRESH / "gimp-help-fr_000198.txt", FRESH / "aptitude-doc-fr_000024.txt"]
+    yield from pages_service(pages, "menu-and-option-pages", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_a_menu_question_is_answered_by_the_menu_path(menu_and_option_pages: Sourcier) -> None:
+    """ "Ouvrez le filtre Projection panoramique." says the question's words back; the sentence
+    giving "Filtres → Carte → Projection panoramique" answers it."""
+    engine, config = menu_and_option_pages.engine, AnswerConfig()
+    question = "Dans quel menu de GIMP se trouve le filtre Projection panoramique ?"
+    understanding, retrieval, evidence = stages(menu_and_option_pages, question)
+    assert understanding.answer_type is AnswerType.MENU
+    untyped = dataclasses.replace(understanding, answer_type=AnswerType.ANY)
+    assert "→" not in engine.decide(untyped, evidence, retrieval, config).usable[0].text
+    answer = menu_and_option_pages.ask(Question(question))
+    assert not answer.abstained and "Filtres → Carte → Projection panoramique" in answer.citations[0].quote
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_a_value_question_is_refused_when_the_top_evidence_gives_none(
+    menu_and_option_pages: Sourcier,
+) -> None:
+    """aptitude's page names the option and says what it counts, not its default value."""
+    engine, config = menu_and_option_pages.engine, AnswerConfig()
+    question = "Quelle est la valeur par défaut de l'option Aptitude::ProblemResolver::Allow-Break-Holds ?"
+    understanding, retrieval, evidence = stages(menu_and_option_pages, question)
+    assert understanding.answer_type is AnswerType.VALUE
+    refused = engine.decide(understanding, evidence, retrieval, config)
+    assert refused.abstain and refused.reason == "no value in the top evidence"
+    untyped = dataclasses.replace(understanding, answer_type=AnswerType.ANY)
+    assert not engine.decide(untyped, evidence, retrieval, config).abstain
+
+
 def test_a_setting_is_the_names_more_common_than_the_subject_and_in_the_document() -> None:
     counts = {"debian": 98, "rnis": 1, "each": 1, "basic": 7, "for": 3}
     setting = abstention.Setting(

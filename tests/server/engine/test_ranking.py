@@ -259,6 +259,37 @@ def test_amounts_and_years() -> None:
     assert provides(AnswerType.QUANTITY, "Il compte 2 000 milliards de paramètres.", count)
 
 
+def test_menus_values_and_file_names_are_kinds_of_answer() -> None:
+    """A menu question needs a menu path, a value or version question a value, "quel nom de
+    fichier" a file's name: a sentence restating the question gives none of them."""
+    menu = "Dans quel menu de GIMP se trouve le filtre Projection panoramique ?"
+    assert expected_type(menu) is AnswerType.MENU
+    assert expected_type("Quel menu permet d'ouvrir le catalogue de symboles ?") is AnswerType.MENU
+    assert not provides(AnswerType.MENU, "Ouvrez le filtre Projection panoramique.", menu)
+    assert provides(
+        AnswerType.MENU, "On accède à ce filtre par Filtres → Carte → Projection panoramique….", menu
+    )
+    assert provides(AnswerType.MENU, "Choisissez Format - Page - Arrière-plan.", menu)
+    assert provides(AnswerType.MENU, "Ces commandes sont dans le menu Outils.", menu)
+    assert not provides(AnswerType.MENU, "Ce menu regroupe les commandes d'édition.", menu)
+    value = "Quelle est la valeur par défaut de l'option Aptitude::ProblemResolver::Allow-Break-Holds ?"
+    assert expected_type(value) is AnswerType.VALUE
+    assert expected_type("Quelle version de Debian a adopté systemd ?") is AnswerType.VALUE
+    assert not provides(
+        AnswerType.VALUE,
+        "Compter le nombre de gels que la solution casse (Aptitude::ProblemResolver::Allow-Break-Holds).",
+        value,
+    )
+    assert provides(AnswerType.VALUE, "Valeur par défaut : 50000.", value)
+    assert provides(AnswerType.VALUE, "Debian 8 « Jessie » l'a adopté.", "Quelle version de Debian… ?")
+    # an option question stays one, even when it speaks of a default value
+    assert expected_type("Avec svcgssd, quelle option garde la valeur par défaut ?") is AnswerType.OPTION
+    named = "Quel nom de fichier l'installateur attend-il pour le fichier de préconfiguration ?"
+    assert expected_type(named) is AnswerType.PATH
+    assert provides(AnswerType.PATH, "Il doit s'appeler preseed.cfg.", named)
+    assert not provides(AnswerType.PATH, "Partez du fichier d'exemple de la Section B.4.", named)
+
+
 def test_facts_asked_and_documents_asked() -> None:
     assert facts_asked("Quand Avocado serait-il prévu ?") == 1
     assert facts_asked("Qu'est-ce qu'Avocado et quand doit-il sortir ?") == 2
