@@ -46,6 +46,8 @@ def child_arguments(args: argparse.Namespace, suite: Suite) -> list[str]:
         argv += ["--config", str(args.config)]
     if args.sample is not None:
         argv += ["--sample", str(args.sample)]
+    if args.data_dir is not None:  # one index per suite, as one after the other
+        argv += ["--data-dir", str(args.data_dir / suite.name)]
     return argv
 
 

@@ -71,7 +71,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--data-dir",
         type=Path,
         default=None,
-        help="build the suite's index here and keep it (default: a temporary directory, removed after)",
+        help="build the suite's index here and keep it (several suites: DIR/<suite>; default: a "
+        "temporary directory, removed after)",
     )
     parser.add_argument(
         "--gold", type=Path, default=None, help="only this question set (JSONL), on the suite's documents"
@@ -116,8 +117,8 @@ def plan(args: argparse.Namespace) -> list[tuple[Suite, list[QuestionSet]]]:
         raise SuiteError("no suite to run")
     if len({s.name for s in suites}) < len(suites):
         raise SuiteError("two suites have the same name: their reports would overwrite each other")
-    if len(suites) > 1 and (args.gold or args.data_dir):
-        raise SuiteError("--gold and --data-dir apply to one suite: give one --suite")
+    if len(suites) > 1 and args.gold:
+        raise SuiteError("--gold applies to one suite: give one --suite")
     planned = []
     for suite in suites:
         gate_path = args.config or suite.gate
@@ -178,7 +179,8 @@ def main(argv: Sequence[str]) -> int:
     codes = []
     for suite, sets in planned:
         try:
-            with suite_service(settings, embedder, suite, args.data_dir, console) as service:
+            data_dir = suite_data_dir(args.data_dir, suite, len(planned))
+            with suite_service(settings, embedder, suite, data_dir, console) as service:
                 codes.append(max(_run(args, suite, s, service, console, out) for s in sets))
         except (StoreError, RuntimeError, OSError) as error:
             console.print(f"[red]error:[/red] suite {suite.name}: cannot build its index: {error}")
@@ -187,6 +189,14 @@ def main(argv: Sequence[str]) -> int:
             console.print(f"[red]error:[/red] suite {suite.name}: {error}")
             return 2
     return max(codes)
+
+
+def suite_data_dir(data_dir: Path | None, suite: Suite, suites: int) -> Path | None:
+    """Where ``--data-dir`` keeps a suite's index: the folder itself for one suite, a folder per
+    suite in it for several (one index of all their documents would mix their corpora)."""
+    if data_dir is None or suites == 1:
+        return data_dir
+    return data_dir / suite.name
 
 
 def _run_in_processes(

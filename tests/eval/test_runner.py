@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from eval.dataset import GOLD_PATH
-from eval.runner import main
+from eval.runner import main, suite_data_dir
+from eval.suite import find_suite
 from tests.support.fake_llm import INVENTED, FakeLLM
 from tests.support.index import MODEL_CACHE
 from tests.support.processes import free_port
@@ -120,13 +121,16 @@ def test_a_missing_suite_is_a_clear_error(tmp_path: Path, capsys: pytest.Capture
 def test_options_that_do_not_fit_several_suites_are_clear_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Two suites of one name would write one report folder; one --gold or --data-dir for two
-    suites would mix their corpora; no job cannot run anything."""
+    """Two suites of one name would write one report folder; one --gold for two suites' corpora
+    means nothing; no job cannot run anything. --data-dir keeps one index per suite."""
     assert main(["--suite", "articles", "--suite", "articles"]) == 2
     assert "same name" in " ".join(capsys.readouterr().err.split())
-    for option in (["--gold", str(GOLD_PATH)], ["--data-dir", "somewhere"]):
-        assert main(["--suite", "articles", "--suite", "fresh", *option]) == 2
-        assert "give one --suite" in " ".join(capsys.readouterr().err.split())
+    assert main(["--suite", "articles", "--suite", "fresh", "--gold", str(GOLD_PATH)]) == 2
+    assert "give one --suite" in " ".join(capsys.readouterr().err.split())
+    articles, fresh = find_suite("articles"), find_suite("fresh")
+    assert suite_data_dir(Path("kept"), articles, 1) == Path("kept")
+    assert suite_data_dir(Path("kept"), fresh, 2) == Path("kept/fresh")
+    assert suite_data_dir(None, fresh, 2) is None
     assert main(["--jobs", "0"]) == 2
     assert "--jobs must be at least 1" in capsys.readouterr().err
 
