@@ -37,6 +37,7 @@ class AnswerType(Enum):
     PATH = "path"
     MENU = "menu"
     VALUE = "value"
+    COLOUR = "colour"
 
 
 _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
@@ -103,6 +104,11 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         re.compile(r"\bquel(?:le)?s?\s+(?:sous-)?menus?\b|\bquelles?\s+entrées?\s+de\s+menu\b", re.I),
     ),
     (AnswerType.OPTION, re.compile(r"\bquel(?:le)?s?\s+options?\b", re.I)),
+    (
+        AnswerType.COLOUR,
+        # "Quelle teinte dois-je appliquer au pinceau… ?", "Quelles couleurs peut-on utiliser… ?"
+        re.compile(r"\b(?:quel(?:le)?s?|de\s+quelle)\s+(?:couleurs?|teintes?)\b", re.I),
+    ),
     (
         AnswerType.VALUE,
         # "Quelle est la valeur par défaut de l'option… ?", "Quelles valeurs peut prendre… ?",
@@ -207,6 +213,14 @@ _MENU_PATH = re.compile(
 )
 
 
+#: A colour's name, French or English (GIMP and aptitude name both).
+_COLOUR = re.compile(
+    r"\b(?:blanc|blanche|noir|noire|rouge|vert|verte|bleu|bleue|jaune|gris|grise|magenta|cyan|orange|"
+    r"violet|violette|rose|marron|brun|brune|black|white|red|green|blue|yellow)s?\b",
+    re.IGNORECASE,
+)
+
+
 #: An option of something on screen ("les options de l'outil Barbouillage", "…de la boîte de
 #: dialogue Imprimer"): a setting named in words, not a command-line option.
 _ON_SCREEN_OPTION = re.compile(
@@ -253,6 +267,8 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
         return any(m.group(0) not in question for m in _MENU_PATH.finditer(sentence))
     if answer_type is AnswerType.VALUE:
         return gives_specifics(sentence, question)
+    if answer_type is AnswerType.COLOUR:
+        return any(m.group(0).lower() not in asked for m in _COLOUR.finditer(sentence))
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))

@@ -259,9 +259,9 @@ def test_amounts_and_years() -> None:
     assert provides(AnswerType.QUANTITY, "Il compte 2 000 milliards de paramètres.", count)
 
 
-def test_menus_values_and_file_names_are_kinds_of_answer() -> None:
-    """A menu question needs a menu path, a value or version question a value, "quel nom de
-    fichier" a file's name: a sentence restating the question gives none of them."""
+def test_menus_values_colours_and_file_names_are_kinds_of_answer() -> None:
+    """A menu question needs a menu path, a value or version question a value, a colour question a
+    colour, "quel nom de fichier" a file's name: a sentence restating the question gives none."""
     menu = "Dans quel menu de GIMP se trouve le filtre Projection panoramique ?"
     assert expected_type(menu) is AnswerType.MENU
     assert expected_type("Quel menu permet d'ouvrir le catalogue de symboles ?") is AnswerType.MENU
@@ -284,6 +284,16 @@ def test_menus_values_and_file_names_are_kinds_of_answer() -> None:
     assert provides(AnswerType.VALUE, "Debian 8 « Jessie » l'a adopté.", "Quelle version de Debian… ?")
     # an option question stays one, even when it speaks of a default value
     assert expected_type("Avec svcgssd, quelle option garde la valeur par défaut ?") is AnswerType.OPTION
+    tint = "Avec le masque rapide, quelle teinte dois-je appliquer au pinceau pour ajouter des zones ?"
+    assert expected_type(tint) is AnswerType.COLOUR
+    assert (
+        expected_type("Quelles couleurs peut-on utiliser dans les styles d'aptitude ?") is AnswerType.COLOUR
+    )
+    assert provides(AnswerType.COLOUR, "Si vous peignez avec du blanc, les pixels seront sélectionnés.", tint)
+    assert not provides(AnswerType.COLOUR, "Le Masque rapide montre la structure de la sélection.", tint)
+    assert not provides(
+        AnswerType.COLOUR, "Le voile est rouge par défaut.", "Comment changer le voile rouge ?"
+    )
     named = "Quel nom de fichier l'installateur attend-il pour le fichier de préconfiguration ?"
     assert expected_type(named) is AnswerType.PATH
     assert provides(AnswerType.PATH, "Il doit s'appeler preseed.cfg.", named)
