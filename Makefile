@@ -49,10 +49,10 @@ browser:
 ## two suites at a time, one thread each: 578 s against 784 s one after the other, 2026-12-01).
 ## Two workers, each test module on one of them: 1,075 s against 1,182 s in one process for the
 ## whole suite on 2 cores (2026-11-30; 946 s once servers stopped promptly); compute-bound tests.
-## One embedding thread per worker (and per server a test starts): two workers with two threads
-## each ask four of two cores; 560 s against 606 s for tests/server, eval and reliability (2026-12-01).
+## One embedding thread per worker instead of two was measured and not kept (2026-12-01): 560 s
+## against 606 s for tests/server, eval and reliability, 428 s against 402 s for the rest.
 test: install browser
-	SOURCIER_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/sourcier eval --gate --jobs 2 --report-dir reports/eval
 
 ## The fast tier: in-process tests (no server subprocess, no browser, no full eval), for the
@@ -60,7 +60,7 @@ test: install browser
 ## of them (its fixtures built once): 101 s against 123 s in one process on 2 cores (whole
 ## process, farm-bench medians of 3 paired runs, 2026-11-30).
 test-fast: install
-	SOURCIER_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
+	$(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
 
 lint: install
 	$(BIN)/ruff check .
