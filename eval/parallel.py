@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 from eval.suite import Suite
 
@@ -97,7 +96,6 @@ def run_suites(
             text=True,
             errors="replace",
             check=False,
-            cwd=Path.cwd(),
         )
         # killed by a signal (negative) or crashed: "could not run", never a pass
         code = process.returncode if process.returncode in (0, 1, 2) else 2
