@@ -26,9 +26,6 @@ from sourcier.embedding import Embedder
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import DocumentRecord, VectorStore
 
-#: Chunks embedded together across documents: big enough to keep the model's batches full.
-EMBED_GROUP = 256
-
 
 @dataclass
 class IngestReport:
@@ -156,7 +153,7 @@ class Ingestor:
         for file, found_in in discover(paths):
             report.files += 1
             self._load_one(file, root or found_in, report, seen, pending, force)
-            if sum(len(chunks) for _, chunks, _ in pending) >= EMBED_GROUP:
+            if sum(len(chunks) for _, chunks, _ in pending) >= self.settings.ingest_group_chunks:
                 self._write(pending, report)
                 pending.clear()
             if progress:

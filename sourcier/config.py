@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(180, ge=16, le=2000)
     chunk_overlap_tokens: int = Field(40, ge=0, le=1000)
     max_file_bytes: int = Field(20_000_000, ge=1)
+    ingest_group_chunks: int = Field(
+        256,
+        ge=1,
+        le=100_000,
+        description="Chunks embedded and written together, across documents: larger keeps the "
+        "model's batches full and holds more in memory; a killed run redoes at most one group.",
+    )
 
     # --- answering -----------------------------------------------------------------------
     top_k: int = Field(8, ge=1, le=100)

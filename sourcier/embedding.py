@@ -7,7 +7,8 @@ when an embedder is built.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -56,8 +57,12 @@ class Embedder(Protocol):
     """Turns passages and queries into L2-normalised float32 vectors (cosine = dot product)."""
 
     dimension: int
-    max_tokens: int  # the model's max sequence length, in its own tokens
     name: str
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's max sequence length, in its own tokens."""
+        ...
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         """(n, dimension) float32, one normalised row per text."""
@@ -285,6 +290,13 @@ def load_embedder(settings: Settings) -> Embedder:
                 "(SOURCIER_EMBEDDING_BACKEND=torch fait tourner le modèle sans lui)"
             ) from exc
         return OnnxEmbedder(exported, num_threads=settings.num_threads, name=name)
+    _require_torch()
+    return SentenceTransformerEmbedder(
+        folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
+    )
+
+
+def _require_torch() -> None:
     from importlib.util import find_spec
 
     if find_spec("torch") is None or find_spec("sentence_transformers") is None:
@@ -294,9 +306,93 @@ def load_embedder(settings: Settings) -> Embedder:
             "sentence-transformers) ou choisissez SOURCIER_EMBEDDING_BACKEND=onnx-int8 avec un modèle déjà "
             "exporté (`sourcier model`)"
         )
-    return SentenceTransformerEmbedder(
-        folder, batch_size=settings.embedding_batch_size, num_threads=settings.num_threads, name=name
-    )
+
+
+def folder_dimension(folder: Path) -> int | None:
+    """The size of the vectors a sentence-transformers folder gives, read from its module configs
+    (the last Pooling or Dense module says it) without loading anything; None when they do not say."""
+    import json
+
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        dimension: int | None = None
+        for module in modules:
+            kind = str(module.get("type", ""))
+            if kind.endswith((".Pooling", ".Dense")):
+                config = json.loads((folder / module["path"] / "config.json").read_text(encoding="utf-8"))
+                key = "word_embedding_dimension" if kind.endswith(".Pooling") else "out_features"
+                dimension = int(config[key])
+        return dimension
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+class DeferredEmbedder:
+    """An embedder whose model loads on first use. Why: importing torch and sentence-transformers
+    and loading the weights costs ~15 s of CPU, and an ingest with nothing new to embed (a re-run
+    over an unchanged folder, a path that does not exist) needs none of it. ``dimension`` and
+    ``name`` are known up front, so the index's schema is checked before any file is read."""
+
+    def __init__(self, load: Callable[[], Embedder], dimension: int, name: str) -> None:
+        self._load = load
+        self._loaded: Embedder | None = None
+        self._lock = threading.Lock()
+        self.dimension = dimension
+        self.name = name
+        self.load_seconds: float | None = None  # how long loading took, once it has happened
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def model(self) -> Embedder:
+        """The embedder itself, loaded now if it was not yet."""
+        with self._lock:
+            if self._loaded is None:
+                started = time.perf_counter()
+                self._loaded = self._load()
+                self.load_seconds = time.perf_counter() - started
+                if self._loaded.dimension != self.dimension:
+                    raise EmbeddingModelError(
+                        f"{self.name} donne des vecteurs de {self._loaded.dimension} dimensions, sa "
+                        f"configuration en annonçait {self.dimension}"
+                    )
+            return self._loaded
+
+    @property
+    def max_tokens(self) -> int:
+        return self.model().max_tokens
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.model().embed_passages(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.model().embed_query(text)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self.model().embed_queries(texts)
+
+    def encode(self, texts: Sequence[str], kind: TextKind) -> tuple[Vectors, list[TokenStates]]:
+        return self.model().encode(texts, kind)
+
+    def count_tokens(self, text: str) -> int:
+        return self.model().count_tokens(text)
+
+
+def deferred_embedder(settings: Settings) -> Embedder:
+    """``load_embedder(settings)``, loaded only when something is embedded. The model folder is
+    prepared now (a missing model is reported before any work); the int8 runtime, which loads in
+    well under a second without torch, and a folder whose dimension cannot be read are loaded now."""
+    if settings.embedding_backend != "torch":
+        return load_embedder(settings)
+    _require_torch()
+    folder, name = _model_folder(settings)
+    dimension = folder_dimension(folder)
+    if dimension is None:
+        return load_embedder(settings)
+    return DeferredEmbedder(lambda: load_embedder(settings), dimension, name)
 
 
 def _model_folder(settings: Settings) -> tuple[Path, str]:

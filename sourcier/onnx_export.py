@@ -59,11 +59,25 @@ def onnx_folder(source: Path, models_dir: Path) -> Path:
 
 
 def ensure_onnx_int8(source: Path, models_dir: Path) -> Path:
-    """The int8 ONNX folder for the model folder ``source``, exported on first use (≈ 1 min)."""
+    """The int8 ONNX folder for the model folder ``source``, exported on first use (≈ 1 min).
+
+    Processes that need it at the same time (two servers, two test workers on a fresh machine)
+    export it once: the others wait on a lock file beside it, then find it done."""
+    from filelock import FileLock
+
     target = onnx_folder(source, models_dir)
     if is_current(target, source):
         return target
-    return export_onnx_int8(source, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(export_lock(target)):
+        if is_current(target, source):  # exported by the process this one waited for
+            return target
+        return export_onnx_int8(source, target)
+
+
+def export_lock(target: Path) -> Path:
+    """The lock file that one export of ``target`` at a time holds."""
+    return target.parent / f".{target.name}.lock"
 
 
 def export_onnx_int8(source: Path, target: Path) -> Path:

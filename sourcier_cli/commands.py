@@ -159,16 +159,14 @@ def ingest(
 
     from ingest.loaders import discover
     from ingest.pipeline import Ingestor
-    from sourcier.embedding import EmbeddingModelError, load_embedder
+    from sourcier.embedding import DeferredEmbedder, EmbeddingModelError, deferred_embedder
     from sourcier.store import StoreError
 
     total = sum(1 for _ in discover(targets))
     store = _open_store_or_fail(settings)
     try:
-        with console.status("Chargement du modèle de plongement…"):
-            started = time.perf_counter()
-            embedder = load_embedder(settings)
-        console.print(f"[dim]Modèle chargé en {time.perf_counter() - started:.1f} s[/dim]")
+        # loaded when the first new or changed document is embedded: an unchanged folder never waits for it
+        embedder = deferred_embedder(settings)
         ingestor = Ingestor(store, embedder, settings)
         with Progress(
             TextColumn("[bold]Ingestion"),
@@ -189,6 +187,13 @@ def ingest(
         raise _fail(str(error)) from error
     finally:
         store.close()
+    if isinstance(embedder, DeferredEmbedder):
+        loaded = embedder.load_seconds
+        console.print(
+            f"[dim]Modèle de plongement chargé en {loaded:.1f} s[/dim]"
+            if loaded is not None
+            else "[dim]Rien de nouveau à plonger : modèle de plongement non chargé[/dim]"
+        )
     _print_summary(report)
     raise typer.Exit(0 if report.ok else 1)
 

@@ -123,6 +123,10 @@ class ChatState:
         return replace(self, chat=list(self.chat), turns=list(self.turns), answers=dict(self.answers))
 
 
+#: Where ``ChatState.as_outputs`` puts the sources panel.
+SOURCES_OUTPUT = 4
+
+
 def answer(
     service: Sourcier | None,
     question: str,

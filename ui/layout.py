@@ -101,8 +101,14 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
             gr.Warning("Posez une question : le champ est vide.")
             return
         filters = (document_ids, date_from, date_to)
+        sent_sources = None
         for state in handlers.answer(get_service(), question, chat, turns, answers, filters):
-            yield state.as_outputs()
+            outputs = list(state.as_outputs())
+            # a source the reader clicked meanwhile stays active: unchanged sources are not re-sent
+            if state.sources == sent_sources:
+                outputs[handlers.SOURCES_OUTPUT] = gr.skip()
+            sent_sources = state.sources
+            yield tuple(outputs)
 
     def show_citation(shown: list[CitationData], evt: gr.EventData) -> tuple[str, str]:
         return handlers.show_citation(get_service(), shown, getattr(evt, "n", None))  # n: from SOURCES_JS

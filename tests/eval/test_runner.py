@@ -153,15 +153,20 @@ def test_main_evaluates_the_generative_answerer_through_a_real_llm_server(
     monkeypatch.setenv("SOURCIER_LLM_MODEL", "fake-fr")
     monkeypatch.delenv("SOURCIER_QDRANT_URL", raising=False)
     reports = tmp_path / "reports"
+    gold = tmp_path / "gold.jsonl"  # the first 24 questions (a third of the set) are enough here
+    gold.write_text(
+        "\n".join(GOLD_PATH.read_text(encoding="utf-8").splitlines()[:24]) + "\n", encoding="utf-8"
+    )
     try:
-        code = main(["--answerer", "generative", "--gold", str(GOLD_PATH), "--report-dir", str(reports)])
+        code = main(["--answerer", "generative", "--gold", str(gold), "--report-dir", str(reports)])
     finally:
         llm.stop()
     assert code == 0
     report = json.loads((reports / "eval-report.json").read_text(encoding="utf-8"))
     assert report["meta"]["answerer"] == "generative"
     answered = {q["id"]: q for q in report["questions"] if not q["abstained"]}
-    assert len(llm.requests) >= len(answered) > 40
+    assert report["meta"]["questions"] == 24
+    assert len(llm.requests) >= len(answered) > 12
     assert all(r["body"]["model"] == "fake-fr" for r in llm.requests)
     assert answered["q001"]["answer"].startswith("Avocado est le nom de code du successeur de Llama")
     invented = INVENTED.replace(" [1]", "")

@@ -50,6 +50,36 @@ def test_ingest_then_reingest_writes_nothing(engine: Any, embedder: Any, corpus:
     assert store.chunk_ids() == ids
 
 
+def test_the_model_loads_only_when_something_is_new(engine: Any, embedder: Any, corpus: Path) -> None:
+    """A deferred embedder over an unchanged folder is never loaded (no torch import, no weights:
+    ~15 s of CPU a re-run spares); a changed file loads it, and its vectors are the model's own."""
+    from sourcier.e5_conversion import ensure_e5_model
+    from sourcier.embedding import DeferredEmbedder, folder_dimension
+
+    settings, store = engine
+    Ingestor(store, embedder, settings).ingest([corpus])
+    loads: list[int] = []
+
+    def load() -> Any:
+        loads.append(1)
+        return embedder
+
+    dimension = folder_dimension(ensure_e5_model(settings.models_dir))
+    assert dimension == embedder.dimension == 384
+    deferred = DeferredEmbedder(load, dimension, embedder.name)
+    again = Ingestor(store, deferred, settings).ingest([corpus, corpus / "absent.txt"])
+    assert (again.unchanged, again.chunks_written, len(again.failed)) == (2, 0, 1)
+    assert not deferred.loaded and deferred.load_seconds is None and loads == []
+
+    path = corpus / "004_7c747817cc0070a0.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMeta a aussi annoncé un modèle nommé Zeppelin.\n")
+    changed = Ingestor(store, deferred, settings).ingest([corpus])
+    assert (changed.updated, changed.unchanged) == (1, 1)
+    assert deferred.loaded and loads == [1] and deferred.load_seconds is not None
+    query = embedder.embed_query("Quel modèle nommé Zeppelin Meta a-t-il annoncé ?")
+    assert "Zeppelin" in store.search("dense", 1, dense=query.tolist())[0].chunk.text
+
+
 def test_an_index_without_chunk_terms_is_completed_under_the_same_point_ids(
     engine: Any, embedder: Any, corpus: Path
 ) -> None:

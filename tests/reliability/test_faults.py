@@ -115,10 +115,12 @@ def snapshot(settings: Settings) -> Snapshot:
 
 # --- (a) SIGKILL in the middle of a directory --------------------------------------------------
 
-DOCS = 40
-#: Small chunks: ~10 per document, so the first embedding group (256 chunks) is written, and
-#: committed, around the 26th document, well before the directory is done.
-CHUNKING = {"chunk_tokens": 64, "chunk_overlap_tokens": 16}
+DOCS = 20
+#: Small chunks (~10 per document) in small embedding groups (32 chunks): groups are written, and
+#: committed, every three or four documents, the first ones well before the directory is done.
+CHUNKING = {"chunk_tokens": 64, "chunk_overlap_tokens": 16, "ingest_group_chunks": 32}
+#: Progress at which the first run is killed: two groups committed, a dozen documents to go.
+KILL_AT = 8
 SUBJECTS = [
     ("la cathédrale de Chartres", "ses vitraux", "les pèlerins", "le XIIe siècle"),
     ("le port de Marseille", "ses quais", "les armateurs", "l'Antiquité grecque"),
@@ -191,6 +193,7 @@ def ingest_env() -> dict[str, str]:
     return {
         "SOURCIER_CHUNK_TOKENS": str(CHUNKING["chunk_tokens"]),
         "SOURCIER_CHUNK_OVERLAP_TOKENS": str(CHUNKING["chunk_overlap_tokens"]),
+        "SOURCIER_INGEST_GROUP_CHUNKS": str(CHUNKING["ingest_group_chunks"]),
         "COLUMNS": "200",
     }
 
@@ -223,7 +226,7 @@ def test_ingest_killed_mid_directory_then_rerun_equals_a_clean_run(
     )
     progress = ProgressReader(process)
     try:
-        wait_for(lambda: progress.done >= 27 or process.poll() is not None, 300, "27 files in")
+        wait_for(lambda: progress.done >= KILL_AT or process.poll() is not None, 300, f"{KILL_AT} files in")
         assert process.poll() is None, f"finished before the kill:\n{progress.text[-3000:]}"
         os.kill(process.pid, signal.SIGKILL)
     finally:

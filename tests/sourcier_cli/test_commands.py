@@ -51,9 +51,12 @@ def test_ingest_twice_then_a_bad_file(model_cache: Path, tmp_path: Path) -> None
     assert "Bilan de l'ingestion" in first.stdout
     row = [line for line in first.stdout.splitlines() if line.count("│") > 5][-1]
     assert [c.strip() for c in row.split("│")[1:7]] == ["2", "2", "0", "0", "0", "0"]
+    assert "Modèle de plongement chargé en" in first.stderr
 
     second = run(["ingest", str(corpus)], data)
     assert second.returncode == 0
+    # nothing new: the model is not even loaded (≈ 15 s of torch and sentence-transformers spared)
+    assert "Rien de nouveau à plonger : modèle de plongement non chargé" in second.stderr, second.stderr
     row = [line for line in second.stdout.splitlines() if line.count("│") > 5][-1]
     assert [c.strip() for c in row.split("│")[1:8]] == ["2", "0", "0", "2", "0", "0", "0"]
 
@@ -72,6 +75,7 @@ def test_ingest_of_a_missing_path_names_it(model_cache: Path, tmp_path: Path) ->
     result = run(["ingest", str(tmp_path / "absent.md")], tmp_path / "data")
     assert result.returncode == 1
     assert "absent.md : fichier introuvable" in result.stderr
+    assert "modèle de plongement non chargé" in result.stderr
     assert "Traceback" not in result.stderr
 
 

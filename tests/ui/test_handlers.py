@@ -58,6 +58,9 @@ def test_an_answer_streams_into_the_chat_then_its_sources_then_the_passages(serv
     )
     assert html.escape(expected.citations[0].quote) in last.sources
     assert "<table" in last.passages  # the retrieved passages come last
+    # ... with the sources unchanged: the page does not re-send them (a source clicked meanwhile stays active)
+    assert states[-2].sources == last.sources and "<table" not in states[-2].passages
+    assert last.as_outputs()[handlers.SOURCES_OUTPUT] == last.sources
     assert last.turns == [
         {"role": "user", "content": QUESTION},
         {"role": "assistant", "content": expected.text},
