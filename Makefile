@@ -51,7 +51,9 @@ browser:
 ## whole suite on 2 cores (2026-11-30; 946 s once servers stopped promptly); compute-bound tests.
 ## One embedding thread per worker instead of two was measured and not kept (2026-12-01): 560 s
 ## against 606 s for tests/server, eval and reliability, 428 s against 402 s for the rest.
-test: install browser
+test:
+	@# the Python packages and the browser install side by side (network and disk, little CPU)
+	$(MAKE) --no-print-directory -j2 install browser
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/sourcier eval --gate --jobs 2 --report-dir reports/eval
 

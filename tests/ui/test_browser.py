@@ -312,13 +312,12 @@ Elle a été pesée sur la balance de la coopérative agricole du village.
 
 @pytest.mark.parametrize("browser_locale", ["en-US", "de-DE"])
 def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
-    page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path, browser_locale: str
+    page: Any, live_server: LiveServer, browser_locale: str
 ) -> None:
-    """Whatever the browser's language; examples are the corpus's headings, refreshed after an
-    upload, which reports its file and chunk count and puts the document in the filters."""
+    """Whatever the browser's language; examples are the corpus's headings, and one click asks one."""
     from playwright.sync_api import expect
 
-    server = start_server(copy_index(corpus_index, tmp_path / "index"))
+    server = live_server
     open_chat(page, server)
     examples = page.locator("#sourcier-examples button:visible")
     expect(examples).to_have_count(4, timeout=30_000)  # filled by the page's load event
@@ -343,6 +342,21 @@ def test_the_chat_is_french_and_its_examples_come_from_the_corpus(
     page.wait_for_selector("#sourcier-sources [data-cite]", timeout=ANSWER_TIMEOUT_MS)
     expect(last_answer(page)).to_contain_text("Avocado")
 
+
+@pytest.mark.parametrize("browser_locale", ["de-DE"])
+def test_an_upload_refreshes_the_examples_and_filters_then_a_deletion_undoes_it(
+    page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path, browser_locale: str
+) -> None:
+    """An upload reports its file and chunk count, puts the document in the filters and its
+    headings among the examples; deleting it takes it out again (a browser in German: the page's
+    own words stay French)."""
+    from playwright.sync_api import expect
+
+    server = start_server(copy_index(corpus_index, tmp_path / "index"))
+    open_chat(page, server)
+    examples = page.locator("#sourcier-examples button:visible")
+    expect(examples).to_have_count(4, timeout=30_000)  # filled by the page's load event
+    page.get_by_text("Ajouter un document au corpus").click()
     potager = tmp_path / "potager.md"
     potager.write_text(POTAGER_MD, encoding="utf-8")
     page.locator("#sourcier-upload input[type=file]").set_input_files(str(potager))
