@@ -6,6 +6,7 @@ when an embedder is built.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -311,8 +312,6 @@ def _require_torch() -> None:
 def folder_dimension(folder: Path) -> int | None:
     """The size of the vectors a sentence-transformers folder gives, read from its module configs
     (the last Pooling or Dense module says it) without loading anything; None when they do not say."""
-    import json
-
     try:
         modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
         dimension: int | None = None
