@@ -6,7 +6,9 @@
 "Quelle touche… ?", "Quel raccourci… ?" a key ("Ctrl+Z", "la touche Entrée", "en appuyant sur u");
 "Dans quel répertoire… ?" a path or a file name ("/srv/tftp", "sources.list"); "Dans quel menu… ?"
 a menu path ("Filtres → Carte → Projection panoramique", "Format - Page"); "Quelle est la valeur
-par défaut de… ?", "Quelle version… ?" a value (a number, a setting, a quoted word).
+par défaut de… ?", "Quelle version… ?" a value (a number, a setting, a quoted word); "Quelle
+commande… ?", "Quel signal… ?", "Qui a lancé… ?" a name the question does not say ("mknod", "TERM",
+"Osamu Aoki").
 A sentence about Behemoth with no quantity in it cannot answer the first, however similar it
 is, nor the NAME line of a man page the second: this is what separates questions the corpus
 answers from questions it merely touches, which similarity scores alone cannot do.
@@ -18,12 +20,16 @@ import re
 from enum import Enum
 
 from sourcier.lexical import fold_accents
-from sourcier.names import COMMON_ACRONYMS, find_names, words
+from sourcier.names import COMMON_ACRONYMS, command_names, find_names, words
 
 _MONTHS = (
     "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|"
     "septembre|octobre|novembre|décembre|decembre"
 )
+
+
+#: "Qui a lancé… ?", "Qui a fondé… ?": a person or an organisation, named.
+_WHO_DID = re.compile(r"^\W*qui\s+(?:a|ont|avait|avaient)\s+\w+é(?:e?s?)\b", re.I)
 
 
 class AnswerType(Enum):
@@ -118,7 +124,16 @@ _QUESTION_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     (
         AnswerType.NAME,
         re.compile(
-            r"\b(?:quel est le nom|quel nom|comment s'appelle|comment se nomme|comment est nommé)\b", re.I
+            r"\b(?:quel est le nom|quel nom|comment s'appelle|comment se nomme|comment est nommé)\b|"
+            # a thing known by its name: "Quelle commande sert à…", "Quel démon collecte…", "Quel
+            # signal…", "Quel code de retour…", "Auprès de quelle société…", "Quel pays…"
+            # (one: "Quels logiciels… ?" asks for a list, often of names written in lower case)
+            r"\bquel(?:le)?\s+(?:est\s+(?:le|la|l')\s*)?"
+            r"(?:commande|programme|logiciel|outil|utilitaire|paquet|application|signal|code|licence|"
+            r"protocole|démon|bibliothèque|pilote|entreprise|société|pays|ville|format)\b|"
+            # "Qui a lancé / fondé / écrit… ?": someone
+            rf"{_WHO_DID.pattern}",
+            re.I,
         ),
     ),
 )
@@ -272,8 +287,44 @@ def provides(answer_type: AnswerType, sentence: str, question: str) -> bool:
     if answer_type is AnswerType.OPTION:  # one the question does not quote ("identique à -l")
         quoted = set(_OPTION.findall(question))
         return any(option not in quoted for option in _OPTION.findall(sentence))
-    return new_name(sentence, question) or any(
-        m.group(0) not in question for m in _IDENTIFIER.finditer(sentence)
+    return names_something(sentence, question)
+
+
+#: A sentence whose subject is a name written in lower case, as software is: "apt est la base
+#: commune…", "dpkg est le programme…" (a French sentence opens with a capital; a list item
+#: opening in lower case, "baisse du coût…", is not followed by a verb).
+_LOWER_SUBJECT = re.compile(
+    r"^\s*([a-z][a-z0-9]*(?:[-_.+][a-z0-9]+)*)\s+(?:est|sont|était|permet|permettent|fournit|gère|"
+    r"utilise|utilisent|peut|peuvent|ne|n'|se|s')\b"
+)
+#: A quoted common word ("un utilisateur « modèle »") is a way of speaking, not a name.
+_QUOTED_WORD = re.compile(r"«\s*[a-zà-ÿ]+\s*»")
+#: A man page's NAME line, "badblocks - rechercher des blocs défectueux…": it names its command.
+_NAME_LINE = re.compile(r"^\s*([a-z][\w.+-]*)(?:,\s*[a-z][\w.+-]*)*\s+[-–]\s")
+
+
+def names_something(sentence: str, question: str) -> bool:
+    """Does the sentence name something the question does not: a person, a product or an
+    organisation (``new_name``; only that for "Qui a lancé… ?"), a command ("la commande mknod",
+    a man page's NAME line), a path or a file, or something specific ("TERM", "124",
+    "« Creative Commons Attribution-ShareAlike 3.0 Unported »")? A NAME line names its command
+    and nothing else: "timeout - Exécuter une commande…" gives no exit code."""
+    if _WHO_DID.search(question.replace("’", "'")):
+        return new_name(sentence, question)
+    line = _NAME_LINE.match(sentence)
+    if line is not None:
+        return line.group(1) not in question
+    lead = _LOWER_SUBJECT.match(sentence)
+    asked = question.lower()
+    return (
+        new_name(sentence, question)
+        or bool(command_names(sentence) - words(question))
+        or (lead is not None and lead.group(1) not in asked)
+        or any(
+            m.group(0).lower() not in asked and _QUOTED_WORD.fullmatch(m.group(0)) is None
+            for m in _SPECIFIC.finditer(sentence)
+        )
+        or any(m.group(0) not in question for m in _IDENTIFIER.finditer(sentence))
     )
 
 

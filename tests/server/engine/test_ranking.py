@@ -300,6 +300,49 @@ def test_menus_values_colours_and_file_names_are_kinds_of_answer() -> None:
     assert not provides(AnswerType.PATH, "Partez du fichier d'exemple de la Section B.4.", named)
 
 
+def test_a_thing_known_by_its_name_is_a_kind_of_answer() -> None:
+    """ "Quel signal…", "Quel programme…", "Quelle commande…", "Qui a lancé…": the answer names
+    something the question does not (the sentences are the docs suite's, as ingested)."""
+    signal = "Quel signal la commande timeout envoie-t-elle par défaut quand le délai expire ?"
+    assert expected_type(signal) is AnswerType.NAME
+    assert provides(
+        AnswerType.NAME,
+        "Lors de l'expiration de la limite de temps, envoyer le signal TERM à COMMANDE si aucun autre "
+        "SIGNAL n'est indiqué.",
+        signal,
+    )
+    assert not provides(
+        AnswerType.NAME, "indiquer le signal à envoyer lors de l'expiration de la limite de temps.", signal
+    )
+    code = "Quel code de retour timeout renvoie-t-il quand la commande dépasse le temps imparti ?"
+    assert expected_type(code) is AnswerType.NAME
+    # a NAME line names its command, which the question already names, and nothing else
+    assert not provides(AnswerType.NAME, "timeout - Exécuter une commande avec une limite de temps", code)
+    assert provides(AnswerType.NAME, "État de fin d'exécution : 124 si la commande dépasse le temps", code)
+    program = "Quel programme de base installe et supprime les paquets sous Debian ?"
+    assert provides(AnswerType.NAME, "dpkg est le programme de base qui installe les paquets.", program)
+    assert provides(AnswerType.NAME, "Un tel fichier, créé par la commande mknod, n'a qu'un nom.", program)
+    renamer = "Quelle commande permet de renommer un compte utilisateur existant ?"
+    assert provides(AnswerType.NAME, "rename - renomme des fichiers", renamer)
+    assert not provides(  # a quoted common word is a way of speaking, not a name
+        AnswerType.NAME,
+        "On pourra ainsi prévoir un quota à chaque nouvel utilisateur en dupliquant celui d'un "
+        "utilisateur « modèle ».",
+        renamer,
+    )
+    assert not provides(AnswerType.NAME, "baisse du coût des licences logicielles ;", renamer)
+    who = "Qui a lancé la Référence Debian ?"
+    assert expected_type(who) is AnswerType.NAME
+    assert provides(AnswerType.NAME, "La Référence Debian fut lancée par moi-même, Osamu Aoki.", who)
+    # a date and a quoted title are specifics, but nobody
+    assert not provides(
+        AnswerType.NAME, "La nouvelle « Référence Debian (version 2) » a été diffusée en 2008.", who
+    )
+    # a list of things ("Quels logiciels…") is not asked for by name: often lower case
+    assert expected_type("Quels logiciels, à part aptitude, s'appuient sur apt ?") is AnswerType.ANY
+    assert expected_type("Qui est le PDG d'OpenAI ?") is AnswerType.ANY  # a role: sourcier.relations
+
+
 def test_facts_asked_and_documents_asked() -> None:
     assert facts_asked("Quand Avocado serait-il prévu ?") == 1
     assert facts_asked("Qu'est-ce qu'Avocado et quand doit-il sortir ?") == 2
@@ -433,7 +476,8 @@ def test_a_question_for_an_option_needs_a_sentence_with_an_option_it_does_not_qu
         ("Et quand doit-il sortir ?", AnswerType.DATE),
         ("Depuis quand Debian existe-t-il ?", AnswerType.DATE),
         # a conjunction, not the question's interrogative (docs suite questions refused for "no date")
-        ("Quel signal la commande timeout envoie-t-elle par défaut quand le délai expire ?", AnswerType.ANY),
+        # (a signal is named: test_a_thing_known_by_its_name_is_a_kind_of_answer)
+        ("Quel signal la commande timeout envoie-t-elle par défaut quand le délai expire ?", AnswerType.NAME),
         ("Comment se comporte l'outil Barbouillage quand son Flux dépasse zéro ?", AnswerType.ANY),
         (
             "Quel gestionnaire de connexion s'affiche au premier démarrage quand GNOME a été choisi ?",
