@@ -408,3 +408,54 @@ def gives_specifics(sentence: str, question: str) -> bool:
     found = [m.group(0) for m in _SPECIFIC.finditer(sentence)]
     found += [m.group(0) for m in _IDENTIFIER.finditer(sentence)]
     return any(token.lower() not in asked for token in found)
+
+
+# --- how-to questions: they expect to be told how ---------------------------------------
+
+#: A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?").
+_STEPS_QUESTION = re.compile(
+    r"\b(?:quelles?\s+(?:sont\s+les\s+)?(?:étapes|opérations|manipulations|actions)|procédure|"
+    r"que\s+faut-il\s+faire|comment\s+(?:faire|procéder|s'y\s+prendre)|"
+    r"^\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
+    re.IGNORECASE,
+)
+#: An instruction in the imperative ("Ouvrez la barre d'outils…", "Relâchez la souris…", "Faites
+#: glisser…"): a step of a procedure whose numbered list lost its numbers. Not one that states its
+#: own goal first ("Pour découvrir une case…, sélectionnez…"): that is another procedure.
+IMPERATIVE = re.compile(
+    r"^(?!(?:chez|assez|nez|rez)\b)(?:[a-zàâçéèêëîïôûù-]+ez|faites|dites)\b", re.IGNORECASE
+)
+#: An instruction that states its goal first ("Pour sélectionner un graphique…, cliquez dessus…"):
+#: a whole procedure, whose neighbours' instructions belong to another one.
+GOAL_FIRST = re.compile(r"^pour\s[^,]{1,80},\s*", re.IGNORECASE)
+#: What one types or sets: a setting ("rescue/enable=true"), an option ("--log-priority=info"), a
+#: menu path ("Outils → Options").
+_TO_TYPE = re.compile(r"\S*=\S+|[\w…)]\s*→\s*[\w(]|(?<![\w-])--?[A-Za-z][\w-]*")
+#: What else tells how to do something: "il suffit de…", "vous pouvez…", "utilisez…", "avec la
+#: commande…", "à l'aide de…".
+_HOW = re.compile(
+    r"\b(?:il\s+suffit|vous\s+(?:pouvez|devez|devrez|pourrez)|il\s+faut|avec\s+la\s+commande|à\s+l'aide\s+d)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_steps(question: str) -> bool:
+    """A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?")."""
+    return bool(_STEPS_QUESTION.search(question.replace("’", "'")))
+
+
+def instructs(sentence: str, question: str) -> bool:
+    """Does the sentence tell how to do something: an instruction ("Ouvrez…", "Pour obtenir un
+    point, Ctrl-cliquez…", "il suffit de…", "avec la commande…"), a key to press, or something to
+    type or set ("rescue/enable=true", "--log-priority=info", "/etc/hostname", "Outils → Options")?
+    "Les premiers écrans de l'installateur seront affichés…" describes; a quoted label or a number
+    alone ("La fenêtre « Points d'échantillonnage » s'ouvre…") does not tell how either."""
+    text = sentence.replace("’", "'").lstrip()
+    goal = GOAL_FIRST.match(text)
+    return bool(
+        IMPERATIVE.match(text[goal.end() :] if goal else text)
+        or _HOW.search(text)
+        or any(m.group(0) not in question for m in _KEY.finditer(sentence))
+        or any(m.group(0) not in question for m in _TO_TYPE.finditer(sentence))
+        or any(m.group(0) not in question for m in _IDENTIFIER.finditer(sentence))
+    )

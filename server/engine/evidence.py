@@ -4,8 +4,9 @@ A chunk is the unit of retrieval; a sentence is the unit of citation. Each candi
 gets these signals: its soft term alignment with the question (``server.engine.alignment``; for a
 follow-up, with the follow-up as asked too), its pooled embedding similarity, the rank of the
 chunk it came from, whether it holds the kind of answer the question asks for (a date for
-"quand"), whether it is in the question's language (``sourcier.language``), and how much of it
-the conversation already said. Their blend orders the evidence the
+"quand"), for a how-to question whether it tells how (an instruction, a key, something to type:
+``server.engine.answer_types.instructs``), whether it is in the question's language
+(``sourcier.language``), and how much of it the conversation already said. Their blend orders the evidence the
 answerers work from. The coverage of the question's stemmed terms is kept for the abstention
 checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 gold-first).
 """
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from server.engine.alignment import given_alignments, piece_words
-from server.engine.answer_types import AnswerType, provides
+from server.engine.answer_types import AnswerType, asks_for_steps, instructs, provides
 from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
@@ -100,6 +101,7 @@ class Weights:
     context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")
     titled: float = 0.3  # in ranking, the weight of the question's words the document's title says
     language: float = 0.05  # a sentence in another language than the question (sourcier.language)
+    instruction: float = 0.05  # for a how-to question, a sentence that tells how (answer_types.instructs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +361,10 @@ def _scored(
     typed = 0.0
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
+    how = weights.instruction if asks_for_steps(u.asked) and instructs(c.text, u.asked) else 0.0
     score = (
-        weights.alignment * ranking
+        how
+        + weights.alignment * ranking
         + weights.dense * similarity
         + weights.coverage * cov
         + weights.chunk_rank / (c.rank + 1)

@@ -24,6 +24,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
+from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, asks_for_steps
 from server.engine.evidence import Evidence, in_heading, points_back, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
@@ -38,12 +39,6 @@ MAX_STEPS = 8
 WIDEN_BEFORE = 1_500
 WIDEN_AFTER = 4_000
 
-_STEPS_QUESTION = re.compile(
-    r"\b(?:quelles?\s+(?:sont\s+les\s+)?(?:étapes|opérations|manipulations|actions)|procédure|"
-    r"que\s+faut-il\s+faire|comment\s+(?:faire|procéder|s'y\s+prendre)|"
-    r"^\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
-    re.IGNORECASE,
-)
 #: Openers that continue the sentence before ("Pour ce faire, …", "Celle-ci prend…", "Ensuite…"),
 #: or say what follows from it ("De cette manière, le rapport de bogue sera fermé…": which manner is
 #: the sentence before). A contrast ("Pourtant, Zuckerberg a toujours nuancé…") reads alone.
@@ -69,11 +64,6 @@ _FINAL_PUNCTUATION = re.compile(r"[.!?:;…»)\]\"”]$")
 _OPTION_WORD = re.compile(r"--?[\w?]")
 #: A word of prose in an option's description ("afficher", "d'octets"), not an option nor an argument.
 _LOWER_WORD = re.compile(r"(?:[a-zà-ÿ]+')?[a-zà-ÿ]+[.;]?")
-
-
-def asks_for_steps(question: str) -> bool:
-    """A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?")."""
-    return bool(_STEPS_QUESTION.search(question.replace("’", "'")))
 
 
 def asks_for_several(question: str) -> bool:
@@ -242,15 +232,6 @@ _NEXT_STEP = re.compile(
     r"une\s+fois\s+(?:que\s+|qu')?|dès\s+(?:que|qu')|il\s+faut)\b",
     re.IGNORECASE,
 )
-#: An instruction in the imperative ("Ouvrez la barre d'outils…", "Relâchez la souris…", "Faites
-#: glisser…"): a step of a procedure whose numbered list lost its numbers. Not one that states its
-#: own goal first ("Pour découvrir une case…, sélectionnez…"): that is another procedure.
-_IMPERATIVE = re.compile(
-    r"^(?!(?:chez|assez|nez|rez)\b)(?:[a-zàâçéèêëîïôûù-]+ez|faites|dites)\b", re.IGNORECASE
-)
-#: An instruction that states its goal first ("Pour sélectionner un graphique…, cliquez dessus…"):
-#: a whole procedure, whose neighbours' instructions belong to another one.
-_GOAL_FIRST = re.compile(r"^pour\s[^,]{1,80},\s*", re.IGNORECASE)
 #: How far past the end of its leaning chain a procedure's next step may be looked for (sentences).
 STEP_GAP = 6
 
@@ -267,8 +248,8 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
         return []
     spans, i = found
     last = max((s.start for s in taken), default=evidence.start)
-    goal = _GOAL_FIRST.match(evidence.text)
-    instructions = not (goal and _IMPERATIVE.match(evidence.text[goal.end() :]))
+    goal = GOAL_FIRST.match(evidence.text)
+    instructions = not (goal and IMPERATIVE.match(evidence.text[goal.end() :]))
     steps: list[Evidence] = []
     gap = 0
     for span in spans[i + 1 :]:
@@ -279,7 +260,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if is_fragment(text, evidence.headings):  # a heading: another section
             break
-        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and _IMPERATIVE.match(text)):
+        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and IMPERATIVE.match(text)):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
             gap = 0
         else:

@@ -17,7 +17,15 @@ from ingest.loaders import load_file
 from ingest.pipeline import Ingestor
 from server.engine.abstention import names_present
 from server.engine.alignment import alignments, content_positions, piece_words, rarity
-from server.engine.answer_types import AnswerType, counted_noun, expected_type, provides, units_asked
+from server.engine.answer_types import (
+    AnswerType,
+    asks_for_steps,
+    counted_noun,
+    expected_type,
+    instructs,
+    provides,
+    units_asked,
+)
 from server.engine.config import AnswerConfig
 from server.engine.conversation import standalone_question
 from server.engine.evidence import Evidence, SentenceVectors, Weights, leading_states, refers_back, repetition
@@ -341,6 +349,71 @@ def test_a_thing_known_by_its_name_is_a_kind_of_answer() -> None:
     # a list of things ("Quels logiciels…") is not asked for by name: often lower case
     assert expected_type("Quels logiciels, à part aptitude, s'appuient sur apt ?") is AnswerType.ANY
     assert expected_type("Qui est le PDG d'OpenAI ?") is AnswerType.ANY  # a role: sourcier.relations
+
+
+def test_a_sentence_that_tells_how() -> None:
+    """What a how-to question is answered by: an instruction, a key, something to type or set —
+    not a sentence describing what happens, nor one quoting a label or giving a number."""
+    how = "Comment démarrer l'installateur en mode de secours ?"
+    assert asks_for_steps(how)
+    assert instructs(
+        "Pour passer en mode de secours, sélectionnez rescue dans le menu de démarrage, saisissez "
+        "rescue à l'invite boot: ou amorcez le système avec le paramètre rescue/enable=true.",
+        how,
+    )
+    assert instructs("Pour obtenir un point d'échantillonnage, Ctrl-cliquez sur une des règles.", how)
+    assert instructs("Il suffit de retirer puis réinsérer la clé USB.", how)
+    assert instructs("Passez le paramètre firmware=never à l'installateur.", how)
+    assert instructs("Ces identifiants peuvent être lus par la commande lspci -nn.", how)
+    assert not instructs(
+        "Les premiers écrans de l'installateur seront affichés, avec une note dans un coin de "
+        "l'écran qui indique que vous êtes en mode de secours.",
+        how,
+    )
+    assert not instructs(
+        "La fenêtre « Points d'échantillonnage » devrait s'ouvrir automatiquement dès que vous créez un point.",
+        how,
+    )
+    assert not instructs("Avec la partition d'échange activée, 350 Mo suffisent.", how)
+
+
+@pytest.fixture(scope="module")
+def rescue_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The installation guide's page on the rescue mode (docs suite)."""
+    yield from pages_service(
+        [DOCS / "installation-guide-fr_000077.txt"], "rescue-page", embedder, corpus_index, tmp_path_factory
+    )
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(rescue_page: Sourcier) -> None:
+    """Every sentence that tells how gains ``Weights.instruction``, the others nothing: on the docs
+    suite's whole index the sentence describing the rescue mode's first screens (from a chunk
+    ranked higher) led by 0.005 without it (question d086). Here the instruction leads, and the
+    answer cites it."""
+    question = "Comment démarrer l'installateur en mode de secours ?"
+    config = AnswerConfig()
+    _, _, evidence = stages(rescue_page, question, config)
+    neutral = config.replace(weights=dataclasses.replace(config.weights, instruction=0.0))
+    _, _, unweighted = stages(rescue_page, question, neutral)
+    before = {(e.document_id, e.start): e.score for e in unweighted}
+    gains = {e.text: e.score - before[(e.document_id, e.start)] for e in evidence}
+    assert all(
+        gain == pytest.approx(config.weights.instruction if instructs(text, question) else 0.0)
+        for text, gain in gains.items()
+    )
+    told = [text for text, gain in gains.items() if gain > 0]
+    assert any("rescue/enable=true" in text for text in told)
+    assert not any(text.startswith("Les premiers écrans de l'installateur") for text in told)
+    assert "rescue/enable=true" in evidence[0].text
+    answer = rescue_page.ask(Question(question))
+    assert not answer.abstained and "rescue/enable=true" in answer.citations[0].quote
+    # a question that does not ask how gains nothing
+    _, _, plain = stages(rescue_page, "Qu'est-ce que le mode de secours ?", config)
+    _, _, plain_neutral = stages(rescue_page, "Qu'est-ce que le mode de secours ?", neutral)
+    assert [e.score for e in plain] == [e.score for e in plain_neutral]
 
 
 def test_facts_asked_and_documents_asked() -> None:

@@ -10,12 +10,11 @@ import pytest
 
 from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
-from server.engine.answer_types import gives_specifics
+from server.engine.answer_types import asks_for_steps, gives_specifics
 from server.engine.evidence import Evidence, in_heading, refers_back
 from server.engine.extractive import select, specifics_after
 from server.engine.shaping import (
     MAX_STEPS,
-    asks_for_steps,
     is_fragment,
     shape,
     stands_alone,
