@@ -140,6 +140,24 @@ def name_words(text: str) -> set[str]:
     return {w for name in find_names(text) for w in words(name.text) if w not in COMMON_ACRONYMS}
 
 
+#: What sets a question in a program or a place: "Dans LibreOffice Math, quel menu… ?", "…au
+#: clavier dans Writer ?", "Sous GNOME, …".
+_SETTING_BEFORE = re.compile(r"\b(?:dans|sous)\s+(?:le\s+|la\s+|les\s+|l')?$", re.IGNORECASE)
+
+
+def setting_words(text: str) -> set[str]:
+    """The words of the names ``text`` sets itself in ("Dans Calc, …" → {"calc"}): the program or
+    place it happens in, which a page of that program's help need not repeat."""
+    plain = text.translate(_APOSTROPHES)
+    return {
+        w
+        for name in find_names(plain)
+        if _SETTING_BEFORE.search(plain[: name.start])
+        for w in words(name.text)
+        if w not in COMMON_ACRONYMS
+    }
+
+
 #: A command named in lower case by the words that introduce it: "la commande tac", "le programme
 #: dpkg", "avec timeout, …" (at the head of a question about an option, before its comma).
 #: A command's name is ASCII ("la commande dépasse le temps imparti" names no command).

@@ -40,7 +40,14 @@ cosine threshold that means something on one corpus only):
    (``Support.answer_agreement``, rank votes as in check 1): the retrievers may agree on a best
    chunk while the best-aligned sentence sits in a chunk neither ranks near the top
    ("Comment supprimer un saut de page manuel dans Writer ?" answered by a sentence on PDF
-   export warnings from a chunk ranked sixth and fifth).
+   export warnings from a chunk ranked sixth and fifth);
+6. a question asking how to do something ("Comment changer… ?", ``answer_types.asks_for_procedure``)
+   needs a lead sentence that tells how (``answer_types.instructs``: an instruction, a key,
+   something to type or set; ranking already prefers one, ``Weights.instruction``): "L'activation
+   du Masque rapide le fait apparaître comme un voile… de couleur rouge par défaut" says what the
+   veil is, not how to change its colour.
+The names a question is set in ("Dans Calc, …", "…dans Writer ?", ``sourcier.names.setting_words``)
+are left out of check 2: LibreOffice's help pages, shared by its programs, never say "Writer".
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
 The first three ``Support`` parameters were fitted on the tuning halves of the articles and docs
 suites jointly, the two rarity ones on the tuning halves of all three suites (articles, docs,
@@ -53,7 +60,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from server.engine.answer_types import AnswerType, provides
+from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
 from server.engine.evidence import Evidence
 from server.engine.rarity import Unsaid
 from server.engine.understanding import Understanding
@@ -65,6 +72,8 @@ from sourcier.relations import answers
 ABSTENTION_MESSAGE = (
     "Le corpus ne contient pas de réponse à cette question : aucun passage des documents indexés ne l'étaye."
 )
+#: How deep in the usable evidence a sentence telling how must be, for a how-to question.
+HOW_DEPTH = 1
 #: How deep in the ranked evidence a sentence of the expected type may be found.
 TYPED_DEPTH = 8
 #: A sentence offering the expected kind of answer must, with the sentence before it, cover at
@@ -186,7 +195,7 @@ def decide(
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
-    asked, carried = set(understanding.names), set(understanding.carried)
+    asked, carried = set(understanding.names) - understanding.setting, set(understanding.carried)
     if asked and widespread is not None:
         asked -= widespread(understanding.names)
     if asked or carried:
@@ -198,6 +207,10 @@ def decide(
         usable = [e for e in usable if answers(relation, e.text, f"{e.title}\n{e.context or e.text}")]
         if not usable:
             return Decision(True, f"no evidence states {relation}", best_dense, answer_type)
+    if asks_for_procedure(understanding.asked) and not any(
+        instructs(e.text, understanding.asked) for e in usable[:HOW_DEPTH]
+    ):
+        return Decision(True, "nothing in the top evidence tells how", best_dense, answer_type)
     lead = usable[0]
     if found is not None and not pinned(understanding, lead, lexical):
         unfound = support.unfound(lead.alignment, found(lead))

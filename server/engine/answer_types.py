@@ -439,6 +439,31 @@ _HOW = re.compile(
 )
 
 
+#: A procedure asked for: "Comment créer… ?", "Comment s'abonner… ?", "Comment faire pour… ?"
+#: (an infinitive after "comment"), not "Comment se comporte l'outil… ?" nor "Comment le groupe
+#: se servait-il… ?", which ask how something is or was.
+_PROCEDURE_QUESTION = re.compile(
+    r"^\W*comment\s+(?:(?:se|s'|me|m'|en|y|le|la|les|l'|lui|leur)\s*)?[a-zàâçéèêëîïôûù-]+(?:er|ir|re|oir)\b",
+    re.IGNORECASE,
+)
+#: An instruction in English (the bench corpus's French manuals quote some): "To change into
+#: single-user mode, use systemctl rescue instead."
+_ENGLISH_IMPERATIVE = re.compile(
+    r"^(?:to\s[^,]{1,80},\s*)?(?:use|run|type|click|select|press|open|enter|add|set|install|remove|edit|"
+    r"choose|go\s+to)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_procedure(question: str) -> bool:
+    """A question asking how to do something ("Comment créer un compte… ?", "Quelles sont les
+    étapes… ?"), not how something is ("Comment se comporte l'outil… ?")."""
+    normalised = question.replace("’", "'")
+    return bool(_PROCEDURE_QUESTION.search(normalised)) or (
+        asks_for_steps(normalised) and not re.match(r"^\W*comment\b", normalised, re.IGNORECASE)
+    )
+
+
 def asks_for_steps(question: str) -> bool:
     """A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?")."""
     return bool(_STEPS_QUESTION.search(question.replace("’", "'")))
@@ -454,6 +479,7 @@ def instructs(sentence: str, question: str) -> bool:
     goal = GOAL_FIRST.match(text)
     return bool(
         IMPERATIVE.match(text[goal.end() :] if goal else text)
+        or _ENGLISH_IMPERATIVE.match(text)
         or _HOW.search(text)
         or any(m.group(0) not in question for m in _KEY.finditer(sentence))
         or any(m.group(0) not in question for m in _TO_TYPE.finditer(sentence))

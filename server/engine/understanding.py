@@ -16,7 +16,7 @@ from server.engine.conversation import already_said, previous_answers, standalon
 from server.engine.types import Question
 from sourcier.language import Language, question_language
 from sourcier.lexical import LexicalEncoder
-from sourcier.names import command_names, name_terms, name_words
+from sourcier.names import command_names, name_terms, name_words, setting_words
 from sourcier.relations import Relation, asked_relation
 
 _NUMBER = re.compile(r"\d[\d.,°%-]*")
@@ -83,6 +83,8 @@ class Understanding:
     #: d'octets ?"), which an option's own line must say
     described: dict[str, float] = field(default_factory=dict)
     language: Language | None = None  # the question's (``sourcier.language``), judged once
+    #: the names ``asked`` is set in ("Dans Calc, …"): the evidence need not repeat them
+    setting: frozenset[str] = frozenset()
 
     @property
     def focus(self) -> str | None:
@@ -127,4 +129,5 @@ def understand(question: Question, lexical: LexicalEncoder) -> Understanding:
         relation=asked_relation(asked),
         described={t: w for t, w in terms.items() if t not in named and t not in FRAMING_TERMS},
         language=question_language(asked),
+        setting=frozenset(setting_words(asked)),
     )

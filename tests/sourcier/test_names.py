@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sourcier.lexical import LexicalEncoder
-from sourcier.names import command_names, find_names, name_terms, name_words, words
+from sourcier.names import command_names, find_names, name_terms, name_words, setting_words, words
 
 CASES = [
     # behind elisions, at the start of a sentence or not
@@ -133,3 +133,13 @@ def test_commands_named_in_lower_case(question: str, expected: set[str]) -> None
     """A man-page question is about its command: "Avec la commande tac, quelle option… ?" was
     answered with an option line of ls's page, since "tac" is no capitalised name."""
     assert command_names(question) == expected
+
+
+def test_the_names_a_question_is_set_in() -> None:
+    """ "Dans Calc, …", "…dans Writer ?": the program the question happens in; "avec CUPS" is
+    what it is about."""
+    assert setting_words("Dans LibreOffice Math, quel menu ouvre le catalogue ?") == {"libreoffice", "math"}
+    assert setting_words("Comment insérer un saut de page au clavier dans Writer ?") == {"writer"}
+    assert setting_words("Sous GNOME, comment changer le fond d'écran ?") == {"gnome"}
+    assert setting_words("Comment configurer une imprimante réseau avec CUPS ?") == set()
+    assert setting_words("Qui dirige le TBD Lab de Meta ?") == set()

@@ -11,7 +11,7 @@ import pytest
 
 from server.engine import abstention
 from server.engine.abstention import TYPED_DEPTH, Support, naming_first, only_names
-from server.engine.answer_types import AnswerType, provides
+from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence
 from server.engine.retrieval import agreement
@@ -281,3 +281,55 @@ def test_names_of_the_setting_may_be_elsewhere_in_the_document(setting_pages: So
     refused = setting_pages.engine.decide(understanding, evidence, retrieval, AnswerConfig())
     assert refused.abstain and refused.reason.startswith("no evidence names"), refused.reason
     assert setting_pages.ask(Question(loops)).abstained
+
+
+def test_a_procedure_is_asked_by_comment_and_an_infinitive() -> None:
+    assert asks_for_procedure("Comment créer un compte pour un nouvel utilisateur ?")
+    assert asks_for_procedure("Comment s'abonner à la liste de diffusion debian-devel ?")
+    assert asks_for_procedure("Quelles sont les étapes pour installer Debian avec PPPoE ?")
+    assert not asks_for_procedure("Comment se comporte l'outil Barbouillage quand son Flux dépasse zéro ?")
+    assert not asks_for_procedure("Comment le groupe se servait-il autrefois du partage de ses modèles ?")
+    assert not asks_for_procedure("Comment prononce-t-on Debian ?")
+    assert instructs("To change into single-user mode, use systemctl rescue instead.", "Comment ?")
+
+
+@pytest.fixture(scope="module")
+def quick_mask_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """GIMP's page on the quick mask (fresh suite) and LibreOffice Writer's page on page breaks
+    (docs suite), which never says "Writer"."""
+    pages = [FRESH / "gimp-help-fr_000291.txt", DOCS / "libreoffice-help-fr_002173.txt"]
+    yield from pages_service(pages, "quick-mask-page", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_a_procedure_is_refused_when_the_lead_does_not_tell_how(quick_mask_page: Sourcier) -> None:
+    """The page says the quick mask's veil is red by default, not how to change that colour: the
+    sentence saying so describes, it does not tell how. Activating the mask, the page does tell."""
+    engine, config = quick_mask_page.engine, AnswerConfig()
+    question = "Comment changer la couleur rouge par défaut du voile du masque rapide dans GIMP ?"
+    understanding, retrieval, evidence = stages(quick_mask_page, question)
+    decision = engine.decide(understanding, evidence, retrieval, config)
+    assert decision.abstain and decision.reason == "nothing in the top evidence tells how"
+    # asked as a fact, the same evidence answers it: the refusal is the how-to check's
+    fact = dataclasses.replace(understanding, asked="La couleur du voile du masque rapide de GIMP ?")
+    assert not engine.decide(fact, evidence, retrieval, config).abstain
+    answer = quick_mask_page.ask(Question("Comment activer le Masque rapide dans GIMP ?"))
+    assert not answer.abstained and instructs(answer.citations[0].quote, "Comment activer… ?")
+    assert "cliquez" in answer.citations[0].quote
+
+
+@pytest.mark.slow  # ingests pages of its own
+def test_a_program_the_question_is_set_in_need_not_be_named(quick_mask_page: Sourcier) -> None:
+    """LibreOffice's help pages are shared by its programs and never say "Writer": "…dans Writer ?"
+    sets the question, and the page answers it."""
+    engine, config = quick_mask_page.engine, AnswerConfig()
+    question = "Comment insérer un saut de page au clavier dans Writer ?"
+    understanding, retrieval, evidence = stages(quick_mask_page, question)
+    assert understanding.setting == {"writer"}
+    unset = dataclasses.replace(understanding, setting=frozenset())
+    refused = engine.decide(unset, evidence, retrieval, config)
+    assert refused.abstain and refused.reason == "no evidence names ['writer']"
+    answer = quick_mask_page.ask(Question(question))
+    assert not answer.abstained and "Ctrl+Entrée" in answer.citations[0].quote
