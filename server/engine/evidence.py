@@ -224,8 +224,9 @@ def gather(
     similarities = sentence_vectors @ retrieval.query_vector
     aligned, ranked = _aligned(u, retrieval.query_states, located, sentence_states, vectors, lexical, weights)
     said_terms = [set(lexical.terms(text)) for text in u.said]
+    how_to = asks_for_steps(u.asked)  # once per question, not per sentence
     evidence = [
-        _scored(u, candidate, float(similarity), alignment, ranking, lexical, said_terms, weights)
+        _scored(u, candidate, float(similarity), alignment, ranking, lexical, said_terms, weights, how_to)
         for candidate, similarity, alignment, ranking in zip(
             located, similarities, aligned, ranked, strict=True
         )
@@ -354,6 +355,7 @@ def _scored(
     lexical: LexicalEncoder,
     said_terms: Sequence[set[str]],
     weights: Weights,
+    how_to: bool = False,
 ) -> Evidence:
     sentence_terms = set(lexical.terms(c.text))
     context_terms = sentence_terms | set(lexical.terms(c.previous))
@@ -361,7 +363,7 @@ def _scored(
     typed = 0.0
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
-    how = weights.instruction if asks_for_steps(u.asked) and instructs(c.text, u.asked) else 0.0
+    how = weights.instruction if how_to and instructs(c.text, u.asked) else 0.0
     score = (
         how
         + weights.alignment * ranking
