@@ -812,9 +812,14 @@ def test_the_words_a_documents_title_says_do_not_rank_its_sentences(shutdown_pag
     words weighing less within its page, the question's other words decide."""
     question = "Comment passer en mode mono-utilisateur, puisque shutdown ne le fait plus ?"
     answer = "To change into single-user mode, use systemctl rescue instead."
-    _, _, evidence = stages(shutdown_page, question)
+    # the answer is an instruction, which a how-to question prefers too (``Weights.instruction``):
+    # left out here, so that the title's weight alone is what decides
+    titled = AnswerConfig(weights=Weights(instruction=0.0))
+    _, _, evidence = stages(shutdown_page, question, titled)
     assert evidence[0].text == answer, evidence[0].text
-    unweighted = AnswerConfig(weights=Weights(titled=1.0))
+    _, _, with_instruction = stages(shutdown_page, question)
+    assert with_instruction[0].text == answer
+    unweighted = AnswerConfig(weights=Weights(titled=1.0, instruction=0.0))
     _, _, before = stages(shutdown_page, question, unweighted)
     assert before[0].text != answer
     # the abstention reads the plain alignment: the title's words count in full there
