@@ -13,7 +13,7 @@ from server.engine import abstention
 from server.engine.abstention import TYPED_DEPTH, Support, naming_first, only_names
 from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
 from server.engine.config import AnswerConfig
-from server.engine.evidence import Evidence
+from server.engine.evidence import Evidence, Weights
 from server.engine.retrieval import agreement
 from server.engine.service import Sourcier
 from server.engine.types import Question
@@ -146,7 +146,15 @@ def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_p
         "the answer's passage is ranked low by both retrievers"
     )
     unchecked = decision(AnswerConfig(support=Support(answer_agreement=0.0)))
-    assert not unchecked.abstain and "format PDF" in unchecked.usable[0].text
+    # unchecked, an instruction from another low-ranked chunk leads now (a how-to question prefers
+    # one, ``Weights.instruction``): "Pour supprimer un sous-document…, cliquez…"
+    assert not unchecked.abstain and "sous-document" in unchecked.usable[0].text
+    # without that preference (and with "Writer" now the question's setting, not a name the page
+    # must say) the page-break page's "Sélectionner le style de page…" leads: it does not tell how
+    # to remove a break, and check 6 refuses it
+    plain = AnswerConfig(support=Support(answer_agreement=0.0), weights=Weights(instruction=0.0))
+    unpreferred = decision(plain)
+    assert unpreferred.abstain and unpreferred.reason == "nothing in the top evidence tells how"
     answered = libreoffice_pages.ask(
         Question("Quel numéro de page peut-on donner à la page qui suit un saut de page manuel ?")
     )
