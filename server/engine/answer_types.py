@@ -312,8 +312,9 @@ def names_something(sentence: str, question: str) -> bool:
     if _WHO_DID.search(question.replace("’", "'")):
         return new_name(sentence, question)
     line = _NAME_LINE.match(sentence)
-    if line is not None:
-        return line.group(1) not in question
+    if line is not None:  # as a word: "su" is no answer to a question about "substitution"
+        own = re.compile(rf"(?<![\w.+-]){re.escape(line.group(1))}(?![\w+-]|\.\w)", re.I)
+        return own.search(question) is None
     lead = _LOWER_SUBJECT.match(sentence)
     asked = question.lower()
     return (

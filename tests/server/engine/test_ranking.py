@@ -332,6 +332,12 @@ def test_a_thing_known_by_its_name_is_a_kind_of_answer() -> None:
     assert provides(AnswerType.NAME, "Un tel fichier, créé par la commande mknod, n'a qu'un nom.", program)
     renamer = "Quelle commande permet de renommer un compte utilisateur existant ?"
     assert provides(AnswerType.NAME, "rename - renomme des fichiers", renamer)
+    # the command's name is compared as a word, not as letters inside one ("su", "substitution")
+    substitute = "Quelle commande permet d'exécuter une commande avec un UID et un GID de substitution ?"
+    assert provides(
+        AnswerType.NAME, "su - exécuter une commande avec un UID et un GID de substitution", substitute
+    )
+    assert not provides(AnswerType.NAME, "su - changer d'identité", "Que fait la commande su ?")
     assert not provides(  # a quoted common word is a way of speaking, not a name
         AnswerType.NAME,
         "On pourra ainsi prévoir un quota à chaque nouvel utilisateur en dupliquant celui d'un "
