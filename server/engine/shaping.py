@@ -12,7 +12,9 @@ text itself:
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
    following sentences of the procedure or list too, each cited on its own (a procedure told in
    prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"); a "why" question
-   answered by a fact without its reason gets the sentence that goes on from it.
+   answered by a fact without its reason gets the sentence that goes on from it; a sentence saying
+   what cannot be done gets the next one when that one offers the way around it ("Néanmoins, vous
+   pouvez…").
 
 A chunk ends where its token budget does, not where a list does: rules 2 and 3 read the chosen
 sentence within its document (``widened``), so a list cut at the chunk's end keeps its last items.
@@ -290,6 +292,37 @@ def reason_after(evidence: Evidence) -> list[Evidence]:
     return []
 
 
+#: A sentence saying what cannot be done ("Normalement, vous ne pouvez pas sélectionner du texte
+#: dans un xterm…"), and one opening with a contrast that offers the way around it ("Néanmoins,
+#: vous pouvez passer outre… en gardant la touche Maj enfoncée."): the limit alone answers nothing.
+_LIMITATION = re.compile(
+    r"\b(?:ne|n')\s*(?:[\w-]+\s+){0,2}?(?:pas|plus|jamais|guère)\b|\bimpossibles?\b|\bincapables?\b",
+    re.IGNORECASE,
+)
+_WAY_AROUND = re.compile(
+    r"^(?:néanmoins|toutefois|cependant|heureusement|mais|en\s+revanche|par\s+contre|"
+    r"pour\s+(?:y\s+remédier|contourner|éviter))\b[^.;:]*?\b(?:pouvez|pourrez|peut|pourra|peuvent|possible|"
+    r"suffit|suffira|faut|faudra|permet(?:tent)?)\b",
+    re.IGNORECASE,
+)
+
+
+def way_around(evidence: Evidence) -> list[Evidence]:
+    """The next sentence when this one says what cannot be done and that one offers the way
+    around it (``_WAY_AROUND``): the remedy is the answer, the limit only its setting."""
+    found = _neighbours(evidence)
+    if found is None or not _LIMITATION.search(evidence.text.replace("’", "'")):
+        return []
+    spans, i = found
+    if i + 1 >= len(spans):
+        return []
+    span = spans[i + 1]
+    text = _text(evidence, span)
+    if is_question(text) or is_fragment(text, evidence.headings) or not _WAY_AROUND.match(text.strip()):
+        return []
+    return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
+
+
 def gives_reason(text: str) -> bool:
     """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
     return bool(_REASON.search(text.replace("’", "'")))
@@ -326,6 +359,8 @@ def shape(
             if not (following and gives_reason(following[0].text)):
                 following = reason_after(e) or following
             shaped.extend(following)
+        else:
+            shaped.extend(way_around(e))
     unique: list[Evidence] = []
     for e in shaped:
         if not any(u.document_id == e.document_id and u.start < e.end and e.start < u.end for u in unique):

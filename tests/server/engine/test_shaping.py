@@ -18,6 +18,7 @@ from server.engine.shaping import (
     is_fragment,
     shape,
     stands_alone,
+    way_around,
     with_antecedent,
 )
 from sourcier.config import Settings
@@ -28,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "eval" / "suites" / "docs" / "documents"
 MANPAGES = ROOT / "eval" / "suites" / "manpages" / "documents"
 ARTICLES = ROOT / "data" / "corpus"
+FRESH = ROOT / "eval" / "suites" / "fresh" / "documents"
 
 
 def document_text(path: Path) -> tuple[str, str]:
@@ -641,3 +643,38 @@ def test_a_definition_is_not_extended_by_what_follows_it() -> None:
 )
 def test_specifics_are_what_prose_cannot_say(sentence: str, question: str, expected: bool) -> None:
     assert gives_specifics(sentence, question) is expected
+
+
+def test_what_cannot_be_done_comes_with_the_way_around_it() -> None:
+    """ "…je n'arrive plus à surligner du texte : y a-t-il une astuce ?" was answered with the
+    limit ("Normalement, vous ne pouvez pas sélectionner du texte…"); the remedy is the next
+    sentence, which opens with a contrast and says what one can do."""
+    xterm = FRESH / "aptitude-doc-fr_000039.txt"
+    limit = (
+        "Normalement, vous ne pouvez pas sélectionner du texte dans un xterm alors qu'un programme "
+        "(tel qu'aptitude) en fonctionnement dans le terminal utilise la souris."
+    )
+    question = "aptitude accapare la souris dans mon xterm : y a-t-il une astuce pour copier du texte ?"
+    answer = shape([evidence_at(xterm, limit)], question)
+    assert [e.text for e in answer] == [
+        limit,
+        "Néanmoins, vous pouvez passer outre ce comportement et faire une sélection en gardant la touche "
+        "Maj (Shift) enfoncée.",
+    ]
+    assert all(quoted(e, xterm) == e.text for e in answer)
+    indexed = FRESH / "gimp-help-fr_000106.txt"
+    cannot = "Vous ne pouvez pas créer une image directement en mode indexé."
+    (after,) = way_around(evidence_at(indexed, cannot))
+    assert after.text.startswith(
+        "Mais vous pouvez toujours le faire ultérieurement en utilisant la commande Image → Mode"
+    )
+    # a contrast that offers no way around ("…un microprogramme doit être installé") adds nothing
+    firmware = FRESH / "installation-guide-fr_000038.txt"
+    basic = (
+        "Beaucoup de cartes graphiques ne nécessitent pas de microprogramme supplémentaire pour les "
+        "fonctions basiques."
+    )
+    assert way_around(evidence_at(firmware, basic)) == []
+    # a sentence that says no limit gets no "Mais…" after it
+    aptitude = evidence_at(xterm, "Néanmoins, vous pouvez passer outre ce comportement")
+    assert way_around(aptitude) == []
