@@ -14,7 +14,7 @@ text itself:
    prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"); a "why" question
    answered by a fact without its reason gets the sentence that goes on from it; a sentence saying
    what cannot be done gets the next one when that one offers the way around it ("Néanmoins, vous
-   pouvez…").
+   pouvez…") or goes on from it ("Ces informations sont disponibles dans…").
 
 A chunk ends where its token budget does, not where a list does: rules 2 and 3 read the chosen
 sentence within its document (``widened``), so a list cut at the chunk's end keeps its last items.
@@ -309,7 +309,10 @@ _WAY_AROUND = re.compile(
 
 def way_around(evidence: Evidence) -> list[Evidence]:
     """The next sentence when this one says what cannot be done and that one offers the way
-    around it (``_WAY_AROUND``): the remedy is the answer, the limit only its setting."""
+    around it (``_WAY_AROUND``), or goes on from it in the same paragraph ("Il ne décrit pas non
+    plus les règles… Ces informations sont disponibles dans la Charte Debian."): the limit alone
+    answers nothing. A page footer after a blank line ("Cette page documente LilyPond-2.24.1")
+    goes on from nothing."""
     found = _neighbours(evidence)
     if found is None or not _LIMITATION.search(evidence.text.replace("’", "'")):
         return []
@@ -318,7 +321,12 @@ def way_around(evidence: Evidence) -> list[Evidence]:
         return []
     span = spans[i + 1]
     text = _text(evidence, span)
-    if is_question(text) or is_fragment(text, evidence.headings) or not _WAY_AROUND.match(text.strip()):
+    same_paragraph = "\n" not in _text(evidence, Span(evidence.end, span.start))
+    if (
+        is_question(text)
+        or is_fragment(text, evidence.headings)
+        or not (_WAY_AROUND.match(text.strip()) or (same_paragraph and leans_on_previous(text)))
+    ):
         return []
     return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
 
@@ -359,7 +367,7 @@ def shape(
             if not (following and gives_reason(following[0].text)):
                 following = reason_after(e) or following
             shaped.extend(following)
-        else:
+        elif len(chosen) == 1:  # not to a sentence that is one of several answers
             shaped.extend(way_around(e))
     unique: list[Evidence] = []
     for e in shaped:

@@ -678,3 +678,18 @@ def test_what_cannot_be_done_comes_with_the_way_around_it() -> None:
     # a sentence that says no limit gets no "Mais…" after it
     aptitude = evidence_at(xterm, "Néanmoins, vous pouvez passer outre ce comportement")
     assert way_around(aptitude) == []
+
+
+def test_what_a_document_does_not_say_comes_with_where_it_is_said() -> None:
+    """ "Où trouver les règles que doivent respecter les paquets Debian ?": the reference says it
+    does not give them, and the next sentence, which goes on from that one, says where they are.
+    A sentence after a blank line goes on from nothing: a page's footer is no continuation."""
+    reference = DOCS / "developers-reference-fr_000009.txt"
+    limit = "Il ne décrit pas non plus les règles que doivent respecter les paquets Debian."
+    (after,) = way_around(evidence_at(reference, limit))
+    assert after.text == "Ces informations sont disponibles dans la Charte Debian."
+    lilypond = DOCS / "lilypond-doc-fr_000021.txt"
+    text, _ = document_text(lilypond)
+    limited = next(s for s in split_sentences(text) if s.startswith("En raison d'une limitation dans"))
+    assert "Cette page documente" in text[text.index(limited) :][: len(limited) + 40]
+    assert way_around(evidence_at(lilypond, limited)) == []
