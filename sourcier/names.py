@@ -141,8 +141,14 @@ def name_words(text: str) -> set[str]:
 
 
 #: What sets a question in a program or a place: "Dans LibreOffice Math, quel menu… ?", "…au
-#: clavier dans Writer ?", "Sous GNOME, …".
-_SETTING_BEFORE = re.compile(r"\b(?:dans|sous)\s+(?:le\s+|la\s+|les\s+|l')?$", re.IGNORECASE)
+#: clavier dans Writer ?", "Sous GNOME, …", and a program's own kind of file or window named
+#: before it: "…dans ma feuille Calc ?", "dans un document Writer", "sous l'éditeur Vim".
+_SETTING_BEFORE = re.compile(
+    r"\b(?:dans|sous)\s+(?:(?:le|la|les|un|une|mon|ma|mes|votre|vos|son|sa|ses|notre|nos)\s+|l')?"
+    r"(?:(?:feuilles?|classeurs?|documents?|présentations?|dessins?|formules?|bases?|logiciels?|"
+    r"programmes?|applications?|éditeurs?|modules?)\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def setting_words(text: str) -> set[str]:

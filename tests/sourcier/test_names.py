@@ -143,3 +143,8 @@ def test_the_names_a_question_is_set_in() -> None:
     assert setting_words("Sous GNOME, comment changer le fond d'écran ?") == {"gnome"}
     assert setting_words("Comment configurer une imprimante réseau avec CUPS ?") == set()
     assert setting_words("Qui dirige le TBD Lab de Meta ?") == set()
+    # a program's own kind of file named before it
+    question = "Pourquoi l'image ajoutée via Format - Page n'apparaît-elle pas dans ma feuille Calc ?"
+    assert setting_words(question) == {"calc"}
+    assert setting_words("Comment numéroter les lignes dans un document Writer ?") == {"writer"}
+    assert setting_words("Combien d'employés travaillent dans la société Falcot ?") == set()

@@ -305,9 +305,14 @@ def test_a_procedure_is_asked_by_comment_and_an_infinitive() -> None:
 def quick_mask_page(
     embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sourcier]:
-    """GIMP's page on the quick mask (fresh suite) and LibreOffice Writer's page on page breaks
-    (docs suite), which never says "Writer"."""
-    pages = [FRESH / "gimp-help-fr_000291.txt", DOCS / "libreoffice-help-fr_002173.txt"]
+    """GIMP's page on the quick mask (fresh suite), LibreOffice Writer's page on page breaks
+    (docs suite), which never says "Writer", and Calc's page on page backgrounds (fresh suite),
+    which never says "Calc"."""
+    pages = [
+        FRESH / "gimp-help-fr_000291.txt",
+        DOCS / "libreoffice-help-fr_002173.txt",
+        FRESH / "libreoffice-help-fr_000768.txt",
+    ]
     yield from pages_service(pages, "quick-mask-page", embedder, corpus_index, tmp_path_factory)
 
 
@@ -341,3 +346,9 @@ def test_a_program_the_question_is_set_in_need_not_be_named(quick_mask_page: Sou
     assert refused.abstain and refused.reason == "no evidence names ['writer']"
     answer = quick_mask_page.ask(Question(question))
     assert not answer.abstained and "Ctrl+Entrée" in answer.citations[0].quote
+    # set in "ma feuille Calc": the program's own kind of file names the setting too
+    question = "Pourquoi l'image que j'ai ajoutée via Format - Page - Arrière-plan n'apparaît-elle pas dans ma feuille Calc ?"
+    understanding, retrieval, evidence = stages(quick_mask_page, question)
+    assert understanding.setting == {"calc"}
+    answer = quick_mask_page.ask(Question(question))
+    assert not answer.abstained and "visible qu'à l'impression" in answer.citations[0].quote
