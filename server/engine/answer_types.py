@@ -470,12 +470,11 @@ def asks_for_steps(question: str) -> bool:
     return bool(_STEPS_QUESTION.search(question.replace("’", "'")))
 
 
-def instructs(sentence: str, question: str) -> bool:
-    """Does the sentence tell how to do something: an instruction ("Ouvrez…", "Pour obtenir un
-    point, Ctrl-cliquez…", "il suffit de…", "avec la commande…"), a key to press, or something to
-    type or set ("rescue/enable=true", "--log-priority=info", "/etc/hostname", "Outils → Options")?
-    "Les premiers écrans de l'installateur seront affichés…" describes; a quoted label or a number
-    alone ("La fenêtre « Points d'échantillonnage » s'ouvre…") does not tell how either."""
+def tells_how(sentence: str, question: str) -> bool:
+    """``instructs`` short of a path or file name alone, what ranking rewards for a how-to question:
+    "Comme beaucoup de démons, udevd enregistre des traces dans /var/log/daemon.log." says where,
+    not how to make it log more. The abstention's check 6 keeps ``instructs``: with this one it
+    refused one more answerable question of the tuning halves and no unanswerable one."""
     text = sentence.replace("’", "'").lstrip()
     goal = GOAL_FIRST.match(text)
     return bool(
@@ -484,5 +483,16 @@ def instructs(sentence: str, question: str) -> bool:
         or _HOW.search(text)
         or any(m.group(0) not in question for m in _KEY.finditer(sentence))
         or any(m.group(0) not in question for m in _TO_TYPE.finditer(sentence))
-        or any(m.group(0) not in question for m in _IDENTIFIER.finditer(sentence))
+    )
+
+
+def instructs(sentence: str, question: str) -> bool:
+    """Does the sentence tell how to do something: an instruction ("Ouvrez…", "Pour obtenir un
+    point, Ctrl-cliquez…", "il suffit de…", "avec la commande…"), a key to press, or something to
+    type or set ("rescue/enable=true", "--log-priority=info", "/etc/hostname", "Outils → Options")?
+    "Les premiers écrans de l'installateur seront affichés…" describes; a quoted label or a number
+    alone ("La fenêtre « Points d'échantillonnage » s'ouvre…") does not tell how either. A path
+    or a file name counts here (``tells_how`` is the same without it)."""
+    return tells_how(sentence, question) or any(
+        m.group(0) not in question for m in _IDENTIFIER.finditer(sentence)
     )

@@ -5,7 +5,7 @@ gets these signals: its soft term alignment with the question (``server.engine.a
 follow-up, with the follow-up as asked too), its pooled embedding similarity, the rank of the
 chunk it came from, whether it holds the kind of answer the question asks for (a date for
 "quand"), for a how-to question whether it tells how (an instruction, a key, something to type:
-``server.engine.answer_types.instructs``), whether it is in the question's language
+``server.engine.answer_types.tells_how``: not a path alone), whether it is in the question's language
 (``sourcier.language``), and how much of it the conversation already said. Their blend orders the evidence the
 answerers work from. The coverage of the question's stemmed terms is kept for the abstention
 checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 gold-first).
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from server.engine.alignment import given_alignments, piece_words
-from server.engine.answer_types import AnswerType, asks_for_steps, instructs, provides
+from server.engine.answer_types import AnswerType, asks_for_steps, provides, tells_how
 from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
@@ -101,7 +101,7 @@ class Weights:
     context: float = 1.0  # alignment of the sentence with the one before it ("Il serait prévu…")
     titled: float = 0.3  # in ranking, the weight of the question's words the document's title says
     language: float = 0.05  # a sentence in another language than the question (sourcier.language)
-    instruction: float = 0.05  # for a how-to question, a sentence that tells how (answer_types.instructs)
+    instruction: float = 0.05  # for a how-to question, a sentence that tells how (answer_types.tells_how)
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,7 +363,7 @@ def _scored(
     typed = 0.0
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
-    how = weights.instruction if how_to and instructs(c.text, u.asked) else 0.0
+    how = weights.instruction if how_to and tells_how(c.text, u.asked) else 0.0
     score = (
         how
         + weights.alignment * ranking

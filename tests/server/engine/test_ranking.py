@@ -24,6 +24,7 @@ from server.engine.answer_types import (
     expected_type,
     instructs,
     provides,
+    tells_how,
     units_asked,
 )
 from server.engine.config import AnswerConfig
@@ -39,7 +40,7 @@ from sourcier.names import name_words
 from sourcier.sentences import split_sentences
 from sourcier.store import open_store
 from tests.support.index import copy_index
-from tests.support.pages import DOCS, pages_service, stages
+from tests.support.pages import DOCS, FRESH, pages_service, stages
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -407,7 +408,7 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(rescue_page: 
     before = {(e.document_id, e.start): e.score for e in unweighted}
     gains = {e.text: e.score - before[(e.document_id, e.start)] for e in evidence}
     assert all(
-        gain == pytest.approx(config.weights.instruction if instructs(text, question) else 0.0)
+        gain == pytest.approx(config.weights.instruction if tells_how(text, question) else 0.0)
         for text, gain in gains.items()
     )
     told = [text for text, gain in gains.items() if gain > 0]
@@ -420,6 +421,32 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(rescue_page: 
     _, _, plain = stages(rescue_page, "Qu'est-ce que le mode de secours ?", config)
     _, _, plain_neutral = stages(rescue_page, "Qu'est-ce que le mode de secours ?", neutral)
     assert [e.score for e in plain] == [e.score for e in plain_neutral]
+
+
+@pytest.fixture(scope="module")
+def udev_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The handbook's page on udev (fresh suite)."""
+    yield from pages_service(
+        [FRESH / "debian-handbook-fr_000059.txt"], "udev-page", embedder, corpus_index, tmp_path_factory
+    )
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_a_path_alone_does_not_tell_how(udev_page: Sourcier) -> None:
+    """Where udevd logs is a path, not how to make it log more: ranking's ``Weights.instruction``
+    goes to the sentence with the command (fresh suite, question f055), not to both."""
+    question = "Comment rendre udevd plus bavard dans les journaux pour déboguer mes règles udev ?"
+    where = "Comme beaucoup de démons, udevd enregistre des traces dans /var/log/daemon.log."
+    assert instructs(where, question) and not tells_how(where, question)
+    config = AnswerConfig()
+    _, _, evidence = stages(udev_page, question, config)
+    by_text = {e.text: e for e in evidence}
+    how = next(text for text in by_text if "--log-priority=info" in text)
+    assert tells_how(how, question) and by_text[how].score > by_text[where].score
+    answer = udev_page.ask(Question(question))
+    assert not answer.abstained and "--log-priority=info" in answer.citations[0].quote
 
 
 def test_facts_asked_and_documents_asked() -> None:
