@@ -385,26 +385,26 @@ def test_a_sentence_that_tells_how() -> None:
 
 
 @pytest.fixture(scope="module")
-def rescue_page(
+def how_to_pages(
     embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sourcier]:
-    """The installation guide's page on the rescue mode (docs suite)."""
-    yield from pages_service(
-        [DOCS / "installation-guide-fr_000077.txt"], "rescue-page", embedder, corpus_index, tmp_path_factory
-    )
+    """The installation guide's page on the rescue mode (docs suite) and the handbook's page on
+    udev (fresh suite)."""
+    pages = [DOCS / "installation-guide-fr_000077.txt", FRESH / "debian-handbook-fr_000059.txt"]
+    yield from pages_service(pages, "how-to-pages", embedder, corpus_index, tmp_path_factory)
 
 
 @pytest.mark.slow  # ingests a page of its own
-def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(rescue_page: Sourcier) -> None:
+def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(how_to_pages: Sourcier) -> None:
     """Every sentence that tells how gains ``Weights.instruction``, the others nothing: on the docs
     suite's whole index the sentence describing the rescue mode's first screens (from a chunk
     ranked higher) led by 0.005 without it (question d086). Here the instruction leads, and the
     answer cites it."""
     question = "Comment démarrer l'installateur en mode de secours ?"
     config = AnswerConfig()
-    _, _, evidence = stages(rescue_page, question, config)
+    _, _, evidence = stages(how_to_pages, question, config)
     neutral = config.replace(weights=dataclasses.replace(config.weights, instruction=0.0))
-    _, _, unweighted = stages(rescue_page, question, neutral)
+    _, _, unweighted = stages(how_to_pages, question, neutral)
     before = {(e.document_id, e.start): e.score for e in unweighted}
     gains = {e.text: e.score - before[(e.document_id, e.start)] for e in evidence}
     assert all(
@@ -415,37 +415,27 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(rescue_page: 
     assert any("rescue/enable=true" in text for text in told)
     assert not any(text.startswith("Les premiers écrans de l'installateur") for text in told)
     assert "rescue/enable=true" in evidence[0].text
-    answer = rescue_page.ask(Question(question))
+    answer = how_to_pages.ask(Question(question))
     assert not answer.abstained and "rescue/enable=true" in answer.citations[0].quote
     # a question that does not ask how gains nothing
-    _, _, plain = stages(rescue_page, "Qu'est-ce que le mode de secours ?", config)
-    _, _, plain_neutral = stages(rescue_page, "Qu'est-ce que le mode de secours ?", neutral)
+    _, _, plain = stages(how_to_pages, "Qu'est-ce que le mode de secours ?", config)
+    _, _, plain_neutral = stages(how_to_pages, "Qu'est-ce que le mode de secours ?", neutral)
     assert [e.score for e in plain] == [e.score for e in plain_neutral]
 
 
-@pytest.fixture(scope="module")
-def udev_page(
-    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Sourcier]:
-    """The handbook's page on udev (fresh suite)."""
-    yield from pages_service(
-        [FRESH / "debian-handbook-fr_000059.txt"], "udev-page", embedder, corpus_index, tmp_path_factory
-    )
-
-
 @pytest.mark.slow  # ingests a page of its own
-def test_a_path_alone_does_not_tell_how(udev_page: Sourcier) -> None:
+def test_a_path_alone_does_not_tell_how(how_to_pages: Sourcier) -> None:
     """Where udevd logs is a path, not how to make it log more: ranking's ``Weights.instruction``
     goes to the sentence with the command (fresh suite, question f055), not to both."""
     question = "Comment rendre udevd plus bavard dans les journaux pour déboguer mes règles udev ?"
     where = "Comme beaucoup de démons, udevd enregistre des traces dans /var/log/daemon.log."
     assert instructs(where, question) and not tells_how(where, question)
     config = AnswerConfig()
-    _, _, evidence = stages(udev_page, question, config)
+    _, _, evidence = stages(how_to_pages, question, config)
     by_text = {e.text: e for e in evidence}
     how = next(text for text in by_text if "--log-priority=info" in text)
     assert tells_how(how, question) and by_text[how].score > by_text[where].score
-    answer = udev_page.ask(Question(question))
+    answer = how_to_pages.ask(Question(question))
     assert not answer.abstained and "--log-priority=info" in answer.citations[0].quote
 
 
