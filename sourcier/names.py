@@ -141,8 +141,8 @@ def name_words(text: str) -> set[str]:
 
 
 #: What sets a question in a program or a place: "Dans LibreOffice Math, quel menu… ?", "…au
-#: clavier dans Writer ?", "Sous GNOME, …", and a program's own kind of file or window named
-#: before it: "…dans ma feuille Calc ?", "dans un document Writer", "sous l'éditeur Vim".
+#: clavier dans Writer ?", "Sous GNOME, …", also after a program's own kind of file or a word for
+#: a program: "…dans ma feuille Calc ?", "dans un document Writer", "sous l'éditeur Vim".
 _SETTING_BEFORE = re.compile(
     r"\b(?:dans|sous)\s+(?:(?:le|la|les|un|une|mon|ma|mes|votre|vos|son|sa|ses|notre|nos)\s+|l')?"
     r"(?:(?:feuilles?|classeurs?|documents?|présentations?|dessins?|formules?|bases?|logiciels?|"
