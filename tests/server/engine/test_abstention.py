@@ -348,7 +348,7 @@ def test_a_program_the_question_is_set_in_need_not_be_named(quick_mask_page: Sou
     assert not answer.abstained and "Ctrl+Entrée" in answer.citations[0].quote
     # set in "ma feuille Calc": the program's own kind of file names the setting too
     question = "Pourquoi l'image que j'ai ajoutée via Format - Page - Arrière-plan n'apparaît-elle pas dans ma feuille Calc ?"
-    understanding, retrieval, evidence = stages(quick_mask_page, question)
+    understanding, _, _ = stages(quick_mask_page, question)
     assert understanding.setting == {"calc"}
     answer = quick_mask_page.ask(Question(question))
     assert not answer.abstained and "visible qu'à l'impression" in answer.citations[0].quote

@@ -394,7 +394,7 @@ def how_to_pages(
     yield from pages_service(pages, "how-to-pages", embedder, corpus_index, tmp_path_factory)
 
 
-@pytest.mark.slow  # ingests a page of its own
+@pytest.mark.slow  # ingests pages of its own
 def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(how_to_pages: Sourcier) -> None:
     """Every sentence that tells how gains ``Weights.instruction``, the others nothing: on the docs
     suite's whole index the sentence describing the rescue mode's first screens (from a chunk
@@ -423,7 +423,7 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(how_to_pages:
     assert [e.score for e in plain] == [e.score for e in plain_neutral]
 
 
-@pytest.mark.slow  # ingests a page of its own
+@pytest.mark.slow  # ingests pages of its own
 def test_a_path_alone_does_not_tell_how(how_to_pages: Sourcier) -> None:
     """Where udevd logs is a path, not how to make it log more: ranking's ``Weights.instruction``
     goes to the sentence with the command (fresh suite, question f055), not to both."""
