@@ -11,7 +11,8 @@ text itself:
    an option's description under its "--version" line) is cited together with it, as one span;
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
    following sentences of the procedure or list too, each cited on its own (a procedure told in
-   prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"); a "why" question
+   prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"; a lead that says
+   what is at stake but not how, the instruction a sentence or two on); a "why" question
    answered by a fact without its reason gets the sentence that goes on from it; a sentence saying
    what cannot be done gets the next one when that one offers the way around it ("Néanmoins, vous
    pouvez…") or goes on from it ("Ces informations sont disponibles dans…").
@@ -26,7 +27,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
-from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, asks_for_steps
+from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, asks_for_steps, tells_how
 from server.engine.evidence import Evidence, in_heading, points_back, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
@@ -331,6 +332,30 @@ def way_around(evidence: Evidence) -> list[Evidence]:
     return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
 
 
+#: How many sentences past a how-to answer's lead the instruction it sets up may be looked for.
+HOW_GAP = 2
+
+
+def how_after(evidence: Evidence, question: str) -> list[Evidence]:
+    """For a how-to question whose lead sentence says what is at stake but not how ("Les paquets
+    téléchargés par aptitude sont placés dans un répertoire de cache…"), the first of the next
+    ``HOW_GAP`` sentences that tells how ("Pour supprimer tous les fichiers de ce répertoire,
+    utilisez Actions → Nettoyer le cache des paquets"); never past a heading or a question."""
+    if tells_how(evidence.text, question):
+        return []
+    found = _neighbours(evidence)
+    if found is None:
+        return []
+    spans, i = found
+    for span in spans[i + 1 : i + 1 + HOW_GAP]:
+        text = _text(evidence, span)
+        if is_question(text) or is_fragment(text, evidence.headings):
+            break
+        if tells_how(text, question):
+            return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
+    return []
+
+
 def gives_reason(text: str) -> bool:
     """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
     return bool(_REASON.search(text.replace("’", "'")))
@@ -359,6 +384,10 @@ def shape(
         shaped.append(with_antecedent(e))
         if wants_items or e.text.rstrip().endswith(":"):
             steps = following_steps(e, leaning=wants_steps)
+            if wants_steps and not steps:
+                how = how_after(e, question)
+                if how:
+                    steps = how + following_steps(how[0], leaning=True)
             shaped.extend(steps)
             if wants_steps:
                 shaped.extend(procedure_steps(e, steps))

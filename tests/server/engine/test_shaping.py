@@ -426,6 +426,27 @@ def test_a_why_question_gets_the_reason_that_follows_its_fact() -> None:
     assert shape([evidence_at(manifesto, fact), blocked], why) == [evidence_at(manifesto, fact), blocked]
 
 
+def test_a_how_to_question_gets_the_instruction_its_lead_sets_up() -> None:
+    """ "Comment libérer la place prise par les paquets téléchargés dans aptitude ?" was answered
+    with where the packages are kept; how to remove them is two sentences on."""
+    page = DOCS / "aptitude-doc-fr_000018.txt"
+    where = (
+        "Les paquets qui sont téléchargés par aptitude sont placés dans un répertoire de cache "
+        "(habituellement /var/cache/apt/archives)."
+    )
+    question = "Comment libérer la place prise par les paquets téléchargés dans aptitude ?"
+    answer = shape([evidence_at(page, where)], question)
+    assert len(answer) == 2 and answer[0].text == where
+    assert answer[1].text.startswith("Pour supprimer tous les fichiers de ce répertoire, utilisez Actions")
+    assert quoted(answer[1], page) == answer[1].text
+    # a lead that tells how itself, or a question that asks no how, gets nothing more
+    how = answer[1].text
+    assert [e.text for e in shape([evidence_at(page, how)], question)] == [how]
+    assert shape([evidence_at(page, where)], "Où aptitude place-t-il les paquets téléchargés ?") == [
+        evidence_at(page, where)
+    ]
+
+
 def test_an_example_is_cited_with_what_it_illustrates() -> None:
     """ "Par exemple /dev/sdb et non pas /dev/sdb1." illustrates the sentence before it, which
     holds the answer ("sur le disque complet, et pas sur une partition")."""
