@@ -11,10 +11,10 @@ import pytest
 
 from server.engine import abstention
 from server.engine.abstention import TYPED_DEPTH, Support, naming_first, only_names
-from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
+from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides, tells_how
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, Weights
-from server.engine.retrieval import agreement
+from server.engine.retrieval import agreement, chunk_agreement
 from server.engine.service import Sourcier
 from server.engine.types import Question
 from server.engine.understanding import understand
@@ -145,10 +145,15 @@ def test_an_answer_from_a_chunk_the_retrievers_rank_low_is_refused(libreoffice_p
     assert refused.abstain and refused.reason.startswith(
         "the answer's passage is ranked low by both retrievers"
     )
-    unchecked = decision(AnswerConfig(support=Support(answer_agreement=0.0)))
-    # unchecked, an instruction from another low-ranked chunk leads now (a how-to question prefers
-    # one, ``Weights.instruction``): "Pour supprimer un sous-document…, cliquez…"
-    assert not unchecked.abstain and "sous-document" in unchecked.usable[0].text
+    unchecked_config = AnswerConfig(support=Support(answer_agreement=0.0))
+    unchecked = decision(unchecked_config)
+    # unchecked, an instruction from a chunk both retrievers rank low leads (a how-to question
+    # prefers one, ``Weights.instruction``): "Cliquez ici pour afficher une boîte de dialogue
+    # d'avertissement lorsque vous essayez d'exporter un document au format PDF…"
+    _, retrieval, _ = stages(libreoffice_pages, question, unchecked_config)
+    lead = unchecked.usable[0]
+    assert not unchecked.abstain and tells_how(lead.text, question) and "saut" not in lead.text
+    assert chunk_agreement(retrieval, lead.chunk_rank) < Support().answer_agreement
     # without that preference (and with "Writer" now the question's setting, not a name the page
     # must say) the page-break page's "Sélectionner le style de page…" leads: it does not tell how
     # to remove a break, and check 6 refuses it

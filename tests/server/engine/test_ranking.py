@@ -4,6 +4,7 @@ that adjust the blend, and the checks that pick usable evidence from it."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,17 @@ from server.engine.answer_types import (
 )
 from server.engine.config import AnswerConfig
 from server.engine.conversation import standalone_question
-from server.engine.evidence import Evidence, SentenceVectors, Weights, leading_states, refers_back, repetition
+from server.engine.evidence import (
+    RESTATING_DEPTH,
+    Evidence,
+    SentenceVectors,
+    Weights,
+    leading_states,
+    quoted,
+    refers_back,
+    repetition,
+    restating,
+)
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.engine.service import Sourcier
 from server.engine.types import Question, Turn
@@ -437,6 +448,49 @@ def test_a_path_alone_does_not_tell_how(how_to_pages: Sourcier) -> None:
     assert tells_how(how, question) and by_text[how].score > by_text[where].score
     answer = how_to_pages.ask(Question(question))
     assert not answer.abstained and "--log-priority=info" in answer.citations[0].quote
+
+
+def test_a_sentence_restating_the_question_gives_way_to_the_answer(service: Any) -> None:
+    """ "Comment les programmeurs ont-ils accueilli la quatrième version de Llama ?" aligns best
+    with the sentence on Llama 4's disappointing performance, which reads like the question
+    itself; the one saying how developers took it leads once that is weighed (``restating``)."""
+    question = "Comment les programmeurs ont-ils accueilli la quatrième version de Llama ?"
+    config = AnswerConfig()
+    neutral = config.replace(weights=dataclasses.replace(config.weights, restating=0.0))
+    _, _, plain = stages(service, question, neutral)
+    _, _, weighed = stages(service, question, config)
+    assert plain[0].text.startswith("Le changement de cap de Meta trouverait ses racines")
+    assert "captiver les développeurs" in weighed[0].text
+    # only the best RESTATING_DEPTH are read again: the rest keep their order, below them
+    assert [e.text for e in weighed[RESTATING_DEPTH:]] == [e.text for e in plain[RESTATING_DEPTH:]]
+    assert all(a.score >= b.score for a, b in itertools.pairwise(weighed))
+    assert "captiver les développeurs" in service.ask(Question(question)).text
+
+
+def test_a_passage_the_question_quotes_is_not_a_restatement(embedder: Any) -> None:
+    """A man page's NAME line says the very words a question quotes ("…correspond à la description
+    « round to nearest integer » ?"): it is what the question looks for, and keeps its rank."""
+    question = "Quelle fonction de bibliothèque correspond à la description « round to nearest integer » ?"
+    assert quoted(question) == ["round to nearest integer"]
+    assert quoted("Que fait « ls » ?") == []  # a quoted word is a name, not a passage
+    name_line = "lround, lroundf, lroundl, llround, llroundf, llroundl - round to nearest integer"
+    other = (
+        "When the current rounding direction is to nearest, these functions round halfway cases to the "
+        "even integer in accordance with IEEE-754."
+    )
+    evidence = [_scored(0, 1.0), _scored(100, 1.0)]
+    evidence = [
+        dataclasses.replace(evidence[0], text=name_line),
+        dataclasses.replace(evidence[1], text=other),
+    ]
+    vectors = SentenceVectors(embedder)
+    query = embedder.embed_query(question)
+    query = query[0] if query.ndim == 2 else query
+    unquoted = restating(evidence, query, vectors, 0.5)
+    assert unquoted[0].text == other  # the NAME line reads more like the question...
+    kept = restating(evidence, query, vectors, 0.5, quoted(question))
+    assert kept[0].text == name_line  # ...but says what it quotes
+    assert restating(evidence, query, vectors, 0.0) == evidence
 
 
 def test_facts_asked_and_documents_asked() -> None:
