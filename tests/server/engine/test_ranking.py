@@ -412,7 +412,8 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(how_to_pages:
     ranked higher) led by 0.005 without it (question d086). Here the instruction leads, and the
     answer cites it."""
     question = "Comment démarrer l'installateur en mode de secours ?"
-    config = AnswerConfig()
+    # restating off in both: it re-reads the best six, which the instruction weight reorders
+    config = AnswerConfig().replace(weights=dataclasses.replace(Weights(), restating=0.0))
     _, _, evidence = stages(how_to_pages, question, config)
     neutral = config.replace(weights=dataclasses.replace(config.weights, instruction=0.0))
     _, _, unweighted = stages(how_to_pages, question, neutral)
@@ -426,6 +427,8 @@ def test_a_how_to_question_ranks_first_the_sentence_that_tells_how(how_to_pages:
     assert any("rescue/enable=true" in text for text in told)
     assert not any(text.startswith("Les premiers écrans de l'installateur") for text in told)
     assert "rescue/enable=true" in evidence[0].text
+    _, _, shipped = stages(how_to_pages, question, AnswerConfig())
+    assert "rescue/enable=true" in shipped[0].text
     answer = how_to_pages.ask(Question(question))
     assert not answer.abstained and "rescue/enable=true" in answer.citations[0].quote
     # a question that does not ask how gains nothing
