@@ -280,15 +280,25 @@ def reason_after(evidence: Evidence) -> list[Evidence]:
     """The first of the next ``REASON_GAP`` sentences that gives a reason and points back to what
     comes before it ("…que cela soit principalement causé par…"), the remarks between left out;
     never past a heading or a question."""
+
+    def reason(text: str) -> bool:
+        return gives_reason(text) and (leans_on_previous(text) or points_back(text))
+
+    return _first_after(evidence, REASON_GAP, reason)
+
+
+def _first_after(evidence: Evidence, gap: int, wanted: Callable[[str], bool]) -> list[Evidence]:
+    """The first of the ``gap`` sentences after this one that is ``wanted`` (none past a heading
+    or a question), as evidence of its own."""
     found = _neighbours(evidence)
     if found is None:
         return []
     spans, i = found
-    for span in spans[i + 1 : i + 1 + REASON_GAP]:
+    for span in spans[i + 1 : i + 1 + gap]:
         text = _text(evidence, span)
         if is_question(text) or is_fragment(text, evidence.headings):
             break
-        if gives_reason(text) and (leans_on_previous(text) or points_back(text)):
+        if wanted(text):
             return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
     return []
 
@@ -343,17 +353,7 @@ def how_after(evidence: Evidence, question: str) -> list[Evidence]:
     utilisez Actions → Nettoyer le cache des paquets"); never past a heading or a question."""
     if tells_how(evidence.text, question):
         return []
-    found = _neighbours(evidence)
-    if found is None:
-        return []
-    spans, i = found
-    for span in spans[i + 1 : i + 1 + HOW_GAP]:
-        text = _text(evidence, span)
-        if is_question(text) or is_fragment(text, evidence.headings):
-            break
-        if tells_how(text, question):
-            return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
-    return []
+    return _first_after(evidence, HOW_GAP, lambda text: tells_how(text, question))
 
 
 def gives_reason(text: str) -> bool:
