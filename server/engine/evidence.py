@@ -195,6 +195,11 @@ class SentenceVectors:
     def __len__(self) -> int:
         return len(self._cache)
 
+    @property
+    def kept_queries(self) -> int:
+        """How many query-side vectors are kept (``as_queries``; at most ``max_queries``)."""
+        return len(self._queries)
+
 
 def coverage(terms: dict[str, float], sentence_terms: set[str]) -> float:
     """Weighted share of the question's terms that the sentence contains."""

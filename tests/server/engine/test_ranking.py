@@ -127,6 +127,12 @@ def test_sentence_cache_keeps_within_its_byte_budget(embedder: Any) -> None:
     assert [s.pieces for s in again_states] == [s.pieces for s in states]
     np.testing.assert_allclose(bounded.embed(texts[:2]), vectors[:2], atol=1e-5)
     assert bounded.encode([])[0].shape == (0, embedder.dimension)
+    # the query-side vectors (``restating``) are kept within their share of the budget too
+    as_queries = bounded.as_queries(texts)
+    np.testing.assert_allclose(as_queries, embedder.embed_queries(texts), atol=1e-5)
+    assert 1 <= bounded.kept_queries <= bounded.max_queries < len(texts)
+    np.testing.assert_allclose(bounded.as_queries(texts[-2:]), as_queries[-2:], atol=1e-5)
+    assert bounded.as_queries([]).shape == (0, embedder.dimension)
 
 
 def test_refers_back_and_repetition() -> None:
