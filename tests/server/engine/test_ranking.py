@@ -487,14 +487,11 @@ def test_a_passage_the_question_quotes_is_not_a_restatement(embedder: Any) -> No
         "When the current rounding direction is to nearest, these functions round halfway cases to the "
         "even integer in accordance with IEEE-754."
     )
-    evidence = [_scored(0, 1.0), _scored(100, 1.0)]
     evidence = [
-        dataclasses.replace(evidence[0], text=name_line),
-        dataclasses.replace(evidence[1], text=other),
+        dataclasses.replace(_scored(at, 1.0), text=text) for at, text in ((0, name_line), (100, other))
     ]
     vectors = SentenceVectors(embedder)
-    query = embedder.embed_query(question)
-    query = query[0] if query.ndim == 2 else query
+    query = embedder.embed_query(question)  # one row: (dimension,)
     unquoted = restating(evidence, query, vectors, 0.5)
     assert unquoted[0].text == other  # the NAME line reads more like the question...
     kept = restating(evidence, query, vectors, 0.5, quoted(question))
