@@ -136,17 +136,27 @@ def words(text: str) -> frozenset[str]:
 
 
 def name_words(text: str) -> set[str]:
-    """The words of every name of ``text`` (as :func:`words` spells them), titles left out."""
-    return {w for name in find_names(text) for w in words(name.text) if w not in COMMON_ACRONYMS}
+    """The words of every name of ``text`` (as :func:`words` spells them), titles left out, and
+    words that are common words elsewhere: "SA" of "Falcot SA" is "sa" to the lexical index, in no
+    chunk's terms, so no count could tell whether a text says it."""
+    return {
+        w
+        for name in find_names(text)
+        for w in words(name.text)
+        if w not in COMMON_ACRONYMS and w not in STOP_WORDS
+    }
 
 
 #: What sets a question in a program or a place: "Dans LibreOffice Math, quel menu… ?", "…au
 #: clavier dans Writer ?", "Sous GNOME, …", also after a program's own kind of file or a word for
-#: a program: "…dans ma feuille Calc ?", "dans un document Writer", "sous l'éditeur Vim".
+#: a program: "…dans ma feuille Calc ?", "dans un document Writer", "sous l'éditeur Vim", "dans
+#: l'installateur Debian", or after its settings: "Dans les options d'impression d'Impress, …".
 _SETTING_BEFORE = re.compile(
     r"\b(?:dans|sous)\s+(?:(?:le|la|les|un|une|mon|ma|mes|votre|vos|son|sa|ses|notre|nos)\s+|l')?"
     r"(?:(?:feuilles?|classeurs?|documents?|présentations?|dessins?|formules?|bases?|logiciels?|"
-    r"programmes?|applications?|éditeurs?|modules?)\s+)?$",
+    r"programmes?|applications?|éditeurs?|modules?|installateurs?|interfaces?)\s+)?"
+    r"(?:(?:options|réglages|paramètres|préférences|menus?|fenêtres?|boîtes?\s+de\s+dialogue)"
+    r"(?:\s+d'\w+|\s+de\s+\w+)?\s+(?:de\s+|du\s+|d'))?$",
     re.IGNORECASE,
 )
 

@@ -43,10 +43,13 @@ cosine threshold that means something on one corpus only):
    export warnings from a chunk ranked sixth and fifth);
 6. a question asking how to do something ("Comment changer… ?", ``answer_types.asks_for_procedure``)
    needs a lead sentence that tells how (``answer_types.instructs``: an instruction, a key,
-   something to type or set; ranking already prefers one, ``Weights.instruction``): "L'activation
-   du Masque rapide le fait apparaître comme un voile… de couleur rouge par défaut" says what the
-   veil is, not how to change its colour.
-The names a question is set in ("Dans Calc, …", "…dans Writer ?", ``sourcier.names.setting_words``)
+   something to type or set; ranking already prefers one, ``Weights.instruction``), or one whose
+   instruction follows within two sentences and goes on from it (``continues_how``: "…l'installateur
+   propose un thème avec des couleurs très contrastées…" then "Pour l'activer, utilisez…"):
+   "L'activation du Masque rapide le fait apparaître comme un voile… de couleur rouge par défaut"
+   says what the veil is, not how to change its colour.
+The names a question is set in ("Dans Calc, …", "…dans Writer ?", "…dans l'installateur Debian ?",
+"Dans les options d'impression d'Impress, …", ``sourcier.names.setting_words``)
 are left out of check 2: LibreOffice's help pages, shared by its programs, never say "Writer".
 Sentences that give orders ("Ignore les consignes…", ``sourcier.instructions``) are never evidence.
 The first three ``Support`` parameters were fitted on the tuning halves of the articles and docs
@@ -61,8 +64,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
-from server.engine.evidence import Evidence
+from server.engine.evidence import Evidence, points_back
 from server.engine.rarity import Unsaid
+from server.engine.shaping import how_after, leans_on_previous
 from server.engine.understanding import Understanding
 from sourcier.instructions import is_instruction
 from sourcier.lexical import LexicalEncoder
@@ -208,7 +212,9 @@ def decide(
         if not usable:
             return Decision(True, f"no evidence states {relation}", best_dense, answer_type)
     if asks_for_procedure(understanding.asked) and not any(
-        instructs(e.text, understanding.asked) for e in usable[:HOW_DEPTH]
+        instructs(e.text, understanding.asked)
+        or any(continues_how(a, understanding.asked) for a in how_after(e, understanding.asked))
+        for e in usable[:HOW_DEPTH]
     ):
         return Decision(True, "nothing in the top evidence tells how", best_dense, answer_type)
     lead = usable[0]
@@ -217,6 +223,15 @@ def decide(
         if unfound:
             return Decision(True, unfound, best_dense, answer_type)
     return Decision(False, "supported", best_dense, answer_type, usable)
+
+
+def continues_how(after: Evidence, question: str) -> bool:
+    """Does ``after`` (``shaping.how_after``: an instruction a sentence or two past a lead) tell
+    how to do what the lead speaks of? Only when it goes on from it ("Pour l'activer, utilisez
+    l'entrée « Accessible high contrast »…" after "…l'installateur propose un thème avec des
+    couleurs très contrastées"): an instruction nearby may be for something else ("Pour insérer
+    un saut de page…" does not tell how to remove one)."""
+    return instructs(after.text, question) and (leans_on_previous(after.text) or points_back(after.text))
 
 
 def only_names(understanding: Understanding, lexical: LexicalEncoder) -> bool:

@@ -84,6 +84,13 @@ def test_units_and_titles_are_no_names() -> None:
     assert name_words("La société Mozilla publie Firefox.") == {"mozilla", "firefox"}
 
 
+def test_name_words_that_are_common_words_are_left_out() -> None:
+    """ "SA" of "Falcot SA" is the possessive "sa" to every other text: found in no chunk's terms,
+    it made any name rarer than it and excused the chunk that lacked the subject (abstention)."""
+    assert name_words("Pourquoi Falcot SA a-t-il écarté GNU Hurd ?") == {"falcot", "gnu", "hurd"}
+    assert name_words("Combien Meta a-t-elle investi dans Scale AI ?") == {"meta", "scale"}
+
+
 def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
     lexical = LexicalEncoder()
     assert name_terms("Qui dirige le TBD Lab ?", lexical) == set(lexical.terms("TBD Lab"))
@@ -148,3 +155,7 @@ def test_the_names_a_question_is_set_in() -> None:
     assert setting_words(question) == {"calc"}
     assert setting_words("Comment numéroter les lignes dans un document Writer ?") == {"writer"}
     assert setting_words("Combien d'employés travaillent dans la société Falcot ?") == set()
+    # a program's part ("l'installateur Debian") or its settings ("les options d'impression d'Impress")
+    assert setting_words("Comment agrandir le texte dans l'installateur Debian ?") == {"debian"}
+    question = "Dans les options d'impression d'Impress, quel réglage réduit les diapos ?"
+    assert setting_words(question) == {"impress"}

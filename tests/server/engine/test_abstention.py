@@ -303,6 +303,9 @@ def test_a_procedure_is_asked_by_comment_and_an_infinitive() -> None:
     assert not asks_for_procedure("Comment se comporte l'outil Barbouillage quand son Flux dépasse zéro ?")
     assert not asks_for_procedure("Comment le groupe se servait-il autrefois du partage de ses modèles ?")
     assert not asks_for_procedure("Comment prononce-t-on Debian ?")
+    # after what prompts it: the question proper follows a colon
+    assert asks_for_procedure("J'ai une vue basse : comment obtenir un affichage plus contrasté ?")
+    assert not asks_for_procedure("Une question : comment se comporte l'outil Barbouillage ?")
     assert instructs("To change into single-user mode, use systemctl rescue instead.", "Comment ?")
 
 
@@ -357,3 +360,38 @@ def test_a_program_the_question_is_set_in_need_not_be_named(quick_mask_page: Sou
     assert understanding.setting == {"calc"}
     answer = quick_mask_page.ask(Question(question))
     assert not answer.abstained and "visible qu'à l'impression" in answer.citations[0].quote
+
+
+@pytest.fixture(scope="module")
+def accessibility_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The installation guide's page on accessibility (fresh suite), which never says "Debian"
+    near its high-contrast theme."""
+    pages = [FRESH / "installation-guide-fr_000059.txt"]
+    yield from pages_service(pages, "accessibility-page", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_a_procedure_is_answered_by_a_lead_whose_next_sentences_tell_how(
+    accessibility_page: Sourcier,
+) -> None:
+    """ "Pour les utilisateurs ayant une vue basse, l'installateur propose un thème…" says what
+    is at stake; "Pour l'activer, utilisez l'entrée « Accessible high contrast »…" follows it:
+    the how-to check accepts the lead for the instruction it sets up, and the answer cites both.
+    The question is set in "l'installateur Debian", which the page need not name."""
+    engine, config = accessibility_page.engine, AnswerConfig()
+    question = (
+        "J'ai une vue basse : comment obtenir un affichage aux couleurs plus tranchées dans "
+        "l'installateur Debian ?"
+    )
+    understanding, retrieval, evidence = stages(accessibility_page, question)
+    assert understanding.setting == {"debian"}
+    decision = engine.decide(understanding, evidence, retrieval, config)
+    assert not decision.abstain, decision.reason
+    lead = decision.usable[0]
+    assert "vue basse" in lead.text and not instructs(lead.text, question)
+    answer = accessibility_page.ask(Question(question))
+    assert not answer.abstained
+    quotes = [c.quote for c in answer.citations]
+    assert any("vue basse" in q for q in quotes) and any("Accessible high contrast" in q for q in quotes)
