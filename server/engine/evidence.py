@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +23,7 @@ import numpy as np
 
 from server.engine.alignment import given_alignments, piece_words
 from server.engine.answer_types import AnswerType, asks_for_steps, provides, tells_how
+from server.engine.kept import Kept
 from server.engine.retrieval import Retrieval
 from server.engine.understanding import Understanding
 from sourcier.documents import ScoredChunk
@@ -137,35 +136,21 @@ class SentenceVectors:
     def __init__(self, embedder: Embedder, max_bytes: int = 256 * 2**20) -> None:
         self.embedder = embedder
         self.max_bytes = max_bytes
-        self._cache: OrderedDict[str, tuple[np.ndarray, TokenStates]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.max_queries = max_bytes // 16 // (4 * embedder.dimension)  # vectors only: a 16th of the budget
+        self._passages: Kept[tuple[np.ndarray, TokenStates]] = Kept(
+            max_bytes, lambda entry: entry[0].nbytes + entry[1].nbytes
+        )
+        queries_bytes = max_bytes // 16  # vectors only: a 16th of the budget
+        self._queries: Kept[np.ndarray] = Kept(queries_bytes, lambda vector: vector.nbytes)
+        self.max_queries = queries_bytes // (4 * embedder.dimension)
 
     def encode(self, texts: Sequence[str]) -> tuple[np.ndarray, list[TokenStates]]:
         """(n, dimension) pooled passage vectors and the token states of ``texts``."""
-        with self._lock:
-            # taken now: another thread may evict them before this call returns
-            entries = {t: self._cache[t] for t in texts if t in self._cache}
-        missing = list(dict.fromkeys(t for t in texts if t not in entries))
-        computed: dict[str, tuple[np.ndarray, TokenStates]] = {}
-        if missing:
+
+        def compute(missing: list[str]) -> list[tuple[np.ndarray, TokenStates]]:
             vectors, states = self.embedder.encode(missing, "passage")
-            computed = {t: (v, st) for t, v, st in zip(missing, vectors, states, strict=True)}
-        entries.update(computed)
-        found = [entries[t] for t in texts]
-        with self._lock:
-            for text, entry in computed.items():
-                if text not in self._cache:
-                    self._cache[text] = entry
-                    self._bytes += entry[0].nbytes + entry[1].nbytes
-            for text in texts:
-                if text in self._cache:
-                    self._cache.move_to_end(text)
-            while self._bytes > self.max_bytes and len(self._cache) > 1:
-                _, (vector, evicted) = self._cache.popitem(last=False)
-                self._bytes -= vector.nbytes + evicted.nbytes
+            return list(zip(vectors, states, strict=True))
+
+        found = self._passages.get(texts, compute)
         if not found:
             return np.zeros((0, self.embedder.dimension), np.float32), []
         return np.stack([v for v, _ in found]), [st for _, st in found]
@@ -173,27 +158,17 @@ class SentenceVectors:
     def as_queries(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dimension) vectors of ``texts`` embedded as queries, kept like the passage
         vectors (``restating`` compares them with the question)."""
-        with self._lock:
-            known = {t: self._queries[t] for t in texts if t in self._queries}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
-        if missing:
-            known.update(zip(missing, self.embedder.embed_queries(missing), strict=True))
-        with self._lock:
-            for text in missing:
-                self._queries[text] = known[text]
-                self._queries.move_to_end(text)
-            while len(self._queries) > self.max_queries:
-                self._queries.popitem(last=False)
-        if not texts:
+        found = self._queries.get(texts, lambda missing: list(self.embedder.embed_queries(missing)))
+        if not found:
             return np.zeros((0, self.embedder.dimension), np.float32)
-        return np.stack([known[t] for t in texts])
+        return np.stack(found)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dimension) pooled passage vectors of ``texts``."""
         return self.encode(texts)[0]
 
     def __len__(self) -> int:
-        return len(self._cache)
+        return len(self._passages)
 
     @property
     def kept_queries(self) -> int:
