@@ -15,6 +15,7 @@ checks; as a ranking signal it lost to alignment on the eval set (0.57 vs 0.77 g
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class Weights:
     language: float = 0.05  # a sentence in another language than the question (sourcier.language)
     instruction: float = 0.05  # for a how-to question, a sentence that tells how (answer_types.tells_how)
     restating: float = 0.5  # times the sentence's similarity to the question as a question (``restating``)
+    verbatim: float = 0.1  # a sentence holding an identifier the question writes (``verbatim``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,10 +248,28 @@ RESTATING_DEPTH = 6
 _QUOTED = re.compile(r"«\s*([^»]+?)\s*»|\"([^\"]+)\"|“([^”]+)”")
 
 
+#: What a question writes as the text writes it: an identifier with punctuation inside
+#: ("auth.!notice", "/etc/fstab", "ip_forward") or before it ("--print-inputs", "~napt", "?priority").
+_VERBATIM = re.compile(
+    r"(?<![\w~?/.-])(?=[\w./~?-]*[A-Za-z])"
+    r"(?:[\w-]*\w[.!/_=:+~]+[\w.!/_=:+~-]*\w|/[\w.-]+(?:/[\w.-]+)*|(?:--?|[~?])[A-Za-z][\w-]*)"
+)
+
+
 def quoted(question: str) -> list[str]:
-    """The passages of three words or more that the question quotes, casefolded."""
+    """The passages of three words or more that the question quotes, and the identifiers it
+    writes verbatim, casefolded: a sentence holding one is what the question looks for."""
     found = ("".join(groups) for groups in _QUOTED.findall(question))
-    return [q.casefold() for q in found if len(q.split()) >= 3]
+    passages = [q.casefold() for q in found if len(q.split()) >= 3]
+    return passages + list(verbatim(question))
+
+
+@functools.lru_cache(maxsize=1024)
+def verbatim(question: str) -> tuple[str, ...]:
+    """The identifiers the question writes as a text would ("auth.!notice", "--print-inputs"),
+    casefolded: a sentence holding one is about that very thing, not a neighbour of it
+    ("auth.notice;mail.info")."""
+    return tuple(m.group(0).casefold() for m in _VERBATIM.finditer(question))
 
 
 def restating(
@@ -271,7 +291,8 @@ def restating(
     answer that repeats the question's condition before it answers, "Si vous fermez les boîtes
     de dialogue avec le bouton OK, la saisie incorrecte n'est pas supprimée."). A sentence
     holding a passage the question quotes is what it looks for ("…correspond à la description
-    « round to nearest integer » ?"), not a restatement."""
+    « round to nearest integer » ?"), not a restatement; so is one holding an identifier the
+    question writes verbatim ("auth.!notice", ``verbatim``)."""
     if not weight or not evidence:
         return evidence
     top = evidence[:RESTATING_DEPTH]
@@ -421,8 +442,11 @@ def _scored(
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
     how = weights.instruction if how_to and tells_how(c.text, u.asked) else 0.0
+    folded = c.text.casefold()
+    written = weights.verbatim if any(v in folded for v in verbatim(u.asked)) else 0.0
     score = (
         how
+        + written
         + weights.alignment * ranking
         + weights.dense * similarity
         + weights.coverage * cov

@@ -40,6 +40,7 @@ from server.engine.evidence import (
     refers_back,
     repetition,
     restating,
+    verbatim,
 )
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.engine.service import Sourcier
@@ -931,3 +932,45 @@ def test_a_question_for_a_place_on_disk_needs_a_path_or_a_file_name(
             "L'installateur sait charger des microprogrammes sur des supports amovibles.",
             question,
         )
+
+
+def test_identifiers_the_question_writes_are_found_verbatim() -> None:
+    question = "Quels messages le sélecteur auth.!notice retient-il dans rsyslog ?"
+    assert verbatim(question) == ("auth.!notice",)
+    assert verbatim("Que fait l'option --print-inputs ? Et ?priority, ~napt, /etc/fstab, ip_forward ?") == (
+        "--print-inputs",
+        "?priority",
+        "~napt",
+        "/etc/fstab",
+        "ip_forward",
+    )
+    # words, hyphenated words, numbers and the question mark itself are not identifiers
+    assert verbatim("Peut-être celle-ci a-t-elle la liste debian-devel de Llama 4.5 ?") == ()
+    assert quoted(question) == ["auth.!notice"]  # exempt from ``restating`` like a quoted passage
+
+
+@pytest.fixture(scope="module")
+def syslog_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """The Debian handbook's page on rsyslog's selectors (docs suite)."""
+    yield from pages_service(
+        [DOCS / "debian-handbook-fr_000105.txt"], "syslog-page", embedder, corpus_index, tmp_path_factory
+    )
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_a_sentence_holding_an_identifier_the_question_writes_leads(syslog_page: Sourcier) -> None:
+    """ "Quels messages le sélecteur auth.!notice retient-il… ?" aligns best with the sentence
+    defining selectors ("…(exemple : auth.notice;mail.info)"); the one on "auth.!notice" itself
+    answers, and leads once the identifier written as the question writes it counts
+    (``Weights.verbatim``)."""
+    question = "Quels messages le sélecteur auth.!notice retient-il dans rsyslog ?"
+    config = AnswerConfig()
+    neutral = config.replace(weights=dataclasses.replace(config.weights, verbatim=0.0))
+    _, _, plain = stages(syslog_page, question, neutral)
+    _, _, weighed = stages(syslog_page, question, config)
+    assert "auth.!notice" not in plain[0].text
+    assert "auth.!notice" in weighed[0].text and "strictement inférieures" in weighed[0].text
+    answer = syslog_page.ask(Question(question))
+    assert not answer.abstained and "auth.!notice" in answer.citations[0].quote
