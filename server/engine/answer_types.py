@@ -413,11 +413,14 @@ def gives_specifics(sentence: str, question: str) -> bool:
 
 # --- how-to questions: they expect to be told how ---------------------------------------
 
+#: Where a question's interrogative can start: at its head, or after what prompts it ("J'ai une vue
+#: basse : comment obtenir… ?").
+_ASKING = r"(?:^|(?<=[:;]\s))"
 #: A how-to question ("Comment créer un compte… ?", "Quelles sont les étapes… ?").
 _STEPS_QUESTION = re.compile(
     r"(?:\bquelles?\s+(?:sont\s+les\s+)?(?:étapes|opérations|manipulations|actions)|\bprocédure|"
     r"\bque\s+faut-il\s+faire|\bcomment\s+(?:faire|procéder|s'y\s+prendre)|"
-    r"(?:^|(?<=[:;]\s))\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
+    rf"{_ASKING}\s*comment\s+(?!s'appelle|se\s+nomme|est\s+nommé|prononce)\w+)",
     re.IGNORECASE,
 )
 #: An instruction in the imperative ("Ouvrez la barre d'outils…", "Relâchez la souris…", "Faites
@@ -444,7 +447,7 @@ _HOW = re.compile(
 #: (an infinitive after "comment"), not "Comment se comporte l'outil… ?" nor "Comment le groupe
 #: se servait-il… ?", which ask how something is or was.
 _PROCEDURE_QUESTION = re.compile(
-    r"(?:^|[:;]\s)\W*comment\s+(?:(?:se|s'|me|m'|en|y|le|la|les|l'|lui|leur)\s*)?[a-zàâçéèêëîïôûù-]+(?:er|ir|re|oir)\b",
+    rf"{_ASKING}\W*comment\s+(?:(?:se|s'|me|m'|en|y|le|la|les|l'|lui|leur)\s*)?[a-zàâçéèêëîïôûù-]+(?:er|ir|re|oir)\b",
     re.IGNORECASE,
 )
 #: An instruction in English (the bench corpus's French manuals quote some): "To change into
@@ -462,7 +465,7 @@ def asks_for_procedure(question: str) -> bool:
     something is ("Comment se comporte l'outil… ?")."""
     normalised = question.replace("’", "'")
     return bool(_PROCEDURE_QUESTION.search(normalised)) or (
-        asks_for_steps(normalised) and not re.search(r"(?:^|[:;]\s)\W*comment\b", normalised, re.IGNORECASE)
+        asks_for_steps(normalised) and not re.search(rf"{_ASKING}\W*comment\b", normalised, re.IGNORECASE)
     )
 
 
