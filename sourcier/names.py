@@ -136,15 +136,8 @@ def words(text: str) -> frozenset[str]:
 
 
 def name_words(text: str) -> set[str]:
-    """The words of every name of ``text`` (as :func:`words` spells them), titles left out, and
-    words that are common words elsewhere: "SA" of "Falcot SA" is "sa" to the lexical index, in no
-    chunk's terms, so no count could tell whether a text says it."""
-    return {
-        w
-        for name in find_names(text)
-        for w in words(name.text)
-        if w not in COMMON_ACRONYMS and w not in STOP_WORDS
-    }
+    """The words of every name of ``text`` (as :func:`words` spells them), titles left out."""
+    return {w for name in find_names(text) for w in words(name.text) if w not in COMMON_ACRONYMS}
 
 
 #: What sets a question in a program or a place: "Dans LibreOffice Math, quel menu… ?", "…au

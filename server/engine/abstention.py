@@ -69,7 +69,7 @@ from server.engine.rarity import Unsaid
 from server.engine.shaping import how_after, leans_on_previous
 from server.engine.understanding import Understanding
 from sourcier.instructions import is_instruction
-from sourcier.lexical import LexicalEncoder
+from sourcier.lexical import STOP_WORDS, LexicalEncoder
 from sourcier.names import words
 from sourcier.relations import answers
 
@@ -199,7 +199,7 @@ def decide(
     ]
     if answer_type is not AnswerType.ANY and not any(e in usable for e in evidence[:TYPED_DEPTH]):
         return Decision(True, f"no {answer_type.value} in the top evidence", best_dense, answer_type)
-    asked, carried = set(understanding.names) - understanding.setting, set(understanding.carried)
+    asked, carried = telling(understanding.names - understanding.setting), set(understanding.carried)
     if asked and widespread is not None:
         asked -= widespread(understanding.names)
     if asked or carried:
@@ -232,6 +232,14 @@ def continues_how(after: Evidence, question: str) -> bool:
     couleurs très contrastées"): an instruction nearby may be for something else ("Pour insérer
     un saut de page…" does not tell how to remove one)."""
     return instructs(after.text, question) and (leans_on_previous(after.text) or points_back(after.text))
+
+
+def telling(names: frozenset[str]) -> set[str]:
+    """The question's name words that can tell whether a text names it: not those that are common
+    words too ("SA" of "Falcot SA" is the possessive "sa" to any text and to the lexical index,
+    in no chunk's terms; its count of 0 made every name "more common than the subject" and
+    ``Setting`` excused any chunk). "Scale AI" is still a name of two words elsewhere."""
+    return {name for name in names if name not in STOP_WORDS}
 
 
 def only_names(understanding: Understanding, lexical: LexicalEncoder) -> bool:

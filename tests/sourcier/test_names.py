@@ -84,13 +84,6 @@ def test_units_and_titles_are_no_names() -> None:
     assert name_words("La société Mozilla publie Firefox.") == {"mozilla", "firefox"}
 
 
-def test_name_words_that_are_common_words_are_left_out() -> None:
-    """ "SA" of "Falcot SA" is the possessive "sa" to every other text: found in no chunk's terms,
-    it made any name rarer than it and excused the chunk that lacked the subject (abstention)."""
-    assert name_words("Pourquoi Falcot SA a-t-il écarté GNU Hurd ?") == {"falcot", "gnu", "hurd"}
-    assert name_words("Combien Meta a-t-elle investi dans Scale AI ?") == {"meta", "scale"}
-
-
 def test_name_terms_are_the_stemmed_terms_of_the_same_names() -> None:
     lexical = LexicalEncoder()
     assert name_terms("Qui dirige le TBD Lab ?", lexical) == set(lexical.terms("TBD Lab"))

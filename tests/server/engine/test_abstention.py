@@ -253,6 +253,14 @@ def test_a_value_question_is_refused_when_the_top_evidence_gives_none(
     assert not engine.decide(untyped, evidence, retrieval, config).abstain
 
 
+def test_name_words_that_are_common_words_tell_nothing() -> None:
+    """ "SA" of "Falcot SA" is "sa" to every text: the names check asks for the other words."""
+    names = understand(Question("Pourquoi Falcot SA a-t-il écarté GNU Hurd ?"), LexicalEncoder()).names
+    assert names == {"falcot", "sa", "gnu", "hurd"}
+    assert abstention.telling(names) == {"falcot", "gnu", "hurd"}
+    assert abstention.telling(frozenset({"scale", "ai", "meta"})) == {"scale", "meta"}
+
+
 def test_a_setting_is_the_names_more_common_than_the_subject_and_in_the_document() -> None:
     counts = {"debian": 98, "rnis": 1, "each": 1, "basic": 7, "for": 3}
     setting = abstention.Setting(
