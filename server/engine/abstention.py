@@ -64,9 +64,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
-from server.engine.evidence import Evidence, points_back
+from server.engine.evidence import Evidence
 from server.engine.rarity import Unsaid
-from server.engine.shaping import how_after, leans_on_previous
+from server.engine.shaping import goes_on, how_after
 from server.engine.understanding import Understanding
 from sourcier.instructions import is_instruction
 from sourcier.lexical import STOP_WORDS, LexicalEncoder
@@ -231,7 +231,7 @@ def continues_how(after: Evidence, question: str) -> bool:
     l'entrée « Accessible high contrast »…" after "…l'installateur propose un thème avec des
     couleurs très contrastées"): an instruction nearby may be for something else ("Pour insérer
     un saut de page…" does not tell how to remove one)."""
-    return instructs(after.text, question) and (leans_on_previous(after.text) or points_back(after.text))
+    return instructs(after.text, question) and goes_on(after.text)
 
 
 def telling(names: frozenset[str]) -> set[str]:

@@ -442,8 +442,8 @@ def _scored(
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
     how = weights.instruction if how_to and tells_how(c.text, u.asked) else 0.0
-    folded = c.text.casefold()
-    written = weights.verbatim if any(v in folded for v in verbatim(u.asked)) else 0.0
+    identifiers = verbatim(u.asked)
+    written = weights.verbatim if identifiers and any(v in c.text.casefold() for v in identifiers) else 0.0
     score = (
         how
         + written

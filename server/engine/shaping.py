@@ -281,10 +281,14 @@ def reason_after(evidence: Evidence) -> list[Evidence]:
     comes before it ("…que cela soit principalement causé par…"), the remarks between left out;
     never past a heading or a question."""
 
-    def reason(text: str) -> bool:
-        return gives_reason(text) and (leans_on_previous(text) or points_back(text))
+    return _first_after(evidence, REASON_GAP, lambda text: gives_reason(text) and goes_on(text))
 
-    return _first_after(evidence, REASON_GAP, reason)
+
+def goes_on(text: str) -> bool:
+    """Does the sentence go on from what comes before it: lean on it ("Pour l'activer, …") or
+    name it ("…que cela soit…")? A reason or an instruction found a sentence or two past an
+    answer's lead belongs to it only then."""
+    return leans_on_previous(text) or points_back(text)
 
 
 def _first_after(evidence: Evidence, gap: int, wanted: Callable[[str], bool]) -> list[Evidence]:
