@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -230,10 +231,13 @@ def gather(
     aligned, ranked = _aligned(u, retrieval.query_states, located, sentence_states, vectors, lexical, weights)
     said_terms = [set(lexical.terms(text)) for text in u.said]
     how_to = asks_for_steps(u.asked)  # once per question, not per sentence
+    written = verbatim_bonus(verbatim(u.asked), texts, weights.verbatim)
     evidence = [
-        _scored(u, candidate, float(similarity), alignment, ranking, lexical, said_terms, weights, how_to)
-        for candidate, similarity, alignment, ranking in zip(
-            located, similarities, aligned, ranked, strict=True
+        _scored(
+            u, candidate, float(similarity), alignment, ranking, lexical, said_terms, weights, how_to, bonus
+        )
+        for candidate, similarity, alignment, ranking, bonus in zip(
+            located, similarities, aligned, ranked, written, strict=True
         )
     ]
     evidence.sort(key=lambda e: e.score, reverse=True)
@@ -401,6 +405,18 @@ def _aligned(
     return aligned, ranked
 
 
+def verbatim_bonus(identifiers: Sequence[str], texts: Sequence[str], weight: float) -> list[float]:
+    """Each sentence's bonus for holding an identifier the question writes verbatim, weighed
+    by how few of the sentences hold it (as inverse document frequency weighs a term): when
+    every sentence of a page says "For...Next", saying it singles none of them out."""
+    if not identifiers or not weight or len(texts) < 2:
+        return [0.0] * len(texts)
+    folded = [t.casefold() for t in texts]
+    held = {v: sum(v in t for t in folded) for v in identifiers}
+    rarity = {v: math.log(len(texts) / n) / math.log(len(texts)) for v, n in held.items() if n}
+    return [weight * max((rarity[v] for v in rarity if v in t), default=0.0) for t in folded]
+
+
 def _title_terms(c: _Candidate, lexical: LexicalEncoder) -> frozenset[str]:
     """The terms of the candidate's document title; none for the title's own sentence (a man
     page's NAME line "wmemcmp - Comparer deux tableaux de caractères larges" answers by them)."""
@@ -434,6 +450,7 @@ def _scored(
     said_terms: Sequence[set[str]],
     weights: Weights,
     how_to: bool = False,
+    written: float = 0.0,
 ) -> Evidence:
     sentence_terms = set(lexical.terms(c.text))
     context_terms = sentence_terms | set(lexical.terms(c.previous))
@@ -442,8 +459,6 @@ def _scored(
     if u.answer_type is not AnswerType.ANY:
         typed = 1.0 if provides(u.answer_type, c.text, u.asked) else -1.0
     how = weights.instruction if how_to and tells_how(c.text, u.asked) else 0.0
-    identifiers = verbatim(u.asked)
-    written = weights.verbatim if identifiers and any(v in c.text.casefold() for v in identifiers) else 0.0
     score = (
         how
         + written

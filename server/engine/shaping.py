@@ -9,6 +9,8 @@ text itself:
    alone flagged confident;
 2. a sentence that leans on the one before it ("Il serait prévu pour…", "Pour ce faire, on…",
    an option's description under its "--version" line) is cited together with it, as one span;
+   a setting's description answering "quel réglage… ?" is cited under its label line ("Pages en
+   mosaïque"), which names the setting;
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
    following sentences of the procedure or list too, each cited on its own (a procedure told in
    prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"; a lead that says
@@ -360,6 +362,53 @@ def how_after(evidence: Evidence, question: str) -> list[Evidence]:
     return _first_after(evidence, HOW_GAP, lambda text: tells_how(text, question))
 
 
+#: A question asking which setting of a program's window does something ("…quel réglage permet
+#: de caser plusieurs diapos sur une même feuille… ?", "Quelle case faut-il cocher… ?").
+_SETTING_QUESTION = re.compile(
+    r"\bquel(?:le)?s?\s+(?:réglages?|paramètres?|cases?|boutons?|champs?|onglets?|options?)\b", re.IGNORECASE
+)
+#: How many sentences into its paragraph a setting's description may name what it does.
+LABEL_GAP = 2
+
+
+def asks_for_setting(question: str) -> bool:
+    """Does the question ask which setting, box, button or field does something?"""
+    return bool(_SETTING_QUESTION.search(question.replace("’", "'")))
+
+
+def label_above(evidence: Evidence) -> list[Evidence]:
+    """The label line heading the paragraph that describes a setting, when the evidence is one of
+    that paragraph's first ``LABEL_GAP`` sentences: help pages write a setting's name on a line of
+    its own ("Pages en mosaïque") above what it does ("Indique que les pages doivent être imprimées
+    avec une disposition en carrelage. Si les pages ou diapos sont plus petites que le papier,
+    chaque feuille contiendra plusieurs pages ou diapos."), and a "which setting" question is
+    answered by that name, not by the description alone. No label for an option line ("-s,
+    --signal=SIGNAL": ``with_antecedent`` cites it with its description), a question or a line
+    cut at a comma."""
+    found = _neighbours(evidence)
+    if found is None:
+        return []
+    spans, i = found
+    first = i
+    while first > 0 and "\n" not in _text(evidence, Span(spans[first - 1].end, spans[first].start)):
+        first -= 1
+    if first == 0 or i - first >= LABEL_GAP:
+        return []
+    label = spans[first - 1]
+    text = _text(evidence, label).strip()
+    if (
+        not text
+        or "\n" in text
+        or is_question(text)
+        or _OPTION_WORD.match(text)
+        or text.endswith((",", ";", ":"))
+        or not is_fragment(text)
+        or not text[0].isalpha()
+    ):
+        return []
+    return [dataclasses.replace(evidence, start=label.start, end=label.end, text=_text(evidence, label))]
+
+
 def gives_reason(text: str) -> bool:
     """Does the sentence say why ("car", "parce que", "en raison de", "Il y a une raison à cela")?"""
     return bool(_REASON.search(text.replace("’", "'")))
@@ -379,13 +428,17 @@ def shape(
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
     wants_reason = bool(_WHY_QUESTION.match(question))
+    wants_setting = asks_for_setting(question)
     texts: dict[str, str | None] = {}  # each document fetched once
     for e in chosen:
         if document_text is not None and e.document_id not in texts:
             texts[e.document_id] = document_text(e.document_id)
         text = texts.get(e.document_id)
         e = widened(e, text) if text is not None else e
-        shaped.append(with_antecedent(e))
+        lead = with_antecedent(e)
+        if wants_setting and lead.start == e.start:  # not when a term line is cited with it already
+            shaped.extend(label_above(e))
+        shaped.append(lead)
         if wants_items or e.text.rstrip().endswith(":"):
             steps = following_steps(e, leaning=wants_steps)
             if wants_steps and not steps:

@@ -41,6 +41,7 @@ from server.engine.evidence import (
     repetition,
     restating,
     verbatim,
+    verbatim_bonus,
 )
 from server.engine.extractive import asks_across_documents, facts_asked, margin, runner_up
 from server.engine.service import Sourcier
@@ -960,6 +961,30 @@ def syslog_page(
 
 
 @pytest.mark.slow  # ingests a page of its own
+def test_an_identifier_every_sentence_holds_singles_none_out() -> None:
+    """The bonus for an identifier the question writes is weighed by how few sentences hold it:
+    on a page where every sentence says "For...Next", saying it singles none of them out."""
+    loop = [
+        "L'instruction For...Next répète un bloc d'instructions un nombre donné de fois.",
+        "Dans une boucle For...Next, le compteur est incrémenté à chaque passage.",
+        "Utilisez l'instruction Exit For pour sortir d'une boucle For...Next avant la fin.",
+        "Les boucles For...Next peuvent être imbriquées.",
+    ]
+    assert verbatim_bonus(verbatim("Comment sortir d'une boucle For...Next ?"), loop, 0.1) == [0.0] * 4
+    selectors = [
+        "Le sélecteur auth.!notice désigne les priorités strictement inférieures à notice.",
+        "Un sélecteur s'écrit comme auth.notice;mail.info.",
+        "Le point d'exclamation inverse la sélection.",
+        "Les messages sont envoyés à rsyslogd.",
+    ]
+    bonus = verbatim_bonus(verbatim("Que retient le sélecteur auth.!notice ?"), selectors, 0.1)
+    assert bonus == pytest.approx([0.1, 0.0, 0.0, 0.0])
+    # held by two sentences of four: half the bonus each
+    pair = verbatim_bonus(("auth.!notice",), [selectors[0], selectors[0], *selectors[2:]], 0.1)
+    assert pair == pytest.approx([0.05, 0.05, 0.0, 0.0])
+    assert verbatim_bonus((), selectors, 0.1) == [0.0] * 4
+
+
 def test_a_sentence_holding_an_identifier_the_question_writes_leads(syslog_page: Sourcier) -> None:
     """ "Quels messages le sélecteur auth.!notice retient-il… ?" aligns best with the sentence
     defining selectors ("…(exemple : auth.notice;mail.info)"); the one on "auth.!notice" itself

@@ -15,7 +15,9 @@ from server.engine.evidence import Evidence, in_heading, refers_back
 from server.engine.extractive import select, specifics_after
 from server.engine.shaping import (
     MAX_STEPS,
+    asks_for_setting,
     is_fragment,
+    label_above,
     shape,
     stands_alone,
     way_around,
@@ -445,6 +447,46 @@ def test_a_how_to_question_gets_the_instruction_its_lead_sets_up() -> None:
     assert shape([evidence_at(page, where)], "Où aptitude place-t-il les paquets téléchargés ?") == [
         evidence_at(page, where)
     ]
+
+
+def test_a_which_setting_question_gets_the_label_above_its_description() -> None:
+    """LibreOffice's help writes a setting's name on a line of its own above what it does; the
+    sentence matching "…quel réglage permet de caser plusieurs diapos sur une même feuille… ?"
+    is the description's second sentence, and the answer is the label over it."""
+    page = FRESH / "libreoffice-help-fr_001823.txt"
+    described = "Si les pages ou diapos sont plus petites que le papier, chaque feuille contiendra plusieurs pages ou diapos."
+    question = (
+        "Dans les options d'impression d'Impress, quel réglage permet de caser plusieurs diapos sur "
+        "une même feuille quand elles sont plus petites que le papier ?"
+    )
+    assert asks_for_setting(question) and asks_for_setting("Quelle case faut-il cocher pour cela ?")
+    assert not asks_for_setting("Que se passe-t-il si les diapos sont plus petites que le papier ?")
+    answer = shape([evidence_at(page, described)], question)
+    assert [e.text for e in answer] == ["Pages en mosaïque", described]
+    assert quoted(answer[0], page) == "Pages en mosaïque"
+    # the first sentence of the description has the same label; a question asking no setting
+    # gets the description alone
+    first = "Indique que les pages doivent être imprimées avec une disposition en carrelage."
+    assert [e.text for e in label_above(evidence_at(page, first))] == ["Pages en mosaïque"]
+    assert shape([evidence_at(page, described)], "Que se passe-t-il si les diapos sont petites ?") == [
+        evidence_at(page, described)
+    ]
+
+
+def test_a_label_is_a_line_of_its_own_not_an_option_nor_a_sentence() -> None:
+    """No label for the third sentence of a paragraph (it describes something else by then), nor
+    for a description under an option line, which ``with_antecedent`` already cites with it."""
+    text = (
+        "Mode brouillon\nImprime vite. Utilise moins d'encre. Les couleurs sont pâles.\n"
+        "-q, --quiet\nne rien afficher sur la sortie standard.\n"
+    )
+    third = evidence_in(text, "Les couleurs sont pâles.", "page", "Impression")
+    second = evidence_in(text, "Utilise moins d'encre.", "page", "Impression")
+    quiet = evidence_in(text, "ne rien afficher sur la sortie standard.", "page", "Impression")
+    assert label_above(third) == []
+    assert [e.text for e in label_above(second)] == ["Mode brouillon"]
+    assert label_above(quiet) == []
+    assert with_antecedent(quiet).text.startswith("-q, --quiet")
 
 
 def test_an_example_is_cited_with_what_it_illustrates() -> None:
