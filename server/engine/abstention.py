@@ -66,7 +66,7 @@ from dataclasses import dataclass, field
 from server.engine.answer_types import AnswerType, asks_for_procedure, instructs, provides
 from server.engine.evidence import Evidence
 from server.engine.rarity import Unsaid
-from server.engine.shaping import goes_on, how_after
+from server.engine.shaping import goes_on, how_after, label_above
 from server.engine.understanding import Understanding
 from sourcier.instructions import is_instruction
 from sourcier.lexical import STOP_WORDS, LexicalEncoder
@@ -193,7 +193,7 @@ def decide(
         if answer_type is AnswerType.ANY
         or (
             (e.context_coverage >= TYPED_MIN_COVERAGE or e.alignment >= TYPED_MIN_ALIGNMENT)
-            and provides(answer_type, e.text, understanding.query)
+            and (provides(answer_type, e.text, understanding.query) or named_above(e, answer_type))
             and (answer_type not in _DESCRIBED_KINDS or e.described_coverage >= OPTION_MIN_DESCRIBED)
         )
     ]
@@ -232,6 +232,22 @@ def continues_how(after: Evidence, question: str) -> bool:
     couleurs très contrastées"): an instruction nearby may be for something else ("Pour insérer
     un saut de page…" does not tell how to remove one)."""
     return instructs(after.text, question) and goes_on(after.text)
+
+
+#: A menu's description naming it by a demonstrative ("Ce menu regroupe les commandes…").
+_THIS_MENU = re.compile(r"^\W*(?:ce\s+(?:sous-)?menu|cette\s+entrée\s+de\s+menu)\b", re.IGNORECASE)
+
+
+def named_above(evidence: Evidence, answer_type: AnswerType) -> bool:
+    """Does the line above name what the sentence describes ("Outils" over "Ce menu regroupe les
+    commandes permettant d'ouvrir et d'éditer un catalogue de symboles…"): help pages write a
+    menu's name as the label of its description (``shaping.label_above``, which cites it), so the
+    description answers "quel menu… ?" though it holds no menu path itself."""
+    return (
+        answer_type is AnswerType.MENU
+        and bool(_THIS_MENU.match(evidence.text))
+        and bool(label_above(evidence))
+    )
 
 
 def telling(names: frozenset[str]) -> set[str]:

@@ -29,7 +29,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
-from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, asks_for_steps, tells_how
+from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, AnswerType, asks_for_steps, provides, tells_how
 from server.engine.evidence import Evidence, in_heading, points_back, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
@@ -365,7 +365,8 @@ def how_after(evidence: Evidence, question: str) -> list[Evidence]:
 #: A question asking which setting of a program's window does something ("…quel réglage permet
 #: de caser plusieurs diapos sur une même feuille… ?", "Quelle case faut-il cocher… ?").
 _SETTING_QUESTION = re.compile(
-    r"\bquel(?:le)?s?\s+(?:réglages?|paramètres?|cases?|boutons?|champs?|onglets?|options?)\b", re.IGNORECASE
+    r"\bquel(?:le)?s?\s+(?:réglages?|paramètres?|cases?|boutons?|champs?|onglets?|options?|(?:sous-)?menus?)\b",
+    re.IGNORECASE,
 )
 #: How many sentences into its paragraph a setting's description may name what it does.
 LABEL_GAP = 2
@@ -374,6 +375,14 @@ LABEL_GAP = 2
 def asks_for_setting(question: str) -> bool:
     """Does the question ask which setting, box, button or field does something?"""
     return bool(_SETTING_QUESTION.search(question.replace("’", "'")))
+
+
+def names_setting(text: str, question: str) -> bool:
+    """Does the sentence name the setting itself: an option and its description ("-V Afficher le
+    numéro de version…"), a menu path ("On accède à ce filtre par Filtres → Carte → Projection
+    panoramique…")? Then the line above it is a section's heading ("OPTIONS", "Ouverture du
+    filtre"), no label it needs."""
+    return is_option_entry(text.strip()) or provides(AnswerType.MENU, text, question)
 
 
 def label_above(evidence: Evidence) -> list[Evidence]:
@@ -404,6 +413,7 @@ def label_above(evidence: Evidence) -> list[Evidence]:
         or text.endswith((",", ";", ":"))
         or not is_fragment(text)
         or not text[0].isalpha()
+        or text.isupper()  # a man page's section ("OPTIONS")
     ):
         return []
     return [dataclasses.replace(evidence, start=label.start, end=label.end, text=_text(evidence, label))]
@@ -436,8 +446,8 @@ def shape(
         text = texts.get(e.document_id)
         e = widened(e, text) if text is not None else e
         lead = with_antecedent(e)
-        if wants_setting and lead.start == e.start:  # not when a term line is cited with it already
-            shaped.extend(label_above(e))
+        if wants_setting and lead.start == e.start and not names_setting(e.text, question):
+            shaped.extend(label_above(e))  # not when a term line is cited with it already
         shaped.append(lead)
         if wants_items or e.text.rstrip().endswith(":"):
             steps = following_steps(e, leaning=wants_steps)

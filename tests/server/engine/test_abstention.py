@@ -403,3 +403,37 @@ def test_a_procedure_is_answered_by_a_lead_whose_next_sentences_tell_how(
     assert not answer.abstained
     quotes = [c.quote for c in answer.citations]
     assert any("vue basse" in q for q in quotes) and any("Accessible high contrast" in q for q in quotes)
+
+
+@pytest.fixture(scope="module")
+def math_menus_page(
+    embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sourcier]:
+    """LibreOffice Math's help page on its menus (fresh suite): each menu's name on a line of its
+    own ("Outils"), its description under it ("Ce menu regroupe les commandes…")."""
+    pages = [FRESH / "libreoffice-help-fr_002130.txt"]
+    yield from pages_service(pages, "math-menus-page", embedder, corpus_index, tmp_path_factory)
+
+
+@pytest.mark.slow  # ingests a page of its own
+def test_a_menus_description_under_its_name_answers_which_menu(math_menus_page: Sourcier) -> None:
+    """ "Ce menu regroupe les commandes permettant d'ouvrir et d'éditer un catalogue de symboles…"
+    holds no menu path, so the typed check found no menu in it and the answer was refused; the
+    line above it names the menu ("Outils"), and the answer cites that line, then the description."""
+    question = "Dans LibreOffice Math, quel menu permet d'ouvrir et d'éditer le catalogue de symboles ?"
+    understanding, _, evidence = stages(math_menus_page, question)
+    assert understanding.answer_type is AnswerType.MENU
+    described = next(e for e in evidence if "catalogue de symboles" in e.text)
+    assert not provides(AnswerType.MENU, described.text, question)
+    assert abstention.named_above(described, AnswerType.MENU)
+    assert not abstention.named_above(described, AnswerType.ANY)
+    answer = math_menus_page.ask(Question(question))
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations][:2] == [
+        "Outils",
+        "Ce menu regroupe les commandes permettant d'ouvrir et d'éditer un catalogue de symboles ou "
+        "d'importer une formule externe sous forme de fichier.",
+    ]
+    # a description not naming its thing by "Ce menu" needs a menu path of its own
+    display = next(e for e in evidence if e.text.startswith("Définit l'échelle d'affichage"))
+    assert not abstention.named_above(display, AnswerType.MENU)

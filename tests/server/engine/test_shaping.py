@@ -18,6 +18,7 @@ from server.engine.shaping import (
     asks_for_setting,
     is_fragment,
     label_above,
+    names_setting,
     shape,
     stands_alone,
     way_around,
@@ -487,6 +488,28 @@ def test_a_label_is_a_line_of_its_own_not_an_option_nor_a_sentence() -> None:
     assert [e.text for e in label_above(second)] == ["Mode brouillon"]
     assert label_above(quiet) == []
     assert with_antecedent(quiet).text.startswith("-q, --quiet")
+
+
+def test_a_sentence_naming_its_setting_gets_no_label() -> None:
+    """An option entry under a man page's "OPTIONS", a menu path under GIMP's "13.7.2. Ouverture
+    du filtre": the sentence names what the question asks, and the line above is a section's
+    heading."""
+    at_page = MANPAGES / "manpages-fr_000780.txt"
+    entry = evidence_at(
+        at_page,
+        "-V Afficher le numéro de version sur la sortie d'erreur standard et quitter avec succès.",
+    )
+    option = "Avec la commande at, quelle option permet d'afficher le numéro de version ?"
+    assert label_above(entry) == []  # "OPTIONS" is a section, in capitals
+    assert [e.text for e in shape([entry], option)] == [entry.text]
+    # GIMP's page as its chunk holds it: the section's number is in the heading path, not the text
+    sentence = "On accède à ce filtre par Filtres → Carte → Projection panoramique…."
+    chunk = f"Ouverture du filtre\n\n{sentence}\n"
+    path = evidence_in(chunk, sentence, "gimp-help-fr_000198", "Projection panoramique")
+    menu = "Dans quel menu de GIMP se trouve le filtre Projection panoramique ?"
+    assert [e.text for e in label_above(path)] == ["Ouverture du filtre"]
+    assert names_setting(path.text, menu) and asks_for_setting(menu)
+    assert [e.text for e in shape([path], menu)] == [sentence]
 
 
 def test_an_example_is_cited_with_what_it_illustrates() -> None:
