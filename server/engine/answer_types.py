@@ -432,6 +432,20 @@ IMPERATIVE = re.compile(
 #: An instruction that states its goal first ("Pour sélectionner un graphique…, cliquez dessus…"):
 #: a whole procedure, whose neighbours' instructions belong to another one.
 GOAL_FIRST = re.compile(r"^pour\s[^,]{1,80},\s*", re.IGNORECASE)
+#: Where an instruction applies, said before it ("Dans la zone Mot, saisissez le mot…", "Sous
+#: Windows, ouvrez…"). Not a condition ("Si vous avez des problèmes, consultez un expert."): a
+#: remark on the procedure more often than a step of it.
+PLACE_FIRST = re.compile(r"^(?:dans|sous|sur|depuis|à\s+partir\s+d)\b[^,.;:]{1,80},\s*", re.IGNORECASE)
+
+
+def orders(text: str) -> bool:
+    """Is the sentence an instruction in the imperative, maybe after where it applies
+    ("Dans la zone Mot, saisissez le mot à exclure…"): a step of a procedure."""
+    text = text.replace("’", "'").lstrip()
+    place = PLACE_FIRST.match(text)
+    return bool(IMPERATIVE.match(text) or (place and IMPERATIVE.match(text[place.end() :])))
+
+
 #: What one types or sets: a setting ("rescue/enable=true"), an option ("--log-priority=info"), a
 #: menu path ("Outils → Options").
 _TO_TYPE = re.compile(r"\S*=\S+|[\w…)]\s*→\s*[\w(]|(?<![\w-])--?[A-Za-z][\w-]*")

@@ -13,7 +13,8 @@ text itself:
    mosaïque"), which names the setting;
 3. a how-to or "quelles étapes" question, or a sentence announcing what follows (":"), gets the
    following sentences of the procedure or list too, each cited on its own (a procedure told in
-   prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…"; a lead that says
+   prose over several paragraphs, its later steps: "Ensuite…", "L'étape suivante…", "Dans la zone
+   Mot, saisissez…", up to a paragraph that is a procedure of its own; a lead that says
    what is at stake but not how, the instruction a sentence or two on); a "why" question
    answered by a fact without its reason gets the sentence that goes on from it; a sentence saying
    what cannot be done gets the next one when that one offers the way around it ("Néanmoins, vous
@@ -29,7 +30,15 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
-from server.engine.answer_types import GOAL_FIRST, IMPERATIVE, AnswerType, asks_for_steps, provides, tells_how
+from server.engine.answer_types import (
+    GOAL_FIRST,
+    IMPERATIVE,
+    AnswerType,
+    asks_for_steps,
+    orders,
+    provides,
+    tells_how,
+)
 from server.engine.evidence import Evidence, in_heading, points_back, refers_back
 from sourcier.lexical import LexicalEncoder
 from sourcier.sentences import Span, chunk_sentence_spans
@@ -241,6 +250,13 @@ _NEXT_STEP = re.compile(
 STEP_GAP = 6
 
 
+def _whole_procedure(text: str) -> bool:
+    """An instruction that states its own goal ("Pour exclure rapidement un mot…, sélectionnez le
+    mot…"), not one going on from the sentence before ("Pour cela, cliquez…")."""
+    goal = GOAL_FIRST.match(text)
+    return bool(goal and IMPERATIVE.match(text[goal.end() :])) and not leans_on_previous(text)
+
+
 def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = MAX_STEPS) -> list[Evidence]:
     """Rule 3 for a procedure written in prose over several paragraphs: past the sentences that
     lean on one another (``taken``, from ``following_steps``), the later sentences that say they
@@ -257,7 +273,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
     instructions = not (goal and IMPERATIVE.match(evidence.text[goal.end() :]))
     steps: list[Evidence] = []
     gap = 0
-    for span in spans[i + 1 :]:
+    for before, span in zip(spans[i:], spans[i + 1 :], strict=False):
         if span.start <= last:
             continue
         text = _text(evidence, span)
@@ -265,7 +281,9 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if is_fragment(text, evidence.headings):  # a heading: another section
             break
-        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and IMPERATIVE.match(text)):
+        if "\n" in _text(evidence, Span(before.end, span.start)) and _whole_procedure(text):
+            break  # a paragraph that is a procedure of its own ("Pour exclure un mot…, sélectionnez…")
+        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and orders(text)):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
             gap = 0
         else:

@@ -10,7 +10,7 @@ import pytest
 
 from ingest.chunking import chunk_text, tiktoken_counter
 from ingest.loaders import load_file
-from server.engine.answer_types import asks_for_steps, gives_specifics
+from server.engine.answer_types import asks_for_steps, gives_specifics, orders
 from server.engine.evidence import Evidence, in_heading, refers_back
 from server.engine.extractive import select, specifics_after
 from server.engine.shaping import (
@@ -510,6 +510,31 @@ def test_a_sentence_naming_its_setting_gets_no_label() -> None:
     assert [e.text for e in label_above(path)] == ["Ouverture du filtre"]
     assert names_setting(path.text, menu) and asks_for_setting(menu)
     assert [e.text for e in shape([path], menu)] == [sentence]
+
+
+def test_a_step_may_say_where_before_it_says_what_to_do() -> None:
+    """LibreOffice's page on excluding words from hyphenation: "Dans la zone Mot, saisissez le mot à
+    exclure… suivre du signe égal (=)" is a step although it opens on where it applies. The steps
+    end at "Pour exclure rapidement un mot…, sélectionnez…", a whole procedure of its own: the
+    "Procédez comme suit :" further on belongs to another one."""
+    page = FRESH / "libreoffice-help-fr_002426.txt"
+    lead = evidence_at(
+        page,
+        "Si la coupure des mots automatique est activée pour votre texte et que certains mots se "
+        "coupent mal, ou si vous souhaitez que des mots spécifiques ne soient jamais coupés, vous "
+        "pouvez désactiver la coupure des mots pour ceux-ci :",
+    )
+    question = (
+        "Comment faire pour qu'un mot précis ne soit jamais coupé par la coupure automatique, via le "
+        "dictionnaire de l'utilisateur ?"
+    )
+    texts = [e.text for e in shape([lead], question)]
+    assert any(t.startswith("Dans la zone Mot, saisissez le mot à exclure") for t in texts)
+    assert texts[-1] == "Cliquez sur Nouveau, puis sur Fermer."
+    assert not any(t.startswith(("Pour exclure rapidement", "Positionnez le curseur")) for t in texts)
+    assert orders("Dans la zone Mot, saisissez le mot à exclure.") and orders("Cliquez sur Nouveau.")
+    assert not orders("Dans la zone Mot, le mot saisi est exclu.")
+    assert not orders("Si vous avez des problèmes, consultez un expert.")  # a remark, not a step
 
 
 def test_an_example_is_cited_with_what_it_illustrates() -> None:
