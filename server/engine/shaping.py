@@ -192,6 +192,11 @@ def _text(evidence: Evidence, span: Span) -> str:
     return evidence.context[span.start - offset : span.end - offset]
 
 
+def _same_paragraph(evidence: Evidence, end: int, start: int) -> bool:
+    """Is there no line break between a sentence ending at ``end`` and one starting at ``start``?"""
+    return "\n" not in _text(evidence, Span(end, start))
+
+
 def with_antecedent(evidence: Evidence) -> Evidence:
     """Rule 2: the sentence and the one before it as one span, when it leans on it (or stands
     under a term line, as an option's description under "--version")."""
@@ -281,7 +286,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if is_fragment(text, evidence.headings):  # a heading: another section
             break
-        if "\n" in _text(evidence, Span(before.end, span.start)) and _whole_procedure(text):
+        if not _same_paragraph(evidence, before.end, span.start) and _whole_procedure(text):
             break  # a paragraph that is a procedure of its own ("Pour exclure un mot…, sélectionnez…")
         if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and orders(text)):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
@@ -356,7 +361,7 @@ def way_around(evidence: Evidence) -> list[Evidence]:
         return []
     span = spans[i + 1]
     text = _text(evidence, span)
-    same_paragraph = "\n" not in _text(evidence, Span(evidence.end, span.start))
+    same_paragraph = _same_paragraph(evidence, evidence.end, span.start)
     if (
         is_question(text)
         or is_fragment(text, evidence.headings)
@@ -417,7 +422,7 @@ def label_above(evidence: Evidence) -> list[Evidence]:
         return []
     spans, i = found
     first = i
-    while first > 0 and "\n" not in _text(evidence, Span(spans[first - 1].end, spans[first].start)):
+    while first > 0 and _same_paragraph(evidence, spans[first - 1].end, spans[first].start):
         first -= 1
     if first == 0 or i - first >= LABEL_GAP:
         return []
