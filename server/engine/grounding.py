@@ -104,6 +104,14 @@ def numbers(text: str) -> set[str]:
     return found | (values - {"1"}) | quantities  # "un"/"une" are articles far more often than numbers
 
 
+def quotes(sentence: str, span: str) -> bool:
+    """Is the sentence its span word for word (spacing aside)? A short sentence is too short to
+    show that a span supports a claim in other words ("Oui."), but a verbatim quote claims
+    nothing beyond its source: the label line a "quel réglage… ?" answer cites ("Pages en
+    mosaïque", ``shaping.label_above``) is supported by the line it copies."""
+    return " ".join(sentence.split()) == " ".join(span.split())
+
+
 def negated(text: str) -> bool:
     return bool(_NEGATION.search(text.replace("'", "' ")))
 
@@ -137,7 +145,7 @@ def check_support(
     if negated(sentence) != negated(span):
         reasons.append("negation differs from the source")
     terms = set(lexical.terms(sentence))
-    if len(terms) < thresholds.min_content_terms:
+    if len(terms) < thresholds.min_content_terms and not quotes(sentence, span):
         reasons.append(f"too few content words to check ({len(terms)} < {thresholds.min_content_terms})")
     content = len(terms & span_terms) / len(terms) if terms else 0.0
     if content < thresholds.min_content_coverage:

@@ -52,3 +52,20 @@ def test_every_source_sentence_supports_itself(folder: Path) -> None:
 @pytest.mark.slow
 def test_every_man_page_sentence_supports_itself() -> None:
     assert _unsupported(SUITES / "manpages" / "documents") == []
+
+
+def test_a_label_quoted_word_for_word_is_supported_a_short_paraphrase_is_not() -> None:
+    """A "quel réglage… ?" answer cites the label line above its description
+    (``shaping.label_above``): two or three words, too few to check a claim made in other
+    words, yet the line it copies supports it. The same words rearranged, or a bare "Oui.", are
+    still too short to check."""
+    page = (SUITES / "fresh" / "documents" / "libreoffice-help-fr_001823.txt").read_text(encoding="utf-8")
+    lexical = LexicalEncoder()
+    label = next(line for line in page.splitlines() if line.strip() == "Pages en mosaïque")
+    assert check_support(label, label, 1.0, lexical).supported
+    assert check_support(f" {label}\n", label, 1.0, lexical).supported  # spacing aside
+    rearranged = check_support("Mosaïque de pages", label, 0.95, lexical)
+    assert not rearranged.supported
+    assert rearranged.reasons == ("too few content words to check (2 < 3)",)
+    described = next(s for s in split_sentences(page) if s.startswith("Si les pages ou diapos"))
+    assert not check_support("Oui.", described, 0.95, lexical).supported
