@@ -371,6 +371,50 @@ def way_around(evidence: Evidence) -> list[Evidence]:
     return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
 
 
+#: A sentence that announces the parts the next ones give: "L'enjeu pour Meta est double.",
+#: "getopts peut signaler des erreurs de deux façons.", "Il agit en deux temps.", "…cela pourrait
+#: avoir des répercussions majeures." The number it names, when it names one.
+_ANNOUNCES = re.compile(
+    r"(?:\b(?:est|sont|sera|serait)\s+(?P<kind>double|triple|multiple)"
+    r"|\b(?:en|de|sous)\s+(?P<count>deux|trois|quatre|plusieurs|multiples)\s+"
+    r"(?:façons|manières|parties|étapes|temps|volets|phases|points|formes|cas|modes)"
+    r"|\b(?:répercussions|conséquences|implications|effets|enjeux|avantages|inconvénients|raisons)\s+"
+    r"(?:majeur(?:e|s|es)?|importante?s?|considérables?|multiples|nombreuses?|diverses))"
+    r"\s*[.!…]?\s*$",
+    re.IGNORECASE,
+)
+_PARTS = {"double": 2, "deux": 2, "triple": 3, "trois": 3, "quatre": 4}
+#: How many sentences an announcement without a number ("plusieurs", "majeures") is followed to.
+ANNOUNCED_PARTS = 3
+
+
+def announced(evidence: Evidence) -> list[Evidence]:
+    """The sentences that give what this one announces, up to the number it names (else
+    ``ANNOUNCED_PARTS``), within its paragraph: an announcement alone answers nothing ("Si Meta
+    choisit effectivement de fermer ses futurs modèles, cela pourrait avoir des répercussions
+    majeures." — the answer is in the sentences after it). Never past a question or a fragment."""
+    match = _ANNOUNCES.search(evidence.text.replace("’", "'").strip())
+    found = _neighbours(evidence)
+    if match is None or found is None:
+        return []
+    word = (match.group("kind") or match.group("count") or "").lower()
+    parts = _PARTS.get(word, ANNOUNCED_PARTS)
+    spans, i = found
+    following: list[Evidence] = []
+    end = evidence.end
+    for span in spans[i + 1 : i + 1 + parts]:
+        text = _text(evidence, span)
+        if (
+            not _same_paragraph(evidence, end, span.start)
+            or is_question(text)
+            or is_fragment(text, evidence.headings)
+        ):
+            break
+        following.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+        end = span.end
+    return following
+
+
 #: How many sentences past a how-to answer's lead the instruction it sets up may be looked for.
 HOW_GAP = 2
 
@@ -472,7 +516,10 @@ def shape(
         if wants_setting and lead.start == e.start and not names_setting(e.text, question):
             shaped.extend(label_above(e))  # not when a term line is cited with it already
         shaped.append(lead)
-        if wants_items or e.text.rstrip().endswith(":"):
+        parts = announced(e) if len(chosen) == 1 and not wants_steps else []
+        if parts:  # the parts it announces are the answer, whatever the question's form
+            shaped.extend(parts)
+        elif wants_items or e.text.rstrip().endswith(":"):
             steps = following_steps(e, leaning=wants_steps)
             if wants_steps and not steps:
                 how = how_after(e, question)

@@ -14,7 +14,9 @@ from server.engine.answer_types import asks_for_steps, gives_specifics, orders
 from server.engine.evidence import Evidence, in_heading, refers_back
 from server.engine.extractive import select, specifics_after
 from server.engine.shaping import (
+    ANNOUNCED_PARTS,
     MAX_STEPS,
+    announced,
     asks_for_setting,
     is_fragment,
     label_above,
@@ -804,3 +806,43 @@ def test_what_a_document_does_not_say_comes_with_where_it_is_said() -> None:
     limited = next(s for s in split_sentences(text) if s.startswith("En raison d'une limitation dans"))
     assert "Cette page documente" in text[text.index(limited) :][: len(limited) + 40]
     assert way_around(evidence_at(lilypond, limited)) == []
+
+
+def test_a_sentence_announcing_parts_is_followed_by_them_within_its_paragraph() -> None:
+    """ "L'enjeu pour Meta est double." or "…cela pourrait avoir des répercussions majeures." answers
+    nothing alone: the parts it announces follow it. As many as it names (two for "double"),
+    else up to ``ANNOUNCED_PARTS`` ("plusieurs parties" on an aptitude page), never past the
+    paragraph's end."""
+    article = ARTICLES / "004_7c747817cc0070a0.txt"
+    text = document_text(article)[0]
+    double = "L'enjeu pour Meta est double."
+    answer = shape([evidence_at(article, double)], "Quel est l'enjeu pour Meta ?")
+    assert [e.text for e in answer][1:] == [
+        s for s in split_sentences(text[text.index(double) + len(double) :])[:2]
+    ]
+    assert answer[1].text.startswith("D'un côté") and answer[2].text.startswith("De l'autre")
+    majeures = "Si Meta choisit effectivement de fermer ses futurs modèles, cela pourrait avoir des répercussions majeures."
+    following = announced(evidence_at(article, majeures))
+    assert [e.text[:20] for e in following] == ["L'élan actuel autour", "Les petites entrepri"]
+    assert all(quoted(e, article) == e.text for e in following)  # the paragraph ends there
+
+    page = DOCS / "aptitude-doc-fr_000002.txt"
+    parts = "Comme vous pouvez le voir, l'écran principal d'aptitude est divisé en plusieurs parties."
+    assert ANNOUNCED_PARTS == 3
+    assert [e.text.split(" qui ")[0][:16] for e in announced(evidence_at(page, parts))] == [
+        "La ligne bleue e",
+        "La zone noire",
+        "Le groupe actuel",
+    ]
+    # not a sentence that gives its parts itself, nor a "double" that is no announcement
+    assert (
+        announced(
+            evidence_at(
+                page,
+                "La ligne bleue en haut du terminal est la barre de menu, et les lignes bleues juste au-dessous contiennent des informations sur quelques commandes importantes.",
+            )
+        )
+        == []
+    )
+    clic = "Le double clic ouvre le fichier."
+    assert announced(evidence_in(f"{clic} Puis il se ferme.", clic, "x", "x")) == []
