@@ -253,6 +253,15 @@ _NEXT_STEP = re.compile(
 )
 #: How far past the end of its leaning chain a procedure's next step may be looked for (sentences).
 STEP_GAP = 6
+#: An imperative that is no step: a pointer elsewhere ("Consultez la Section 6.4, « Télécharger
+#: des microprogrammes… » pour des précisions…", "Reportez-vous au chapitre…") or a remark
+#: ("Veuillez noter que…", "Notez que…", "Sachez que…").
+_NOT_A_STEP = re.compile(
+    r"^(?:(?:consultez|voyez|voir|reportez-vous|référez-vous|lisez)\b[^.;:]{0,40}?\b"
+    r"(?:section|chapitre|annexe|page|rubrique|documentation|manuel|guide|faq|aide|paragraphe)s?\b"
+    r"|(?:veuillez\s+)?(?:noter|notez|remarquez|sachez)\s+(?:bien\s+)?(?:que|qu')|veuillez\s+noter\b)",
+    re.IGNORECASE,
+)
 
 
 def _whole_procedure(text: str) -> bool:
@@ -288,7 +297,8 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break
         if not _same_paragraph(evidence, before.end, span.start) and _whole_procedure(text):
             break  # a paragraph that is a procedure of its own ("Pour exclure un mot…, sélectionnez…")
-        if _NEXT_STEP.match(text.replace("’", "'")) or (instructions and orders(text)):
+        plain = text.replace("’", "'").lstrip()
+        if not _NOT_A_STEP.match(plain) and (_NEXT_STEP.match(plain) or (instructions and orders(text))):
             steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
             gap = 0
         else:

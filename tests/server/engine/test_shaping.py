@@ -21,6 +21,7 @@ from server.engine.shaping import (
     is_fragment,
     label_above,
     names_setting,
+    procedure_steps,
     shape,
     stands_alone,
     way_around,
@@ -846,3 +847,23 @@ def test_a_sentence_announcing_parts_is_followed_by_them_within_its_paragraph() 
     )
     clic = "Le double clic ouvre le fichier."
     assert announced(evidence_in(f"{clic} Puis il se ferme.", clic, "x", "x")) == []
+
+
+def test_a_pointer_elsewhere_or_a_remark_is_no_step_of_a_procedure() -> None:
+    """After "…peuvent passer le paramètre d'amorçage firmware=never…", the installation guide
+    goes on with "Consultez la Section 6.4, « Télécharger des microprogrammes… » pour des
+    précisions…" and "Veuillez noter que l'installateur…": imperatives, yet no step of disabling
+    the search. A next instruction is still one."""
+    page = FRESH / "installation-guide-fr_000038.txt"
+    lead = (
+        "Les utilisateurs qui souhaiteraient désactiver totalement la recherche de microprogramme "
+        "peuvent passer le paramètre d'amorçage firmware=never, qui est un alias pour la forme "
+        "longue hw-detect/firmware-lookup=never."
+    )
+    question = "Comment désactiver complètement la recherche de microprogrammes (firmware) par l'installateur Debian ?"
+    assert asks_for_steps(question)
+    assert [e.text for e in shape([evidence_at(page, lead)], question)] == [lead]
+    text = f"{lead} Consultez le fichier /etc/default/grub et ajoutez-y ce paramètre."
+    assert [e.text for e in procedure_steps(evidence_in(text, lead, "x", "x"), [])] == [
+        "Consultez le fichier /etc/default/grub et ajoutez-y ce paramètre."
+    ]
