@@ -510,7 +510,9 @@ def shape(
     distributions ont peu attiré l'attention des développeurs.") also gets the next sentence
     when it goes on from this one ("Il y a une simple raison à cela : …"), or, when that one gives
     no reason, the reason a little further on (``reason_after``); not a question asking several
-    things, which has a sentence for each already ("Pourquoi…, et quel argument… ?")."""
+    things, which has a sentence for each already ("Pourquoi…, et quel argument… ?"). A lone
+    sentence announcing parts ("L'enjeu pour Meta est double.") gets them (``announced``), unless
+    the question asks for steps, which ``procedure_steps`` finds."""
     shaped: list[Evidence] = []
     wants_steps = asks_for_steps(question)
     wants_items = wants_steps or asks_for_several(question)
