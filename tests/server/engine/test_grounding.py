@@ -57,8 +57,8 @@ def test_every_man_page_sentence_supports_itself() -> None:
 def test_a_label_quoted_word_for_word_is_supported_a_short_paraphrase_is_not() -> None:
     """A "quel réglage… ?" answer cites the label line above its description
     (``shaping.label_above``): two or three words, too few to check a claim made in other
-    words, yet the line it copies supports it. The same words rearranged, or a bare "Oui.", are
-    still too short to check."""
+    words, yet the line it copies supports it. The same words rearranged are still too short to
+    check, and a bare "Oui." is no quote of the sentence it cites."""
     page = (SUITES / "fresh" / "documents" / "libreoffice-help-fr_001823.txt").read_text(encoding="utf-8")
     lexical = LexicalEncoder()
     label = next(line for line in page.splitlines() if line.strip() == "Pages en mosaïque")

@@ -818,9 +818,7 @@ def test_a_sentence_announcing_parts_is_followed_by_them_within_its_paragraph() 
     text = document_text(article)[0]
     double = "L'enjeu pour Meta est double."
     answer = shape([evidence_at(article, double)], "Quel est l'enjeu pour Meta ?")
-    assert [e.text for e in answer][1:] == [
-        s for s in split_sentences(text[text.index(double) + len(double) :])[:2]
-    ]
+    assert [e.text for e in answer][1:] == split_sentences(text[text.index(double) + len(double) :])[:2]
     assert answer[1].text.startswith("D'un côté") and answer[2].text.startswith("De l'autre")
     majeures = "Si Meta choisit effectivement de fermer ses futurs modèles, cela pourrait avoir des répercussions majeures."
     following = announced(evidence_at(article, majeures))
@@ -836,15 +834,11 @@ def test_a_sentence_announcing_parts_is_followed_by_them_within_its_paragraph() 
         "Le groupe actuel",
     ]
     # not a sentence that gives its parts itself, nor a "double" that is no announcement
-    assert (
-        announced(
-            evidence_at(
-                page,
-                "La ligne bleue en haut du terminal est la barre de menu, et les lignes bleues juste au-dessous contiennent des informations sur quelques commandes importantes.",
-            )
-        )
-        == []
+    listed = (
+        "La ligne bleue en haut du terminal est la barre de menu, et les lignes bleues juste "
+        "au-dessous contiennent des informations sur quelques commandes importantes."
     )
+    assert announced(evidence_at(page, listed)) == []
     clic = "Le double clic ouvre le fichier."
     assert announced(evidence_in(f"{clic} Puis il se ferme.", clic, "x", "x")) == []
 
