@@ -192,6 +192,12 @@ def _text(evidence: Evidence, span: Span) -> str:
     return evidence.context[span.start - offset : span.end - offset]
 
 
+def _sentence(evidence: Evidence, span: Span) -> Evidence:
+    """Another sentence of the evidence's context (``span``: document offsets), as evidence of
+    its own: a neighbour an answer cites beside it."""
+    return dataclasses.replace(evidence, start=span.start, end=span.end, text=_text(evidence, span))
+
+
 def _same_paragraph(evidence: Evidence, end: int, start: int) -> bool:
     """Is there no line break between a sentence ending at ``end`` and one starting at ``start``?"""
     return "\n" not in _text(evidence, Span(end, start))
@@ -238,7 +244,7 @@ def following_steps(evidence: Evidence, limit: int = MAX_STEPS, *, leaning: bool
         continues = listed or (leaning and leans_on_previous(text))
         if len(steps) >= limit or not continues or is_question(text) or is_fragment(text, evidence.headings):
             break
-        steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+        steps.append(_sentence(evidence, span))
         before = text
     return steps
 
@@ -299,7 +305,7 @@ def procedure_steps(evidence: Evidence, taken: Sequence[Evidence], limit: int = 
             break  # a paragraph that is a procedure of its own ("Pour exclure un mot…, sélectionnez…")
         plain = text.replace("’", "'").lstrip()
         if not _NOT_A_STEP.match(plain) and (_NEXT_STEP.match(plain) or (instructions and orders(text))):
-            steps.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+            steps.append(_sentence(evidence, span))
             gap = 0
         else:
             gap += 1
@@ -338,7 +344,7 @@ def _first_after(evidence: Evidence, gap: int, wanted: Callable[[str], bool]) ->
         if is_question(text) or is_fragment(text, evidence.headings):
             break
         if wanted(text):
-            return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
+            return [_sentence(evidence, span)]
     return []
 
 
@@ -378,7 +384,7 @@ def way_around(evidence: Evidence) -> list[Evidence]:
         or not (_WAY_AROUND.match(text.strip()) or (same_paragraph and leans_on_previous(text)))
     ):
         return []
-    return [dataclasses.replace(evidence, start=span.start, end=span.end, text=text)]
+    return [_sentence(evidence, span)]
 
 
 #: A sentence that announces the parts the next ones give: "L'enjeu pour Meta est double.",
@@ -404,8 +410,10 @@ def announced(evidence: Evidence) -> list[Evidence]:
     choisit effectivement de fermer ses futurs modèles, cela pourrait avoir des répercussions
     majeures." — the answer is in the sentences after it). Never past a question or a fragment."""
     match = _ANNOUNCES.search(evidence.text.replace("’", "'").strip())
+    if match is None:  # most leads: the chunk is not split into sentences for nothing
+        return []
     found = _neighbours(evidence)
-    if match is None or found is None:
+    if found is None:
         return []
     word = (match.group("kind") or match.group("count") or "").lower()
     parts = _PARTS.get(word, ANNOUNCED_PARTS)
@@ -420,7 +428,7 @@ def announced(evidence: Evidence) -> list[Evidence]:
             or is_fragment(text, evidence.headings)
         ):
             break
-        following.append(dataclasses.replace(evidence, start=span.start, end=span.end, text=text))
+        following.append(_sentence(evidence, span))
         end = span.end
     return following
 
@@ -493,7 +501,7 @@ def label_above(evidence: Evidence) -> list[Evidence]:
         or text.isupper()  # a man page's section ("OPTIONS")
     ):
         return []
-    return [dataclasses.replace(evidence, start=label.start, end=label.end, text=_text(evidence, label))]
+    return [_sentence(evidence, label)]
 
 
 def gives_reason(text: str) -> bool:
