@@ -1,4 +1,4 @@
-"""Calibration: sweep the answering and verifier knobs on the gold set and recommend values.
+"""Calibration: sweep the answering, abstention and verifier knobs on the gold set and recommend values.
 
 Why it runs the engine's whole pipeline for every configuration (each an ``AnswerConfig`` passed
 per call, query embeddings cached by an engine of its own over the same store) instead of
@@ -9,12 +9,20 @@ disabled, and a question counts as refused at floor ``d`` when its best evidence
 less similar than ``d`` (the first rule of ``server.engine.abstention.decide``). The recommended
 configuration is then re-run for real and its confirmed figures are reported.
 
+The abstention sweep (``sweep_abstention``: the thresholds of checks 1 and 5 of
+``server.engine.abstention``, the ``SOURCIER_ABSTAIN_*`` settings) has the same kind of shortcut:
+those checks only gate, they never change what an answer says. So each question is answered once
+with them switched off, and each point of the grid only re-runs the decision on the same
+evidence; the recommended point is re-run for real. The figures with the checks off are reported
+too: what abstention costs in answered questions, and the most it can give.
+
 Nothing is written to ``server/``: the output is a recommendation for its owner.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,14 +38,17 @@ from eval.harness import (
     EvalResult,
     Trace,
     engine_answerer,
+    engine_question,
     evidence,
     fresh_evidence,
+    from_engine,
     gold_claims,
     neighbours,
     self_test_cases,
     verifier_self_test,
 )
 from eval.verifier import Verifier
+from server.engine.abstention import Support
 from server.engine.config import AnswerConfig
 from server.engine.evidence import Evidence, Weights
 from server.engine.grounding import Thresholds
@@ -77,6 +88,17 @@ class Grid:
     min_dense: tuple[float, ...] = (0.0, *(round(0.78 + 0.0025 * i, 4) for i in range(41)))
     min_similarity: tuple[float, ...] = tuple(round(0.70 + 0.01 * i, 2) for i in range(26))
     min_content: tuple[float, ...] = tuple(round(0.40 + 0.05 * i, 2) for i in range(13))
+    #: thresholds of the abstention checks 1 and 5 (``Support``): 1,215 points, ~2.5 s a question
+    support: Mapping[str, tuple[float, ...]] = dataclasses.field(
+        default_factory=lambda: {
+            "min_alignment": (0.5, 0.525, 0.55, 0.575, 0.6),
+            "strong_alignment": (0.65, 0.7, 0.75),
+            "min_agreement": (0.5, 0.6, 0.7),
+            "rare_alignment": (0.55, 0.6, 0.65),
+            "answer_agreement": (0.3, 0.37, 0.45),
+            "answer_alignment": (0.58, 0.62, 0.66),
+        }
+    )
 
     def weight_options(self, base: Weights) -> list[Weights]:
         """``base`` with every combination of the swept weight knobs."""
@@ -86,6 +108,25 @@ class Grid:
             dataclasses.replace(base, **dict(zip(knobs, values, strict=True)))
             for values in itertools.product(*(self.weights[k] for k in knobs))
         ]
+
+    def support_options(self, base: Support) -> list[Support]:
+        """``base`` with every combination of the swept abstention thresholds."""
+        knobs = list(self.support)
+        return [
+            dataclasses.replace(base, **dict(zip(knobs, values, strict=True)))
+            for values in itertools.product(*(self.support[k] for k in knobs))
+        ]
+
+
+#: Checks 1 and 5 of ``server.engine.abstention`` switched off: every other check still runs.
+SUPPORT_OFF = Support(
+    min_alignment=0.0,
+    strong_alignment=0.0,
+    min_agreement=0.0,
+    rare_alignment=0.0,
+    answer_agreement=0.0,
+    answer_alignment=0.0,
+)
 
 
 class _CachedQueries:
@@ -284,6 +325,95 @@ def confirm(
 
 
 @dataclass(frozen=True, slots=True)
+class AbstentionSweep:
+    current: Support
+    current_scores: dict[str, float]
+    ranked: list[tuple[Support, dict[str, float]]]  # best first
+    checks_off: dict[str, float]  # checks 1 and 5 refusing nothing
+
+
+def sweep_abstention(
+    engine: Engine,
+    base: AnswerConfig,
+    traces: Sequence[Trace],
+    gold: Mapping[str, tuple[Span, ...]],
+    verifier: Verifier,
+    grid: Grid,
+    progress: Progress | None = None,
+) -> AbstentionSweep:
+    """Every point of ``grid.support`` ranked as ``sweep_answering`` ranks its configurations.
+    Each question is answered once with checks 1 and 5 off; a point refuses it or gives that
+    same answer (the checks gate and change nothing else), so only the decision is re-run."""
+    base = base.replace(answerer="extractive")
+    points = grid.support_options(base.support)
+    if base.support not in points:  # settings off the grid: still reported beside it
+        points.insert(0, base.support)
+    open_config = base.replace(support=SUPPORT_OFF)
+    opened: list[_Scored] = []
+    refused: list[list[bool]] = [[] for _ in points]
+    for j, t in enumerate(traces, 1):
+        if progress is not None:
+            progress(f"abstention thresholds, question {j}/{len(traces)}")
+        q = t.question
+        question = engine_question(q)
+        answer = from_engine(engine.answer(question, open_config))
+        opened.append(score_answer(q, answer, gold[q.id], verifier.supports))
+        if answer.abstained:  # another check refused: every point does
+            for flags in refused:
+                flags.append(True)
+            continue
+        understanding = engine.understand(question)
+        retrieval = engine.retrieve(understanding, base)
+        ranked = engine.gather(understanding, retrieval, base)
+        text_of = functools.lru_cache(maxsize=None)(engine.document_text)
+        for flags, support in zip(refused, points, strict=True):
+            decision = engine.decide(understanding, ranked, retrieval, base.replace(support=support), text_of)
+            flags.append(decision.abstain)
+    refusal = [_REFUSED_ANSWERABLE if t.question.answerable else _REFUSED_UNANSWERABLE for t in traces]
+    results = [
+        (support, summarise([r if no else s for s, r, no in zip(opened, refusal, flags, strict=True)]))
+        for support, flags in zip(points, refused, strict=True)
+    ]
+
+    def distance(support: Support) -> float:
+        return float(sum(abs(getattr(support, k) - getattr(base.support, k)) for k in grid.support))
+
+    current = next(scores for support, scores in results if support == base.support)
+    results.sort(key=lambda r: _rank_key(r[1], distance(r[0])), reverse=True)
+    return AbstentionSweep(base.support, current, results, summarise(opened))
+
+
+def confirm_support(
+    engine: Engine,
+    base: AnswerConfig,
+    support: Support,
+    traces: Sequence[Trace],
+    gold: Mapping[str, tuple[Span, ...]],
+    verifier: Verifier,
+) -> dict[str, float]:
+    """The figures of the real ``ask`` with these abstention thresholds."""
+    ask = engine_answerer(engine, base.replace(answerer="extractive", support=support))
+    questions = [t.question for t in traces]
+    return answer_metrics(questions, [ask(q) for q in questions], gold, verifier.supports)
+
+
+def support_settings(support: Support, knobs: Sequence[str]) -> dict[str, float]:
+    """The swept thresholds as the settings a user sets (``SOURCIER_ABSTAIN_*``)."""
+    return {f"SOURCIER_ABSTAIN_{k.upper()}": getattr(support, k) for k in knobs}
+
+
+def _support_sensitivity(sweep: AbstentionSweep, knobs: Sequence[str]) -> list[dict[str, Any]]:
+    """For each value of each threshold, the best point that has it."""
+    rows = []
+    for knob in knobs:
+        best: dict[float, dict[str, float]] = {}
+        for support, scores in sweep.ranked:
+            best.setdefault(getattr(support, knob), scores)
+        rows += [{"knob": knob, "value": value, "scores": best[value]} for value in sorted(best)]
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
 class VerifierPoint:
     thresholds: Thresholds
     caught: float
@@ -359,6 +489,9 @@ def calibrate(
     confirmed = confirm(cached, base, best_config, result.traces, gold, verifier)
     baseline = confirm(cached, base, current, result.traces, gold, verifier)
     ranking = ranking_by_weights(cached, base, result.traces, grid)
+    abstention = sweep_abstention(cached, base, result.traces, gold, verifier, grid, progress)
+    knobs = list(grid.support)
+    recommended, predicted = abstention.ranked[0]
     if progress is not None:
         progress("verifier thresholds")
     v_current, v_best, v_frontier = sweep_verifier(
@@ -375,6 +508,17 @@ def calibrate(
             "sensitivity": _sensitivity(ranked),
             "ranking": ranking,
             "configurations": len(ranked),
+        },
+        "abstention": {
+            "current": support_settings(abstention.current, knobs),
+            "current_scores": abstention.current_scores,
+            "recommended": support_settings(recommended, knobs),
+            "predicted": predicted,
+            "confirmed": confirm_support(cached, base, recommended, result.traces, gold, verifier),
+            "checks_off": abstention.checks_off,
+            "top": [{"settings": support_settings(p, knobs), "scores": s} for p, s in abstention.ranked[1:6]],
+            "sensitivity": _support_sensitivity(abstention, knobs),
+            "points": len(abstention.ranked),
         },
         "verifier": {
             "current": {"thresholds": dataclasses.asdict(v_current.thresholds), **_vp(v_current)},
@@ -442,7 +586,7 @@ _SHORT = {
 
 
 def _markdown(section: Mapping[str, Any]) -> str:
-    a, v = section["answering"], section["verifier"]
+    a, b, v = section["answering"], section["abstention"], section["verifier"]
     lines = [
         "## Calibration",
         "",
@@ -479,6 +623,25 @@ def _markdown(section: Mapping[str, Any]) -> str:
             + " | ".join(f"{r[k]:.3f}" for k in ("recall@1", "recall@5", "mrr", "ndcg@10"))
             + " |"
             for r in a["ranking"]
+        ),
+        "",
+        f"Abstention thresholds (checks 1 and 5 of `server.engine.abstention`): {b['points']} points, "
+        "ranked as above; set the recommended ones as environment variables (or in `.env`).",
+        "",
+        f"- current: `{b['current']}` → {_fmt(b['current_scores'])}",
+        f"- **recommended**: `{b['recommended']}`",
+        f"  - predicted: {_fmt(b['predicted'])}",
+        f"  - confirmed by the real `ask`: {_fmt(b['confirmed'])}",
+        f"- checks 1 and 5 off (refusing nothing): {_fmt(b['checks_off'])}: what they cost in "
+        "answered questions, and the most they can give",
+        "",
+        "What each threshold can buy (the best point having that value):",
+        "",
+        "| threshold | value | " + " | ".join(_SHORT.values()) + " |",
+        "|---|---:|" + "---:|" * len(_SHORT),
+        *(
+            f"| {r['knob']} | {r['value']} | " + " | ".join(f"{r['scores'][k]:.3f}" for k in _SHORT) + " |"
+            for r in b["sensitivity"]
         ),
         "",
         "Verifier (`server.engine.grounding.Thresholds`): most corruptions caught with untouched and benign "

@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from eval import harness
-from eval.calibrate import ANSWER_BARS, Config, Grid, calibrate, confirm, sweep_answering
+from eval.calibrate import (
+    ANSWER_BARS,
+    Config,
+    Grid,
+    calibrate,
+    confirm,
+    confirm_support,
+    sweep_abstention,
+    sweep_answering,
+)
 from eval.verifier import Verifier
 
 SMALL = Grid(
@@ -20,6 +29,8 @@ SMALL = Grid(
     min_dense=(0.0, 0.85, 0.9),  # the current floor (off) and two that refuse more
     min_similarity=(0.80, 0.83),
     min_content=(0.6,),
+    # the current thresholds (0.55, 0.62) and points that refuse less or more
+    support={"min_alignment": (0.5, 0.55, 0.65), "answer_alignment": (0.62, 0.75)},
 )
 ANSWER_FIGURES = (
     "citation.precision",
@@ -69,6 +80,36 @@ def test_sweep_predicts_the_real_ask_at_every_floor(
     assert service.config == base and service.engine is engine
 
 
+def test_abstention_sweep_predicts_the_real_ask_at_its_points(
+    setup: tuple[Any, ...], extractive: harness.EvalResult
+) -> None:
+    service, _, gold, _ = setup
+    before = dict(vars(service))
+    engine, base = service.engine, service.config
+    verifier = Verifier(engine.vectors, engine.lexical)
+    sweep = sweep_abstention(engine, base, extractive.traces, gold, verifier, SMALL)
+    assert sweep.current == base.support and len(sweep.ranked) == 3 * 2
+    predicted = dict(sweep.ranked)
+    # the current point's predicted figures are the eval's own
+    assert sweep.current_scores == pytest.approx({k: extractive.metrics[k] for k in ANSWER_FIGURES})
+    assert predicted[base.support] == sweep.current_scores
+    # answering once with the checks off and re-running only the decision agrees with the real
+    # ask at the most permissive and the strictest points, and the points do change the answers
+    loosest = dataclasses.replace(base.support, min_alignment=0.5, answer_alignment=0.62)
+    strictest = dataclasses.replace(base.support, min_alignment=0.65, answer_alignment=0.75)
+    for support in (loosest, strictest):
+        confirmed = confirm_support(engine, base, support, extractive.traces, gold, verifier)
+        assert confirmed == pytest.approx(predicted[support])
+    assert predicted[strictest]["abstention.answered"] < predicted[loosest]["abstention.answered"]
+    # with checks 1 and 5 off nothing is refused that some point answers
+    for scores in predicted.values():
+        assert sweep.checks_off["abstention.answered"] >= scores["abstention.answered"]
+        assert sweep.checks_off["abstention.recall"] <= scores["abstention.recall"]
+    met = [sum(s[k] >= v - 1e-9 for k, v in ANSWER_BARS.items()) for _, s in sweep.ranked]
+    assert met == sorted(met, reverse=True)
+    assert all(vars(service)[k] is v for k, v in before.items()) and service.config == base
+
+
 def test_calibrate_reports_confirmed_figures(setup: tuple[Any, ...], extractive: harness.EvalResult) -> None:
     service, questions, gold, documents = setup
     before = dict(vars(service))
@@ -99,4 +140,14 @@ def test_calibrate_reports_confirmed_figures(setup: tuple[Any, ...], extractive:
     assert now["benign_passed"] == pytest.approx(extractive.metrics["verifier.benign_passed"])
     assert verifier["recommended"]["caught"] >= now["caught"]
     assert steps[0] == "answering configuration 1/2" and steps[-1] == "verifier thresholds"
+    assert f"abstention thresholds, question 1/{len(questions)}" in steps
+    abstention = section["abstention"]
+    assert abstention["points"] == 6
+    assert abstention["current_scores"] == pytest.approx({k: extractive.metrics[k] for k in ANSWER_FIGURES})
+    assert abstention["confirmed"] == pytest.approx(abstention["predicted"])
+    assert abstention["current"] == {
+        "SOURCIER_ABSTAIN_MIN_ALIGNMENT": service.config.support.min_alignment,
+        "SOURCIER_ABSTAIN_ANSWER_ALIGNMENT": service.config.support.answer_alignment,
+    }
     assert "## Calibration" in markdown and "**recommended**" in markdown
+    assert "Abstention thresholds" in markdown and "checks 1 and 5 off" in markdown
