@@ -57,10 +57,11 @@ test:
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(BIN)/sourcier eval --gate --jobs 2 --report-dir reports/eval
 
-## The fast tier: in-process tests (no server subprocess, no browser, no full eval), for the
-## edit-test loop; `make test` runs these and the slow tier. Two workers, each test module on one
-## of them (its fixtures built once): 101 s against 123 s in one process on 2 cores (whole
-## process, farm-bench medians of 3 paired runs, 2026-11-30).
+## The fast tier: in-process tests (no server subprocess, no browser, no full eval, not the
+## optional ONNX backend), for the edit-test loop; `make test` runs these and the slow tier. Two
+## workers, each test module on one of them (its fixtures built once): 101 s against 123 s in one
+## process on 2 cores (whole process, medians of 3 paired runs, 2026-11-30). The indexes its
+## fixtures build are kept in .cache/test-indexes, keyed by the code and files they come from.
 test-fast: install
 	$(BIN)/pytest -n 2 --dist loadfile -m "not slow and not browser"
 

@@ -3,9 +3,10 @@
 Fixtures only: the helpers they use live in ``tests/support/`` and tests import them from there.
 
 Nothing is mocked. The e5 model is converted once per checkout into ``<repo>/.cache/models``
-(or ``SOURCIER_TEST_MODELS_DIR``); the bundled corpus is ingested once per test session into
-an embedded Qdrant Edge store; tests that need a server start ``sourcier serve`` as a real
-process on 127.0.0.1 with a copy of that index.
+(or ``SOURCIER_TEST_MODELS_DIR``); the bundled corpus is ingested into an embedded Qdrant Edge
+store once per checkout and code version (``tests.support.index.ingested``, kept in
+``<repo>/.cache/test-indexes``); tests get copies; tests that need a server start ``sourcier
+serve`` as a real process on 127.0.0.1 with a copy of that index.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sourcier.runtime import configure_runtime
 configure_runtime()
 
 from sourcier.config import BUNDLED_CORPUS, Settings  # noqa: E402
-from tests.support.index import ARTIFACTS, MODEL_CACHE, REPO, copy_index, make_settings  # noqa: E402, F401
+from tests.support.index import ARTIFACTS, MODEL_CACHE, REPO, copy_index, ingested, make_settings  # noqa: E402, F401
 from tests.support.processes import LiveServer, StartServer, child_env, free_port  # noqa: E402
 
 #: Fixtures that make a test part of the slow tier: real ``sourcier serve`` processes, and the
@@ -62,18 +63,9 @@ def embedder(model_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Any
 
 @pytest.fixture(scope="session")
 def corpus_index(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A data dir holding the bundled corpus, ingested into Qdrant Edge (closed afterwards)."""
-    from ingest.pipeline import Ingestor
-    from sourcier.store import open_store
-
-    settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
-    store = open_store(settings)
-    try:
-        report = Ingestor(store, embedder, settings).ingest([BUNDLED_CORPUS])
-        assert report.ok and report.added == 2, report
-    finally:
-        store.close()
-    return settings
+    """A data dir holding the bundled corpus, ingested into Qdrant Edge (closed afterwards; built
+    once per checkout, ``tests.support.index.ingested``)."""
+    return ingested(tmp_path_factory.mktemp("corpus-index"), [BUNDLED_CORPUS], embedder, added=2)
 
 
 @pytest.fixture(scope="session")

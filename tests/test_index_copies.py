@@ -1,11 +1,19 @@
-"""The tests' copies of an index: the same bytes, and no more disk than the index they copy."""
+"""The tests' copies of an index: the same bytes, and no more disk than the index they copy; and
+the indexes kept across runs: what a fresh ingest writes, under a key of what they come from."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from ingest.pipeline import Ingestor
 from sourcier.config import Settings
+from sourcier.store import open_store
+from tests.support import index
 from tests.support.index import copy_index, copy_sparse
+from tests.support.pages import DOCS
 
 
 def disk_bytes(folder: Path) -> int:
@@ -45,3 +53,44 @@ def test_a_sparse_copy_keeps_data_between_and_after_holes(tmp_path: Path) -> Non
     ending.write_bytes(b"x" * 5000)
     copy_sparse(str(ending), str(tmp_path / "ending-copy.bin"))
     assert (tmp_path / "ending-copy.bin").read_bytes() == b"x" * 5000
+
+
+def stored(settings: Settings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each document's text and chunk ids, as the index holds them."""
+    store = open_store(settings)
+    try:
+        return {r.document.id: (r.document.text, tuple(sorted(r.chunk_ids))) for r in store.list_documents()}
+    finally:
+        store.close()
+
+
+def test_a_cached_index_holds_what_a_fresh_ingest_writes(
+    corpus_index: Settings, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index, "INDEX_CACHE", tmp_path / "cache")
+    pages = [DOCS / "aptitude-doc-fr_000002.txt", DOCS / "aptitude-doc-fr_000003.txt"]
+    built = index.ingested(tmp_path / "built", pages, embedder, corpus_index, added=2)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+
+    def ingest_again(*args: Any) -> Settings:
+        raise AssertionError("built again instead of copied from the cache")
+
+    monkeypatch.setattr(index, "_ingest", ingest_again)
+    again = index.ingested(tmp_path / "again", pages, embedder, corpus_index, added=2)
+    assert len(list((tmp_path / "cache").iterdir())) == 1
+    fresh = copy_index(corpus_index, tmp_path / "fresh")
+    store = open_store(fresh)
+    assert Ingestor(store, embedder, fresh).ingest(pages).added == 2
+    store.close()
+    assert stored(built) == stored(again) == stored(fresh)
+    assert len(stored(fresh)) == 4
+
+
+def test_an_index_is_cached_under_what_it_is_built_from(embedder: Any, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("Première version de la page.", encoding="utf-8")
+    first = index._index_key([page], None, embedder)
+    assert index._index_key([page], None, embedder) == first
+    assert index._index_key([page], "another base", embedder) != first
+    page.write_text("Seconde version de la page.", encoding="utf-8")
+    assert index._index_key([page], None, embedder) != first

@@ -15,8 +15,15 @@ from sourcier.config import BUNDLED_CORPUS, Settings
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import VectorStore, open_store
 from tests.support.index import make_settings
+from tests.support.remembered import RememberedPassages
 
 ENGINES = {"edge": {}, "qdrant-client": {"qdrant_url": ":memory:"}}
+
+
+@pytest.fixture(scope="module")
+def embedder(embedder: Any) -> RememberedPassages:
+    """The session's model, each passage embedded once for the module (``RememberedPassages``)."""
+    return RememberedPassages(embedder)
 
 
 @pytest.fixture(params=sorted(ENGINES))

@@ -1,6 +1,9 @@
 """The int8 ONNX engine against the fp32 torch engine it is exported from: same interface, vectors
 and token states close, French rankings unchanged, the export made once and reused, failures
-said clearly. Real model, real export (≈ 1 min the first time, then cached beside the model)."""
+said clearly. Real model, real export (≈ 1 min the first time, then cached beside the model).
+
+Slow tier: a second runtime of an optional backend (≈ 17 s of the fast tier's CPU), checked by
+``make test`` and CI, left out of the edit-test loop of the default one."""
 
 from __future__ import annotations
 
@@ -48,6 +51,8 @@ PASSAGES = [
     "Le camembert est un fromage normand à pâte molle et à croûte fleurie.",
     "Meta a recruté Alexandr Wang, l’ancien patron de Scale AI.",
 ]
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

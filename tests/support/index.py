@@ -1,9 +1,13 @@
-"""Test settings and indexes: the shared model cache, per-test settings, copies of an index."""
+"""Test settings and indexes: the shared model cache, per-test settings, copies of an index, and
+indexes of repository files built once per checkout (``ingested``)."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,10 @@ from sourcier.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL_CACHE = Path(os.environ.get("SOURCIER_TEST_MODELS_DIR") or REPO / ".cache" / "models")
+INDEX_CACHE = Path(os.environ.get("SOURCIER_TEST_INDEX_DIR") or REPO / ".cache" / "test-indexes")
 ARTIFACTS = REPO / "test-artifacts"
+#: Written into a cached index: what it was built from (an index built on it adds its own).
+KEY_FILE = "test-index-key"
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
@@ -30,6 +37,78 @@ def copy_index(source: Settings, target_dir: Path, **overrides: Any) -> Settings
         copy_function=copy_sparse,
     )
     return make_settings(target_dir, **overrides)
+
+
+def ingested(
+    target_dir: Path,
+    sources: Sequence[Path],
+    embedder: Any,
+    base: Settings | None = None,
+    added: int | None = None,
+) -> Settings:
+    """A private index of ``sources`` (repository files or folders, each a stable path) in
+    ``target_dir``, on a copy of ``base``'s index when given; ``added``: how many documents the
+    ingest must add.
+
+    Why cached: a dozen fixtures each ingest a few pages (≈ 2–9 s apiece, mostly embedding), in
+    every test worker and every run. The index is built once into ``.cache/test-indexes`` under a
+    key of everything it depends on: the code under ``ingest/`` and ``sourcier/``,
+    ``pyproject.toml``, the ingest settings, the model, the sources' names and bytes, and the
+    base's key; then copied. A cached index is what a fresh ingest of the same files writes, and
+    any change to what builds it builds it anew. A base not built here is not cached on."""
+    base_key = (
+        (base.data_dir / KEY_FILE).read_text() if base and (base.data_dir / KEY_FILE).exists() else None
+    )
+    if base is not None and base_key is None:  # a base of unknown make: build, do not cache
+        return _ingest(copy_index(base, target_dir), sources, embedder, added)
+    key = _index_key(sources, base_key, embedder)
+    cached = INDEX_CACHE / key
+    if not cached.is_dir():
+        building = INDEX_CACHE / f".{key}-{os.getpid()}"
+        shutil.rmtree(building, ignore_errors=True)
+        settings = copy_index(base, building) if base is not None else make_settings(building)
+        _ingest(settings, sources, embedder, added)
+        (building / KEY_FILE).write_text(key)
+        try:
+            building.rename(cached)
+        except OSError:  # another worker cached the same index first
+            shutil.rmtree(building, ignore_errors=True)
+    return copy_index(make_settings(cached), target_dir)
+
+
+def _ingest(settings: Settings, sources: Sequence[Path], embedder: Any, added: int | None) -> Settings:
+    from ingest.pipeline import Ingestor
+    from sourcier.store import open_store
+
+    store = open_store(settings)
+    try:
+        report = Ingestor(store, embedder, settings).ingest(list(sources))
+    finally:
+        store.close()
+    assert report.ok and (added is None or report.added == added), report
+    return settings
+
+
+def _index_key(sources: Sequence[Path], base_key: str | None, embedder: Any) -> str:
+    digest = hashlib.sha256(_code_fingerprint().encode())
+    ingest_settings = make_settings(Path("unused")).model_dump(exclude={"data_dir"})
+    digest.update(repr(sorted(ingest_settings.items())).encode())
+    digest.update(f"{type(embedder).__qualname__}:{getattr(embedder, 'name', '')}:{base_key}".encode())
+    for source in sources:
+        for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
+            if path.is_file():
+                digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """The code and dependencies an index is built with."""
+    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
+    for package in ("ingest", "sourcier"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def copy_sparse(source: str, target: str) -> str:

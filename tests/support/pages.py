@@ -3,20 +3,18 @@ for tests that need a corpus of a kind the articles are not (a manual, a help sy
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingestor
 from server.engine.config import AnswerConfig
 from server.engine.service import Sourcier
 from server.engine.types import Question
 from sourcier.config import Settings
 from sourcier.store import open_store
-from tests.support.index import REPO, copy_index
+from tests.support.index import REPO, ingested
 
 DOCS = REPO / "eval" / "suites" / "docs" / "documents"
 FRESH = REPO / "eval" / "suites" / "fresh" / "documents"
@@ -26,13 +24,8 @@ def pages_service(
     pages: Sequence[Path], name: str, embedder: Any, corpus_index: Settings, factory: pytest.TempPathFactory
 ) -> Iterator[Sourcier]:
     """The bundled articles plus ``pages`` (each a new document), in a private copy of the index."""
-    folder = factory.mktemp(name)
-    for page in pages:
-        shutil.copy(page, folder)
-    settings = copy_index(corpus_index, factory.mktemp(f"{name}-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).added == len(pages)
-    service = Sourcier(settings, store, embedder)
+    settings = ingested(factory.mktemp(f"{name}-index"), pages, embedder, corpus_index, added=len(pages))
+    service = Sourcier(settings, open_store(settings), embedder)
     yield service
     service.close()
 

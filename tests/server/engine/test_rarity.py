@@ -4,7 +4,6 @@ by the real pipeline into a real Qdrant Edge store, and how abstention uses it."
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from ingest.loaders import load_file
-from ingest.pipeline import Ingestor, embedding_text, make_chunks
+from ingest.pipeline import embedding_text, make_chunks
 from server.engine.abstention import Support
 from server.engine.rarity import Unsaid, idf, rarest_unsaid, widespread
 from server.engine.service import Sourcier
@@ -21,7 +20,7 @@ from server.engine.types import Question
 from server.engine.understanding import understand
 from sourcier.lexical import LexicalEncoder
 from sourcier.store import VectorStore, open_store
-from tests.support.index import make_settings
+from tests.support.index import ingested, make_settings
 
 SUITES = Path(__file__).resolve().parents[3] / "eval" / "suites"
 MANPAGES = SUITES / "manpages" / "documents"
@@ -39,10 +38,8 @@ LEXICAL = LexicalEncoder()
 
 @pytest.fixture(scope="module")
 def store(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VectorStore]:
-    settings = make_settings(tmp_path_factory.mktemp("rarity"))
-    store = open_store(settings)
-    report = Ingestor(store, embedder, settings).ingest([MANPAGES / f"{p}.txt" for p in PAGES.values()])
-    assert report.ok and report.added == len(PAGES), report
+    pages = [MANPAGES / f"{p}.txt" for p in PAGES.values()]
+    store = open_store(ingested(tmp_path_factory.mktemp("rarity"), pages, embedder, added=len(PAGES)))
     yield store
     store.close()
 
@@ -137,13 +134,12 @@ def test_widespread_names_are_in_a_large_share_of_the_chunks(store: VectorStore)
 def installation_guide(embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sourcier]:
     """Seven of the docs suite's pages of Debian's installation guide: the page on disk space for
     the tasks (000018), the one on minimum hardware (000046) and five that say "Debian" often."""
-    folder = tmp_path_factory.mktemp("installation-guide")
-    for page in ("000018", "000046", "000023", "000024", "000028", "000030", "000074"):
-        shutil.copy(SUITES / "docs" / "documents" / f"installation-guide-fr_{page}.txt", folder)
-    settings = make_settings(tmp_path_factory.mktemp("installation-index"))
-    store = open_store(settings)
-    assert Ingestor(store, embedder, settings).ingest([folder]).ok
-    service = Sourcier(settings, store, embedder)
+    pages = [
+        SUITES / "docs" / "documents" / f"installation-guide-fr_{page}.txt"
+        for page in ("000018", "000046", "000023", "000024", "000028", "000030", "000074")
+    ]
+    settings = ingested(tmp_path_factory.mktemp("installation-index"), pages, embedder, added=len(pages))
+    service = Sourcier(settings, open_store(settings), embedder)
     yield service
     service.close()
 

@@ -3,20 +3,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ingest.pipeline import Ingestor
 from server.engine.service import Sourcier
 from server.engine.types import Question
 from sourcier.config import Settings
 from sourcier.documents import SearchFilters
 from sourcier.store import open_store
-from tests.support.index import copy_index
+from tests.support.index import ingested
 
 PAGES = Path(__file__).resolve().parents[3] / "eval" / "suites" / "manpages" / "documents"
 SORT, TAC, DIR, WC = "manpages-fr_000923", "manpages-fr_000935", "manpages-fr_000812", "manpages-fr_000962"
@@ -28,13 +26,9 @@ def service(
     embedder: Any, corpus_index: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sourcier]:
     """The bundled articles' index (a copy) with six man pages added."""
-    folder = tmp_path_factory.mktemp("man-pages")
-    for page in (SORT, TAC, DIR, WC, TIME, CHGRP):
-        shutil.copy(PAGES / f"{page}.txt", folder)
-    settings = copy_index(corpus_index, tmp_path_factory.mktemp("routing-index"))
+    pages = [PAGES / f"{page}.txt" for page in (SORT, TAC, DIR, WC, TIME, CHGRP)]
+    settings = ingested(tmp_path_factory.mktemp("routing-index"), pages, embedder, corpus_index, added=6)
     store = open_store(settings)
-    report = Ingestor(store, embedder, settings).ingest([folder])
-    assert report.ok and report.added == 6, report
     assert len(store.list_documents()) == 8
     sourcier = Sourcier(settings, store, embedder)
     yield sourcier
