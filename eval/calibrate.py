@@ -72,7 +72,8 @@ VERIFIER_BARS = {"untouched_passed": 0.95, "benign_passed": 0.95}
 
 @dataclass(frozen=True, slots=True)
 class Grid:
-    """The values swept. The default is the full sweep (~6 min on 2 cores); tests pass a small one."""
+    """The values swept. The default is the full sweep (its abstention part ~2 s a question on one
+    core); tests pass a small one."""
 
     #: knobs of the second-stage blend around the alignment signal (whose weight is the unit)
     weights: Mapping[str, tuple[float, ...]] = dataclasses.field(
