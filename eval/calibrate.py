@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -403,17 +404,6 @@ def support_settings(support: Support, knobs: Sequence[str]) -> dict[str, float]
     return {f"SOURCIER_ABSTAIN_{k.upper()}": getattr(support, k) for k in knobs}
 
 
-def _support_sensitivity(sweep: AbstentionSweep, knobs: Sequence[str]) -> list[dict[str, Any]]:
-    """For each value of each threshold, the best point that has it."""
-    rows = []
-    for knob in knobs:
-        best: dict[float, dict[str, float]] = {}
-        for support, scores in sweep.ranked:
-            best.setdefault(getattr(support, knob), scores)
-        rows += [{"knob": knob, "value": value, "scores": best[value]} for value in sorted(best)]
-    return rows
-
-
 @dataclass(frozen=True, slots=True)
 class VerifierPoint:
     thresholds: Thresholds
@@ -480,7 +470,7 @@ def calibrate(
     progress: Progress | None = None,
     grid: Grid | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Run both sweeps; return the JSON section and a Markdown summary."""
+    """Run the three sweeps; return the JSON section and a Markdown summary."""
     grid = grid or Grid()
     verifier = Verifier(engine.vectors, engine.lexical)
     verifier.prefetch(c.text for c in gold_claims(questions, gold))
@@ -506,7 +496,7 @@ def calibrate(
             "predicted": best_scores,
             "confirmed": confirmed,
             "top": [{"config": c.describe(), "scores": s} for c, s in _distinct(ranked)[:6]],
-            "sensitivity": _sensitivity(ranked),
+            "sensitivity": _sensitivity(ranked, CONFIG_KNOBS),
             "ranking": ranking,
             "configurations": len(ranked),
         },
@@ -518,7 +508,7 @@ def calibrate(
             "confirmed": confirm_support(cached, base, recommended, result.traces, gold, verifier),
             "checks_off": abstention.checks_off,
             "top": [{"settings": support_settings(p, knobs), "scores": s} for p, s in abstention.ranked[1:6]],
-            "sensitivity": _support_sensitivity(abstention, knobs),
+            "sensitivity": _sensitivity(abstention.ranked, {k: operator.attrgetter(k) for k in knobs}),
             "points": len(abstention.ranked),
         },
         "verifier": {
@@ -542,16 +532,21 @@ def _distinct(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[tuple[C
     return out
 
 
-def _sensitivity(ranked: Sequence[tuple[Config, dict[str, float]]]) -> list[dict[str, Any]]:
-    """For each value of each knob, the best configuration that has it: what the knob can buy."""
-    knobs: dict[str, Callable[[Config], float]] = {
-        "weights.dense": lambda c: c.weights.dense,
-        "weights.chunk_rank": lambda c: c.weights.chunk_rank,
-        "weights.context": lambda c: c.weights.context,
-        "top_k": lambda c: c.top_k,
-        "answer_max_sentences": lambda c: c.max_sentences,
-        "abstain_min_dense": lambda c: c.min_dense,
-    }
+#: The answering sweep's knobs, as its report names them.
+CONFIG_KNOBS: dict[str, Callable[[Config], float]] = {
+    "weights.dense": lambda c: c.weights.dense,
+    "weights.chunk_rank": lambda c: c.weights.chunk_rank,
+    "weights.context": lambda c: c.weights.context,
+    "top_k": lambda c: c.top_k,
+    "answer_max_sentences": lambda c: c.max_sentences,
+    "abstain_min_dense": lambda c: c.min_dense,
+}
+
+
+def _sensitivity(
+    ranked: Sequence[tuple[Any, dict[str, float]]], knobs: Mapping[str, Callable[[Any], float]]
+) -> list[dict[str, Any]]:
+    """For each value of each knob, the best point that has it: what the knob can buy."""
     rows = []
     for knob, get in knobs.items():
         best: dict[Any, dict[str, float]] = {}
@@ -586,6 +581,27 @@ _SHORT = {
 }
 
 
+def _recommendation(part: Mapping[str, Any]) -> list[str]:
+    return [
+        f"- current: `{part['current']}` → {_fmt(part['current_scores'])}",
+        f"- **recommended**: `{part['recommended']}`",
+        f"  - predicted: {_fmt(part['predicted'])}",
+        f"  - confirmed by the real `ask`: {_fmt(part['confirmed'])}",
+    ]
+
+
+def _knob_table(name: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What each value of each knob can buy, one row each."""
+    return [
+        f"| {name} | value | " + " | ".join(_SHORT.values()) + " |",
+        "|---|---:|" + "---:|" * len(_SHORT),
+        *(
+            f"| {r['knob']} | {r['value']} | " + " | ".join(f"{r['scores'][k]:.3f}" for k in _SHORT) + " |"
+            for r in rows
+        ),
+    ]
+
+
 def _markdown(section: Mapping[str, Any]) -> str:
     a, b, v = section["answering"], section["abstention"], section["verifier"]
     lines = [
@@ -596,10 +612,7 @@ def _markdown(section: Mapping[str, Any]) -> str:
         f"({', '.join(f'{k} ≥ {t}' for k, t in ANSWER_BARS.items())}), then by the mean of "
         f"{', '.join(OBJECTIVE)}, then by the smallest change.",
         "",
-        f"- current: `{a['current']}` → {_fmt(a['current_scores'])}",
-        f"- **recommended**: `{a['recommended']}`",
-        f"  - predicted: {_fmt(a['predicted'])}",
-        f"  - confirmed by the real `ask`: {_fmt(a['confirmed'])}",
+        *_recommendation(a),
         "",
         "Runners-up (best floor of each other configuration):",
         "",
@@ -607,12 +620,13 @@ def _markdown(section: Mapping[str, Any]) -> str:
         "",
         "What each knob can buy (the best configuration having that value):",
         "",
-        "| knob | value | " + " | ".join(_SHORT.values()) + " |",
-        "|---|---:|" + "---:|" * len(_SHORT),
-        *(
-            f"| {r['knob']} | {r['value']} | " + " | ".join(f"{r['scores'][k]:.3f}" for k in _SHORT) + " |"
-            for r in a["sensitivity"]
-            if r["knob"] != "abstain_min_dense" or round(r["value"] * 400) % 4 == 0
+        *_knob_table(
+            "knob",
+            [
+                r
+                for r in a["sensitivity"]
+                if r["knob"] != "abstain_min_dense" or round(r["value"] * 400) % 4 == 0
+            ],
         ),
         "",
         "Second-stage ranking alone (hybrid, sentence level) for each weight setting, best MRR first:",
@@ -629,21 +643,13 @@ def _markdown(section: Mapping[str, Any]) -> str:
         f"Abstention thresholds (checks 1 and 5 of `server.engine.abstention`): {b['points']} points, "
         "ranked as above; set the recommended ones as environment variables (or in `.env`).",
         "",
-        f"- current: `{b['current']}` → {_fmt(b['current_scores'])}",
-        f"- **recommended**: `{b['recommended']}`",
-        f"  - predicted: {_fmt(b['predicted'])}",
-        f"  - confirmed by the real `ask`: {_fmt(b['confirmed'])}",
+        *_recommendation(b),
         f"- checks 1 and 5 off (refusing nothing): {_fmt(b['checks_off'])}: what they cost in "
         "answered questions, and the most they can give",
         "",
         "What each threshold can buy (the best point having that value):",
         "",
-        "| threshold | value | " + " | ".join(_SHORT.values()) + " |",
-        "|---|---:|" + "---:|" * len(_SHORT),
-        *(
-            f"| {r['knob']} | {r['value']} | " + " | ".join(f"{r['scores'][k]:.3f}" for k in _SHORT) + " |"
-            for r in b["sensitivity"]
-        ),
+        *_knob_table("threshold", b["sensitivity"]),
         "",
         "Verifier (`server.engine.grounding.Thresholds`): most corruptions caught with untouched and benign "
         "controls ≥ 0.95, ties to the loosest thresholds.",

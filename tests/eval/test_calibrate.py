@@ -87,20 +87,18 @@ def test_abstention_sweep_predicts_the_real_ask_at_its_points(
     before = dict(vars(service))
     engine, base = service.engine, service.config
     verifier = Verifier(engine.vectors, engine.lexical)
-    sweep = sweep_abstention(engine, base, extractive.traces, gold, verifier, SMALL)
+    traces = extractive.traces[::3]  # a third of the gold set, answerable and not: each point asks them all
+    sweep = sweep_abstention(engine, base, traces, gold, verifier, SMALL)
     assert sweep.current == base.support and len(sweep.ranked) == 3 * 2
     predicted = dict(sweep.ranked)
-    # the current point's predicted figures are the eval's own
-    assert sweep.current_scores == pytest.approx({k: extractive.metrics[k] for k in ANSWER_FIGURES})
     assert predicted[base.support] == sweep.current_scores
     # answering once with the checks off and re-running only the decision agrees with the real
-    # ask at the most permissive and the strictest points, and the points do change the answers
-    loosest = dataclasses.replace(base.support, min_alignment=0.5, answer_alignment=0.62)
+    # ask at the current and the strictest points, and the points do change the answers
     strictest = dataclasses.replace(base.support, min_alignment=0.65, answer_alignment=0.75)
-    for support in (loosest, strictest):
-        confirmed = confirm_support(engine, base, support, extractive.traces, gold, verifier)
+    for support in (base.support, strictest):
+        confirmed = confirm_support(engine, base, support, traces, gold, verifier)
         assert confirmed == pytest.approx(predicted[support])
-    assert predicted[strictest]["abstention.answered"] < predicted[loosest]["abstention.answered"]
+    assert predicted[strictest]["abstention.answered"] < predicted[base.support]["abstention.answered"]
     # with checks 1 and 5 off nothing is refused that some point answers
     for scores in predicted.values():
         assert sweep.checks_off["abstention.answered"] >= scores["abstention.answered"]
