@@ -68,8 +68,11 @@ def test_a_cached_index_holds_what_a_fresh_ingest_writes(
     corpus_index: Settings, embedder: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index, "INDEX_CACHE", tmp_path / "cache")
+    older = tmp_path / "cache" / "0123456789ab-an-index-of-older-code"
+    older.mkdir(parents=True)
     pages = [DOCS / "aptitude-doc-fr_000002.txt", DOCS / "aptitude-doc-fr_000003.txt"]
     built = index.ingested(tmp_path / "built", pages, embedder, corpus_index, added=2)
+    assert not older.exists()  # dropped when this code's first index was built
     assert len(list((tmp_path / "cache").iterdir())) == 1
 
     def ingest_again(*args: Any) -> Settings:

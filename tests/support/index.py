@@ -55,15 +55,20 @@ def ingested(
     key of everything it depends on: the code under ``ingest/`` and ``sourcier/``,
     ``pyproject.toml``, the ingest settings, the model, the sources' names and bytes, and the
     base's key; then copied. A cached index is what a fresh ingest of the same files writes, and
-    any change to what builds it builds it anew. A base not built here is not cached on."""
+    any change to what builds it builds it anew (and drops the indexes of the code before). A base
+    not built here is not cached on."""
     base_key = (
         (base.data_dir / KEY_FILE).read_text() if base and (base.data_dir / KEY_FILE).exists() else None
     )
     if base is not None and base_key is None:  # a base of unknown make: build, do not cache
         return _ingest(copy_index(base, target_dir), sources, embedder, added)
-    key = _index_key(sources, base_key, embedder)
+    version = _code_fingerprint()[:12]
+    key = f"{version}-{_index_key(sources, base_key, embedder)}"
     cached = INDEX_CACHE / key
     if not cached.is_dir():
+        for stale in INDEX_CACHE.glob("[!.]*"):  # other code versions' indexes: never used again
+            if not stale.name.startswith(version):
+                shutil.rmtree(stale, ignore_errors=True)
         building = INDEX_CACHE / f".{key}-{os.getpid()}"
         shutil.rmtree(building, ignore_errors=True)
         settings = copy_index(base, building) if base is not None else make_settings(building)
