@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import setup_env, write_result
+from bench.common import MODEL_CACHE, setup_env, write_result
 
 TOP = 8  # sentences judged per question: what the answer is chosen from in practice
 BLENDS = (0.02, 0.05, 0.1, 0.2)  # weight of the judge's z-score added to the ranker's score
@@ -162,6 +162,8 @@ def first_gold(cases: Sequence[Case], weight: float | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sourcier.e5_conversion import ensure_e5_model
+
     summary = __doc__.split("\n\n")[0]
     parser = argparse.ArgumentParser(prog="python -m bench.trained_judge", description=summary)
     parser.add_argument("--suite", nargs="*", default=[], help="built-in suites (default: all)")
@@ -172,9 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_env()
     halves = collect(args.suite, args.data_dir)
-    from bench.common import MODEL_CACHE
-    from sourcier.e5_conversion import ensure_e5_model
-
     train_and_judge(halves, ensure_e5_model(MODEL_CACHE), args.layers, args.epochs, args.residual)
     weights: list[tuple[str, float | None]] = [("ranker", None), ("judge", float("inf"))]
     weights += [(f"blend {w:g}", w) for w in BLENDS]
