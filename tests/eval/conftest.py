@@ -1,5 +1,6 @@
-"""The gold set run once through the extractive answerer, shared by the harness and calibration
-tests (a run is ~15 s: worth doing once per session)."""
+"""The gold set run once through the extractive answerer, shared by the harness, interval and
+calibration tests (a run is ≈ 45 s of CPU: done once per checkout and code version, whichever
+test worker needs it first; ``tests.support.shared_results``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 import pytest
 
 from eval import harness
-from eval.dataset import load_gold, locate_passages
+from eval.dataset import GOLD_PATH, load_gold, locate_passages
+from sourcier.config import BUNDLED_CORPUS
+from tests.support.shared_results import shared_result
 
 
 @pytest.fixture(scope="session")
@@ -23,4 +26,9 @@ def extractive(setup: tuple[Any, ...]) -> harness.EvalResult:
     service, questions, gold, documents = setup
     config = service.config.replace(answerer="extractive")
     answerer = harness.engine_answerer(service.engine, config)
-    return harness.evaluate(service.engine, config, questions, gold, documents, answerer, "extractive")
+    return shared_result(
+        "extractive",
+        [GOLD_PATH, BUNDLED_CORPUS],
+        f"{config!r} {service.settings.model_dump(exclude={'data_dir'})!r}",
+        lambda: harness.evaluate(service.engine, config, questions, gold, documents, answerer, "extractive"),
+    )
