@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # The project's packages: the one list is pyproject.toml's [tool.setuptools.packages.find].
 PACKAGES := $(shell $(PYTHON) -c "import tomllib; print(' '.join(p.rstrip('*') for p in tomllib.load(open('pyproject.toml', 'rb'))['tool']['setuptools']['packages']['find']['include']))")
 export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
+# No byte-compiling at install: pip compiled every file of every package (torch, transformers,
+# gradio…); Python compiles what is imported, once, on first use. A fresh install took 103 s
+# against 166 s (medians of 3 paired runs, fresh venv and pip cache each, 2026-12-03).
+PIP_FLAGS := --no-compile
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SOURCIER_MODEL_CACHE_DIR ?= $(CURDIR)/.cache/models
 export HF_HUB_OFFLINE := 1
@@ -17,10 +21,10 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(BIN)/pip install -q $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "is ignored" || true
 	# torch first, pinned: a CPU build on local disk (an unpinned torch pulls a multi-GB CUDA build)
-	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
-	$(BIN)/pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" || true
+	$(BIN)/pip install -q $(PIP_FLAGS) torch==2.13.0 2>&1 | grep -v "is ignored" || true
+	$(BIN)/pip install -q $(PIP_FLAGS) -e ".[dev]" 2>&1 | grep -v "is ignored" || true
 	$(BIN)/python -c "import sourcier, torch; assert torch.__version__.startswith('2.13.0'), torch.__version__"
 	rm -f $(VENV)/.installed-* && touch $@
 
