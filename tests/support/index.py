@@ -62,7 +62,7 @@ def ingested(
     )
     if base is not None and base_key is None:  # a base of unknown make: build, do not cache
         return _ingest(copy_index(base, target_dir), sources, embedder, added)
-    version = _code_fingerprint()[:12]
+    version = code_fingerprint()[:12]
     key = f"{version}-{_index_key(sources, base_key, embedder)}"
     cached = INDEX_CACHE / key
     if not cached.is_dir():
@@ -95,22 +95,28 @@ def _ingest(settings: Settings, sources: Sequence[Path], embedder: Any, added: i
 
 
 def _index_key(sources: Sequence[Path], base_key: str | None, embedder: Any) -> str:
-    digest = hashlib.sha256(_code_fingerprint().encode())
+    digest = hashlib.sha256(code_fingerprint().encode())
     ingest_settings = make_settings(Path("unused")).model_dump(exclude={"data_dir"})
     digest.update(repr(sorted(ingest_settings.items())).encode())
     digest.update(f"{type(embedder).__qualname__}:{getattr(embedder, 'name', '')}:{base_key}".encode())
+    digest_files(digest, sources)
+    return digest.hexdigest()[:24]
+
+
+def digest_files(digest: Any, sources: Sequence[Path]) -> None:
+    """Add the name and bytes of each file in ``sources`` (files, or folders walked in order)."""
     for source in sources:
         for path in sorted(source.rglob("*")) if source.is_dir() else [source]:
             if path.is_file():
                 digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:24]
 
 
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """The code and dependencies an index is built with."""
+@functools.lru_cache
+def code_fingerprint(packages: tuple[str, ...] = ("ingest", "sourcier")) -> str:
+    """The code and dependencies something is built with: ``pyproject.toml`` and every source file
+    of ``packages`` (an index: the two that ingest)."""
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
-    for package in ("ingest", "sourcier"):
+    for package in packages:
         for path in sorted((REPO / package).rglob("*.py")):
             digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
     return digest.hexdigest()

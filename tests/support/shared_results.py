@@ -9,7 +9,6 @@ anywhere computes it anew (and drops the results of older code)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import pickle
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from typing import TypeVar
 
 from filelock import FileLock
 
-from tests.support.index import REPO
+from tests.support.index import REPO, code_fingerprint, digest_files
 
 RESULT_CACHE = REPO / ".cache" / "test-results"
 #: The packages whose code can change a result (the ones an eval run goes through).
@@ -53,16 +52,6 @@ def shared_result(
 
 
 def _fingerprint(data: tuple[Path, ...]) -> str:
-    digest = hashlib.sha256(_code_fingerprint().encode())
-    for path in (p for d in data for p in (sorted(d.rglob("*")) if d.is_dir() else [d]) if p.is_file()):
-        digest.update(str(path.resolve()).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
-
-
-@functools.cache
-def _code_fingerprint() -> str:
-    """The project's code and dependencies (read once per process: they do not change under it)."""
-    digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes())
-    for path in (p for package in PACKAGES for p in sorted((REPO / package).rglob("*.py"))):
-        digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    digest = hashlib.sha256(code_fingerprint(PACKAGES).encode())
+    digest_files(digest, data)
     return digest.hexdigest()
