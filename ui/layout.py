@@ -258,17 +258,22 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
 
         inputs = [asked, chat, turns, answers, documents, date_from, date_to]
         outputs = [chat, turns, answers, shown, sources, passages]
-        # "always_last": a question sent while the previous answer is still finishing (its
-        # passages panel comes last) waits for it, then runs on the updated chat. Gradio's default,
-        # "once", silently drops it: the box is cleared and no answer ever comes.
-        answering = {"concurrency_id": "sourcier", "api_visibility": "private", "trigger_mode": "always_last"}
-        for trigger in (question.submit, send.click):
-            trigger(start, [question], [question, asked, document], queue=False).then(
-                answer, inputs, outputs, **answering
-            )
-        for button in example_buttons:
-            button.click(start, [button], [question, asked, document], queue=False).then(
-                answer, inputs, outputs, **answering
+        asking: list[tuple[Callable[..., Any], gr.components.Component]] = [
+            (question.submit, question),
+            (send.click, question),
+            *((button.click, button) for button in example_buttons),
+        ]
+        for trigger, source in asking:
+            # "always_last": a question sent while the previous answer is still finishing (its
+            # passages panel comes last) waits for it, then runs on the updated chat. Gradio's
+            # default, "once", silently drops it: the box is cleared and no answer ever comes.
+            trigger(start, [source], [question, asked, document], queue=False).then(
+                answer,
+                inputs,
+                outputs,
+                concurrency_id="sourcier",
+                api_visibility="private",
+                trigger_mode="always_last",
             )
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
