@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,8 +123,9 @@ class ChatState:
         return replace(self, chat=list(self.chat), turns=list(self.turns), answers=dict(self.answers))
 
 
-#: Where ``ChatState.as_outputs`` puts the sources panel.
+#: Where ``ChatState.as_outputs`` puts the sources panel, and how many outputs it gives.
 SOURCES_OUTPUT = 4
+CHAT_OUTPUTS = len(fields(ChatState))
 
 
 def answer(

@@ -89,7 +89,8 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
     """The chat, its sources and document panels, filters, retrieved passages, examples and upload."""
 
     def answer(
-        question: str,
+        sent: list[str],
+        done: int,
         chat: list[ChatMessage],
         turns: list[ChatMessage],
         answers: dict[int, AnswerRecord],
@@ -97,18 +98,23 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         date_from: str,
         date_to: str,
     ) -> Iterator[tuple[Any, ...]]:
-        if not (question or "").strip():
-            gr.Warning("Posez une question : le champ est vide.")
-            return
+        """Answer every question sent and not yet answered, in order, each on the chat the one
+        before it left; ``done`` (how many are answered) comes out with every step."""
         filters = (document_ids, date_from, date_to)
-        sent_sources = None
-        for state in handlers.answer(get_service(), question, chat, turns, answers, filters):
-            outputs = list(state.as_outputs())
-            # a source the reader clicked meanwhile stays active: unchanged sources are not re-sent
-            if state.sources == sent_sources:
-                outputs[handlers.SOURCES_OUTPUT] = gr.skip()
-            sent_sources = state.sources
-            yield tuple(outputs)
+        for answered, question in enumerate(sent[done:], start=done + 1):
+            if not (question or "").strip():
+                gr.Warning("Posez une question : le champ est vide.")
+                yield (*[gr.skip()] * handlers.CHAT_OUTPUTS, answered)
+                continue
+            sent_sources = None
+            for state in handlers.answer(get_service(), question, chat, turns, answers, filters):
+                outputs = list(state.as_outputs())
+                # a source the reader clicked meanwhile stays active: unchanged sources are not re-sent
+                if state.sources == sent_sources:
+                    outputs[handlers.SOURCES_OUTPUT] = gr.skip()
+                sent_sources = state.sources
+                chat, turns, answers = state.chat, state.turns, state.answers
+                yield (*outputs, answered)
 
     def show_citation(shown: list[CitationData], evt: gr.EventData) -> tuple[str, str]:
         return handlers.show_citation(get_service(), shown, getattr(evt, "n", None))  # n: from SOURCES_JS
@@ -156,20 +162,24 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         )
         return [fmt.notice_html(message, removed), *corpus]
 
-    def start(text: str) -> tuple[str, str, str]:
-        """Empty the textbox at once; the question travels in ``asked``."""
-        return "", text, fmt.placeholder_html(PICK_SOURCE)
+    def start(text: str, sent: list[str]) -> tuple[str, list[str], str]:
+        """Empty the textbox at once; the question joins ``sent``, the chat's questions in order.
+
+        Never cleared but by "Effacer": the answer reads the ones after ``done`` and writes only
+        ``done``, so a question sent while answers run can be neither overwritten nor lost."""
+        return "", [*sent, text], fmt.placeholder_html(PICK_SOURCE)
 
     def reset() -> tuple[Any, ...]:
         empty = fmt.placeholder_html("")
-        return [], [], {}, [], fmt.sources_html([]), empty, empty
+        return [], [], {}, [], fmt.sources_html([]), empty, empty, [], 0
 
     demo = gr.Blocks(title="Sourcier", analytics_enabled=False)
     with demo:
         turns = gr.State([])  # plain-text history sent back to the service
         answers = gr.State({})  # chat message index -> that answer's citations
         shown = gr.State([])  # the citations in the sources panel
-        asked = gr.State("")  # the question being answered (the textbox is emptied at once)
+        sent = gr.State([])  # every question sent in this chat, in order (the textbox is emptied at once)
+        done = gr.State(0)  # how many of them are answered
 
         gr.Markdown(
             "# Sourcier\nQuestions en français sur le corpus : chaque phrase de la réponse est "
@@ -256,18 +266,19 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
                     container=True,
                 )
 
-        inputs = [asked, chat, turns, answers, documents, date_from, date_to]
-        outputs = [chat, turns, answers, shown, sources, passages]
+        inputs = [sent, done, chat, turns, answers, documents, date_from, date_to]
+        outputs = [chat, turns, answers, shown, sources, passages, done]
         asking: list[tuple[Callable[..., Any], gr.components.Component]] = [
             (question.submit, question),
             (send.click, question),
             *((button.click, button) for button in example_buttons),
         ]
         for trigger, source in asking:
-            # "always_last": a question sent while the previous answer is still finishing (its
-            # passages panel comes last) waits for it, then runs on the updated chat. Gradio's
-            # default, "once", silently drops it: the box is cleared and no answer ever comes.
-            trigger(start, [source], [question, asked, document], queue=False).then(
+            # "always_last": a question sent while the previous answer is still running waits for
+            # it, then runs on the updated chat. Gradio's default, "once", silently drops it: the
+            # box is cleared and no answer ever comes. Gradio keeps one waiting run, the last: it
+            # answers every question sent meanwhile, since ``sent`` holds them all.
+            trigger(start, [source, sent], [question, sent, document], queue=False).then(
                 answer,
                 inputs,
                 outputs,
@@ -278,7 +289,7 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
         chat.like(give_feedback, [answers, comment], [comment], api_visibility="private")
-        reset_outputs = [chat, turns, answers, shown, sources, document, passages]
+        reset_outputs = [chat, turns, answers, shown, sources, document, passages, sent, done]
         clear.click(reset, outputs=reset_outputs, queue=False)
         chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too
         corpus_outputs = [documents, doomed, status, *example_buttons]

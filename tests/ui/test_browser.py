@@ -19,8 +19,9 @@ import httpx
 import pytest
 
 from sourcier.feedback import FeedbackStore, feedback_path
+from tests.support.fake_llm import FakeLLM
 from tests.support.index import ARTIFACTS, copy_index
-from tests.support.processes import LiveServer, StartServer
+from tests.support.processes import LiveServer, StartServer, free_port
 from ui.formatting import ABSTENTION_TITLE, ALTERNATIVE_LABEL, UNCERTAIN_HELP, UNCERTAIN_LABEL
 
 pytestmark = pytest.mark.browser
@@ -278,6 +279,39 @@ def test_a_question_sent_before_the_last_answer_is_finished_is_not_lost(
     expect(bot_messages.first).to_contain_text("Avocado")
     expect(last_answer(page)).to_contain_text("Question comprise comme", timeout=ANSWER_TIMEOUT_MS)
     expect(last_answer(page)).to_contain_text("printemps 2026")
+
+
+def test_questions_sent_while_a_slow_model_writes_are_all_answered_in_order(
+    page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path
+) -> None:
+    """Two questions sent while a slow model is still writing the first answer (one word every
+    0.2 s): Gradio keeps one waiting run of an event, the last one, and that run must answer both,
+    in the order they were sent, each on the chat the one before it left."""
+    from playwright.sync_api import expect
+
+    llm = FakeLLM(free_port(), delay_s=0.2).start()
+    try:
+        settings = copy_index(corpus_index, tmp_path / "index")
+        server = start_server(settings, SOURCIER_LLM_BASE_URL=llm.base_url, SOURCIER_LLM_MODEL="fake-fr")
+        open_chat(page, server)
+        box = page.locator("#sourcier-question textarea")
+        questions = [QUESTION, CONFIDENT, "Et quand sortira-t-il ?"]  # the last follows up the second
+        for question in questions:
+            box.fill(question)
+            box.press("Enter")
+            expect(box).to_have_value("")  # sent, though the first answer is still being written
+        user_messages = page.locator("#sourcier-chat [data-testid='user']")
+        bot_messages = page.locator("#sourcier-chat [data-testid='bot']")
+        expect(bot_messages).to_have_count(3, timeout=ANSWER_TIMEOUT_MS)
+        expect(user_messages).to_have_count(3)
+        for index, question in enumerate(questions):
+            expect(user_messages.nth(index)).to_contain_text(question)
+        expect(bot_messages.last).to_contain_text("Question comprise comme", timeout=ANSWER_TIMEOUT_MS)
+        asked = [str(request["body"]["messages"][-1]["content"]) for request in llm.requests]
+        assert len(asked) == 3, asked  # each question reached the model once, in order
+        assert [q in a for q, a in zip(questions[:2], asked[:2], strict=True)] == [True, True], asked
+    finally:
+        llm.stop()
 
 
 def test_hostile_upload_is_shown_as_text_never_run(
