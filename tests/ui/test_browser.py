@@ -259,34 +259,13 @@ def test_follow_up_uses_the_conversation(page: Any, live_server: LiveServer) -> 
     expect(last_answer(page)).to_contain_text(re.compile(r"successeur de Llama"))
 
 
-def test_a_question_sent_before_the_last_answer_is_finished_is_not_lost(
-    page: Any, live_server: LiveServer
-) -> None:
-    """Enter pressed while the previous answer is still running (its passages panel comes last)
-    must queue the question, not drop it: Gradio skips a pending event's trigger by default."""
-    from playwright.sync_api import expect
-
-    open_chat(page, live_server)
-    bot_messages = page.locator("#sourcier-chat [data-testid='bot']")
-    box = page.locator("#sourcier-question textarea")
-    box.fill(CONFIDENT)
-    box.press("Enter")
-    expect(box).to_have_value("")  # sent: its answer is on its way (answering and passages ≥ 0.1 s)
-    box.fill("Et quand sortira-t-il ?")
-    box.press("Enter")
-    expect(box).to_have_value("")
-    expect(bot_messages).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
-    expect(bot_messages.first).to_contain_text("Avocado")
-    expect(last_answer(page)).to_contain_text("Question comprise comme", timeout=ANSWER_TIMEOUT_MS)
-    expect(last_answer(page)).to_contain_text("printemps 2026")
-
-
 def test_questions_sent_while_a_slow_model_writes_are_all_answered_in_order(
     page: Any, start_server: StartServer, corpus_index: Any, tmp_path: Path
 ) -> None:
     """Two questions sent while a slow model is still writing the first answer (one word every
-    0.2 s): Gradio keeps one waiting run of an event, the last one, and that run must answer both,
-    in the order they were sent, each on the chat the one before it left."""
+    0.2 s). Gradio's default trigger mode ("once") drops a question sent while the answer event
+    runs; "always_last" keeps one waiting run, the last, and that run must answer both, in the
+    order they were sent, each on the chat the one before it left (the last one follows up)."""
     from playwright.sync_api import expect
 
     llm = FakeLLM(free_port(), delay_s=0.2).start()
