@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -334,8 +335,7 @@ def diagnose(r: QuestionResult, top_k: int) -> None:
     if 0 in r.gold_rank:
         r.cause = f"retrieval: a gold passage is not in the top {top_k} chunks"
     elif r.abstained:
-        low = "similarity below min_dense" if "<" in r.decision else "another abstention rule"
-        r.cause = f"abstention: refused an answerable question ({low})"
+        r.cause = f"abstention: refused an answerable question ({refusal_kind(r.decision)})"
     elif any(not c.grounded or not c.exact for c in r.citations):
         r.cause = "grounding: unsupported sentence"
     elif r.gold_covered == 0:
@@ -346,6 +346,27 @@ def diagnose(r: QuestionResult, top_k: int) -> None:
         r.cause = "selection: extra sentence beside the gold passage"
     else:
         r.cause = "key facts: gold passages cited but facts not matched"
+
+
+_MEASURED = re.compile(r"\s*\([^)]*\)|\s*\[[^\]]*\]")  # "(rank votes 0.23 < 0.37)", "['writer']"
+_BELOW = re.compile(r"\s*-?\d[\d.]*\s*<\s*-?\d[\d.]*")  # "0.580 < 0.62"
+#: Checks whose decision ends with the question's own words (``server.engine.abstention.pinned``).
+_QUESTION_SPECIFIC = (
+    ("no evidence names ", "no evidence names what the question names"),
+    ("no evidence states ", "no evidence states the relation the question asks about"),
+)
+
+
+def refusal_kind(decision: str) -> str:
+    """The abstention check behind a refusal, without this question's figures, so that a suite's
+    refusals of answerable questions group by check in the report: "the answer's passage is
+    ranked low by both retrievers (rank votes 0.23 < 0.37) and alignment 0.580 < 0.62" → "the
+    answer's passage is ranked low by both retrievers and alignment too low"."""
+    for prefix, kind in _QUESTION_SPECIFIC:
+        if decision.startswith(prefix):
+            return kind
+    kind = _BELOW.sub(" too low", _MEASURED.sub("", decision)).strip()
+    return kind or "no reason given"
 
 
 # --- the whole run -----------------------------------------------------------------------

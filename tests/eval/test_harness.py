@@ -42,6 +42,29 @@ def test_extractive_figures_are_sane(extractive: harness.EvalResult) -> None:
         assert bool(r.cause) == (not r.passed)
 
 
+def test_refusals_of_answerable_questions_are_grouped_by_the_check_that_made_them(
+    extractive: harness.EvalResult,
+) -> None:
+    """A refusal's cause names its abstention check without the question's own figures or words,
+    so a report can count refusals by check (the cause said "similarity below min_dense" for any
+    decision with a "<" in it, a threshold Sourcier no longer has)."""
+    kind = harness.refusal_kind
+    assert (
+        kind(
+            "the answer's passage is ranked low by both retrievers (rank votes 0.23 < 0.37) and alignment 0.580 < 0.62"
+        )
+        == "the answer's passage is ranked low by both retrievers and alignment too low"
+    )
+    assert kind("best evidence alignment 0.547 < 0.55") == "best evidence alignment too low"
+    assert kind("no evidence names ['writer']") == kind("no evidence names ['calc', 'impress']")
+    assert kind("no option in the top evidence") == "no option in the top evidence"
+    refused = [r for r in extractive.questions if r.cause.startswith("abstention: refused an answerable")]
+    assert refused  # the articles tuning half refuses some answerable questions
+    for r in refused:
+        assert not re.search(r"\d", r.cause), r.cause
+        assert kind(r.decision) in r.cause
+
+
 def test_gate_names_must_exist(extractive: harness.EvalResult) -> None:
     thresholds = load_thresholds(DEFAULT_CONFIG)
     assert {g.metric for g in check(extractive.metrics, thresholds)} == set(thresholds)
