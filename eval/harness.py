@@ -348,25 +348,25 @@ def diagnose(r: QuestionResult, top_k: int) -> None:
         r.cause = "key facts: gold passages cited but facts not matched"
 
 
-_MEASURED = re.compile(r"\s*\([^)]*\)|\s*\[[^\]]*\]")  # "(rank votes 0.23 < 0.37)", "['writer']"
-_BELOW = re.compile(r"\s*-?\d[\d.]*\s*<\s*-?\d[\d.]*")  # "0.580 < 0.62"
-#: Checks whose decision ends with the question's own words (``server.engine.abstention.pinned``).
-_QUESTION_SPECIFIC = (
-    ("no evidence names ", "no evidence names what the question names"),
-    ("no evidence states ", "no evidence states the relation the question asks about"),
+#: The question's own words and figures in a decision, and what stands for them in its kind.
+_SPECIFIC = (
+    (re.compile(r"^no evidence names .*"), "no evidence names what the question names"),
+    (re.compile(r"^no evidence states .*"), "no evidence states the relation the question asks about"),
+    (re.compile(r"the rare word '[^'\s]+'"), "a rare word of the question"),
+    (re.compile(r"\s*\([^)]*\)"), ""),  # "(rank votes 0.23 < 0.37)"
+    (re.compile(r"\s*-?\d[\d.]*\s*<\s*-?\d[\d.]*"), " too low"),  # "0.580 < 0.62"
 )
 
 
 def refusal_kind(decision: str) -> str:
-    """The abstention check behind a refusal, without this question's figures, so that a suite's
-    refusals of answerable questions group by check in the report: "the answer's passage is
-    ranked low by both retrievers (rank votes 0.23 < 0.37) and alignment 0.580 < 0.62" → "the
-    answer's passage is ranked low by both retrievers and alignment too low"."""
-    for prefix, kind in _QUESTION_SPECIFIC:
-        if decision.startswith(prefix):
-            return kind
-    kind = _BELOW.sub(" too low", _MEASURED.sub("", decision)).strip()
-    return kind or "no reason given"
+    """The abstention check behind a refusal, without this question's figures or words, so that
+    a suite's refusals of answerable questions group by check in the report: "the answer's
+    passage is ranked low by both retrievers (rank votes 0.23 < 0.37) and alignment 0.580 < 0.62"
+    → "the answer's passage is ranked low by both retrievers and alignment too low"."""
+    kind = decision
+    for pattern, replacement in _SPECIFIC:
+        kind = pattern.sub(replacement, kind)
+    return kind.strip() or "no reason given"
 
 
 # --- the whole run -----------------------------------------------------------------------
@@ -526,6 +526,18 @@ def evaluate(
 def question_figures(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, float]:
     """The figures computed over questions (the verifier's are over its corruption cases)."""
     return {k: v for k, v in aggregate(results, self_test).items() if not k.startswith("verifier.")}
+
+
+def refusals_by_check(results: Sequence[QuestionResult]) -> dict[str, dict[str, int]]:
+    """How many answerable and unanswerable questions each abstention check refused: on one's own
+    corpus, a check that refuses answerable questions and few unanswerable ones is the one to
+    loosen (``sourcier eval --calibrate`` sweeps their thresholds). Most refusals first."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in results:
+        if r.abstained:
+            row = counts.setdefault(refusal_kind(r.decision), {"answerable": 0, "unanswerable": 0})
+            row["answerable" if r.answerable else "unanswerable"] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
 
 
 def by_category(results: Sequence[QuestionResult], self_test: SelfTest) -> dict[str, dict[str, float]]:

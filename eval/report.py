@@ -18,7 +18,7 @@ from rich.table import Table
 
 from eval.corruptions import CONTROL_KINDS, EXTRA_KINDS, KINDS
 from eval.gate import GateCheck
-from eval.harness import CURVE_KS, LEVELS, MODES, EvalResult, QuestionResult, by_category
+from eval.harness import CURVE_KS, LEVELS, MODES, EvalResult, QuestionResult, by_category, refusals_by_check
 from eval.intervals import LEVEL, ROUNDS
 
 #: Headline metrics shown first (others stay in the JSON).
@@ -134,6 +134,7 @@ def report_dict(
             ],
         },
         "by_category": by_category(result.questions, result.self_test),
+        "refusals_by_check": refusals_by_check(result.questions),
         "recall_curves": {"k": list(CURVE_KS), **result.curves},
         "verifier_self_test": {
             kind: {"total": k.total, "flagged": k.flagged, "rate": k.rate, "misses": k.misses}
@@ -219,6 +220,19 @@ def markdown(
             f"| {category} | {f['questions']:.0f} | {f['questions.passed']:.2f} | {' | '.join(cells)} "
             f"| {f['abstained']:.2f} |"
         )
+    refusals = refusals_by_check(result.questions)
+    if refusals:
+        lines += [
+            "",
+            "## Refusals by abstention check",
+            "",
+            "A check that refuses answerable questions and few unanswerable ones is the one to loosen "
+            "on this corpus (`sourcier eval --calibrate` sweeps the thresholds).",
+            "",
+            "| check | answerable refused | unanswerable refused |",
+            "|---|---:|---:|",
+        ]
+        lines += [f"| {check} | {n['answerable']} | {n['unanswerable']} |" for check, n in refusals.items()]
     lines += [
         "",
         "## Verifier self-test",

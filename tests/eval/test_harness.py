@@ -58,6 +58,10 @@ def test_refusals_of_answerable_questions_are_grouped_by_the_check_that_made_the
     assert kind("best evidence alignment 0.547 < 0.55") == "best evidence alignment too low"
     assert kind("no evidence names ['writer']") == kind("no evidence names ['calc', 'impress']")
     assert kind("no option in the top evidence") == "no option in the top evidence"
+    assert (
+        kind("the evidence's document never uses the rare word 'mort' and alignment 0.41 < 0.6")
+        == "the evidence's document never uses a rare word of the question and alignment too low"
+    )
     refused = [r for r in extractive.questions if r.cause.startswith("abstention: refused an answerable")]
     assert refused  # the articles tuning half refuses some answerable questions
     for r in refused:
@@ -112,3 +116,12 @@ def test_reports_are_written(extractive: harness.EvalResult, tmp_path: Path) -> 
     results = ["fail" in row.split("|")[3] for row in rows]
     assert results == sorted(results, reverse=True)  # failures first
     assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # every refusal counted once, under its check, in the JSON and the Markdown
+    refusals = report["refusals_by_check"]
+    refused = [r for r in extractive.questions if r.abstained]
+    assert sum(n["answerable"] for n in refusals.values()) == sum(r.answerable for r in refused)
+    assert sum(n["unanswerable"] for n in refusals.values()) == sum(not r.answerable for r in refused)
+    assert set(refusals) == {harness.refusal_kind(r.decision) for r in refused}
+    assert "## Refusals by abstention check" in markdown
+    for check_name, n in refusals.items():
+        assert f"| {check_name} | {n['answerable']} | {n['unanswerable']} |" in markdown
