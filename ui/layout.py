@@ -165,13 +165,15 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
     def start(text: str, sent: list[str]) -> tuple[str, list[str], str]:
         """Empty the textbox at once; the question joins ``sent``, the chat's questions in order.
 
-        Never cleared but by "Effacer": the answer reads the ones after ``done`` and writes only
+        ``sent`` only grows: the answer reads the questions after ``done`` and writes only
         ``done``, so a question sent while answers run can be neither overwritten nor lost."""
         return "", [*sent, text], fmt.placeholder_html(PICK_SOURCE)
 
-    def reset() -> tuple[Any, ...]:
+    def reset(sent: list[str]) -> tuple[Any, ...]:
+        """A new conversation: every question sent before it counts as done, so none of them is
+        answered into the new one."""
         empty = fmt.placeholder_html("")
-        return [], [], {}, [], fmt.sources_html([]), empty, empty, [], 0
+        return [], [], {}, [], fmt.sources_html([]), empty, empty, len(sent)
 
     demo = gr.Blocks(title="Sourcier", analytics_enabled=False)
     with demo:
@@ -289,9 +291,9 @@ def build_demo(get_service: ServiceGetter) -> gr.Blocks:
         sources.click(show_citation, [shown], [sources, document], api_visibility="private")
         chat.select(show_turn, [answers], [shown, sources, document], api_visibility="private")
         chat.like(give_feedback, [answers, comment], [comment], api_visibility="private")
-        reset_outputs = [chat, turns, answers, shown, sources, document, passages, sent, done]
-        clear.click(reset, outputs=reset_outputs, queue=False)
-        chat.clear(reset, outputs=reset_outputs, queue=False)  # the chat's own bin must forget history too
+        reset_outputs = [chat, turns, answers, shown, sources, document, passages, done]
+        clear.click(reset, [sent], reset_outputs, queue=False)
+        chat.clear(reset, [sent], reset_outputs, queue=False)  # the chat's own bin must forget history too
         corpus_outputs = [documents, doomed, status, *example_buttons]
         upload.upload(
             add_document,

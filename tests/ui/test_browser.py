@@ -249,10 +249,15 @@ def test_a_sentence_the_ranker_was_unsure_of_is_flagged(page: Any, live_server: 
 
 
 def test_follow_up_uses_the_conversation(page: Any, live_server: LiveServer) -> None:
+    """An empty question is refused with a notice and leaves no trace in the chat; the question
+    after it and its follow-up are answered, the follow-up with the conversation."""
     from playwright.sync_api import expect
 
     open_chat(page, live_server)
+    page.locator("#sourcier-question textarea").press("Enter")
+    expect(page.get_by_text("le champ est vide")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     ask(page, "Quel est le nom de code du successeur de Llama ?")
+    expect(page.locator("#sourcier-chat [data-testid='user']")).to_have_count(1)
     expect(last_answer(page)).to_contain_text("Avocado")
     ask(page, "Et quand sortira-t-il ?")
     expect(last_answer(page)).to_contain_text("Question comprise comme")
@@ -289,6 +294,22 @@ def test_questions_sent_while_a_slow_model_writes_are_all_answered_in_order(
         asked = [str(request["body"]["messages"][-1]["content"]) for request in llm.requests]
         assert len(asked) == 3, asked  # each question reached the model once, in order
         assert [q in a for q, a in zip(questions[:2], asked[:2], strict=True)] == [True, True], asked
+
+        # "Nouvelle conversation" while an answer is being written: the next question is answered,
+        # alone, in the new conversation (none of the earlier ones is answered into it again)
+        box.fill(CONFIDENT)
+        box.press("Enter")
+        expect(bot_messages).to_have_count(4, timeout=ANSWER_TIMEOUT_MS)  # being written
+        page.get_by_role("button", name="Nouvelle conversation").click()
+        expect(bot_messages).to_have_count(0)
+        box.fill(QUESTION)
+        box.press("Enter")
+        expect(user_messages).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+        expect(user_messages.first).to_contain_text(QUESTION)
+        expect(bot_messages).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+        time.sleep(3)  # an earlier question answered again would show up by now
+        expect(user_messages).to_have_count(1)
+        expect(bot_messages).to_have_count(1)
     finally:
         llm.stop()
 
